@@ -1,0 +1,988 @@
+//! Boundary import: GeoJSON layers (WGS84/CRS84 or EPSG:27700) with ONS property
+//! conventions → validated, winding-normalised areas with parents → the index file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::io::Write;
+use std::path::Path;
+
+use serde::Deserialize;
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::geom::{self, Pt};
+use crate::index::{AreaEntry, IndexStats, write_index};
+use crate::types::{AreaType, country_of};
+
+/// The coordinate reference system of a GeoJSON layer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Crs {
+    /// WGS84 longitude, latitude (`urn:ogc:def:crs:OGC:1.3:CRS84`, `EPSG:4326`; the
+    /// RFC 7946 default when a file has no `crs` member).
+    Wgs84,
+    /// British National Grid easting, northing in metres (`EPSG:27700`), converted to
+    /// WGS84 with `council-bng` on import.
+    Bng,
+}
+
+impl Crs {
+    /// Reads a GeoJSON 2008 `crs` name (`urn:ogc:def:crs:EPSG::27700`, `EPSG:4326`,
+    /// `urn:ogc:def:crs:OGC:1.3:CRS84`).
+    pub fn from_name(name: &str) -> Option<Crs> {
+        let n = name.trim().to_ascii_uppercase();
+        if n.ends_with("CRS84") || n.ends_with(":4326") || n == "4326" {
+            Some(Crs::Wgs84)
+        } else if n.ends_with(":27700") || n == "27700" {
+            Some(Crs::Bng)
+        } else {
+            None
+        }
+    }
+}
+
+impl fmt::Display for Crs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Crs::Wgs84 => "WGS84 (CRS84)",
+            Crs::Bng => "British National Grid (EPSG:27700)",
+        })
+    }
+}
+
+/// How to read one layer. `Default` auto-detects everything.
+#[derive(Debug, Clone, Default)]
+pub struct LayerOptions {
+    /// The property holding each feature's GSS code; default: the ONS `<prefix>yyCD`
+    /// property (`PAR23CD`, `WD23CD`, `LAD23CD`, `CTY23CD`, ...).
+    pub code_property: Option<String>,
+    /// The property holding each feature's name; default: the `NM` property of the
+    /// detected code property (`PAR23NM`).
+    pub name_property: Option<String>,
+    /// The property holding the parent's GSS code; default: `LADyyCD` in parish and
+    /// ward layers, `CTYyyCD` in district and division layers, when present;
+    /// otherwise parents are computed by containment.
+    pub parent_property: Option<String>,
+    /// The area type of every feature; default: inferred from each GSS code's prefix
+    /// (see [`infer_area_type`]).
+    pub area_type: Option<AreaType>,
+    /// The boundary release (`ONS Parishes May 2023`), stored with each area.
+    pub generation: String,
+    /// The coordinate system; default: the file's `crs` member, else WGS84.
+    pub crs: Option<Crs>,
+    /// Skip invalid features (still reported) instead of failing the layer.
+    pub skip_invalid: bool,
+}
+
+/// A feature that was not imported, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RejectedFeature {
+    /// The file (or source name) it came from.
+    pub file: String,
+    /// Its position in the `features` array, from 0.
+    pub feature: usize,
+    /// Its code, if it had one.
+    pub code: Option<String>,
+    /// Its name, if it had one.
+    pub name: Option<String>,
+    /// Why it was rejected (`ring 0 is not closed`, `self-intersection near ...`).
+    pub reason: String,
+}
+
+impl fmt::Display for RejectedFeature {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} feature {} ({} {}): {}",
+            self.file,
+            self.feature,
+            self.code.as_deref().unwrap_or("no code"),
+            self.name.as_deref().unwrap_or("no name"),
+            self.reason
+        )
+    }
+}
+
+/// What one layer contributed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayerReport {
+    /// The file (or source name).
+    pub file: String,
+    /// The coordinate system it was read in.
+    pub crs: Crs,
+    /// The code property used.
+    pub code_property: String,
+    /// The name property used.
+    pub name_property: String,
+    /// The parent property used, if any.
+    pub parent_property: Option<String>,
+    /// Features in the file.
+    pub features: usize,
+    /// Features imported.
+    pub imported: usize,
+    /// Features rejected (each listed in [`ImportReport::rejected`]).
+    pub rejected: usize,
+}
+
+/// The result of [`BoundaryImporter::write_index`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    /// One entry per layer, in the order added.
+    pub layers: Vec<LayerReport>,
+    /// Every rejected feature (only when `skip_invalid` was set; otherwise the layer
+    /// failed).
+    pub rejected: Vec<RejectedFeature>,
+    /// Things worth knowing that did not stop the import (a parent found by
+    /// containment where none was given, a ward with no district).
+    pub warnings: Vec<String>,
+    /// Areas, polygons and bytes written.
+    pub stats: IndexStats,
+}
+
+/// Errors raised by the importer.
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    /// Occurs when a file cannot be read or the index cannot be written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Occurs when a file is not JSON, or not a GeoJSON FeatureCollection.
+    #[error("{path}:{line}:{column}: {reason}")]
+    Syntax {
+        /// The file.
+        path: String,
+        /// 1-based line (0 when not known).
+        line: usize,
+        /// 1-based column (0 when not known).
+        column: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Occurs when a layer's `crs` is neither WGS84 nor EPSG:27700.
+    #[error("{path}: unsupported CRS {crs:?} (expected CRS84, EPSG:4326 or EPSG:27700)")]
+    UnsupportedCrs {
+        /// The file.
+        path: String,
+        /// The CRS name found.
+        crs: String,
+    },
+    /// Occurs when a layer is in EPSG:27700 but the importer has no BNG transform
+    /// ([`BoundaryImporter::with_bng_transform`]).
+    #[error("{path}: EPSG:27700 input needs a BNG transform (give the importer an OSTN15 grid)")]
+    NoBngTransform {
+        /// The file.
+        path: String,
+    },
+    /// Occurs when no code or name property is given and none can be detected.
+    #[error("{path}: no {what} property: pass one (properties found: {available})")]
+    NoProperty {
+        /// The file.
+        path: String,
+        /// `code` or `name`.
+        what: &'static str,
+        /// The properties of the first feature.
+        available: String,
+    },
+    /// Occurs when features are invalid and `skip_invalid` was not set.
+    #[error("{} invalid feature(s); not imported (set skip_invalid to import the rest):\n{}", .0.len(), list(.0))]
+    InvalidFeatures(Vec<RejectedFeature>),
+    /// Occurs when [`BoundaryImporter::unparished`] names a district that was not
+    /// imported.
+    #[error("unparished area {ncp} names district {district}, which is not imported")]
+    UnknownDistrict {
+        /// The district code given.
+        district: String,
+        /// The non-parished area code given.
+        ncp: String,
+    },
+}
+
+fn list(r: &[RejectedFeature]) -> String {
+    r.iter()
+        .map(|r| format!("  {r}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// What a GSS code's prefix says about its area type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InferredType {
+    /// The type is known from the code.
+    Type(AreaType),
+    /// A ward (`E05`, `W05`, `S13`): `DIW`, `MTW`, `UTW` or `LBW` after its district.
+    Ward,
+}
+
+/// Infers an area type from a GSS code's prefix (ONS Register of Geographic Codes):
+///
+/// | prefix | type |
+/// |---|---|
+/// | `E04`, `W04` | `CPC` parish / community |
+/// | `E05`, `W05`, `S13` | ward: `MTW` under an `MTD`, `UTW` under a `UTA`, `LBW` under an `LBO`, `DIW` under a `DIS` |
+/// | `E06`, `W06`, `S12` | `UTA` (`E06000053` Isles of Scilly: `COI`) |
+/// | `E07` | `DIS` |
+/// | `E08` | `MTD` |
+/// | `E09` | `LBO` |
+/// | `E10` | `CTY` |
+/// | `E14`, `W07` | `WMC` |
+/// | `E43` | `NCP` |
+/// | `E58` | `CED` |
+/// | `N09` | `LGD` |
+///
+/// ```
+/// use council_areas::{infer_area_type, AreaType, InferredType};
+/// assert_eq!(infer_area_type("E04000011"), Some(InferredType::Type(AreaType::Cpc)));
+/// assert_eq!(infer_area_type("E05015239"), Some(InferredType::Ward));
+/// assert_eq!(infer_area_type("E06000053"), Some(InferredType::Type(AreaType::Coi)));
+/// assert_eq!(infer_area_type("X99000001"), None);
+/// ```
+pub fn infer_area_type(code: &str) -> Option<InferredType> {
+    use AreaType::*;
+    if code == "E06000053" {
+        return Some(InferredType::Type(Coi));
+    }
+    let t = match code.get(..3)? {
+        "E04" | "W04" => Cpc,
+        "E05" | "W05" | "S13" => return Some(InferredType::Ward),
+        "E06" | "W06" | "S12" => Uta,
+        "E07" => Dis,
+        "E08" => Mtd,
+        "E09" => Lbo,
+        "E10" => Cty,
+        "E14" | "W07" => Wmc,
+        "E43" => Ncp,
+        "E58" => Ced,
+        "N09" => Lgd,
+        _ => return None,
+    };
+    Some(InferredType::Type(t))
+}
+
+/// An area waiting for [`BoundaryImporter::write_index`].
+#[derive(Debug, Clone)]
+struct Pending {
+    code: String,
+    name: String,
+    /// `None`: a ward whose type follows its district.
+    area_type: Option<AreaType>,
+    parent: Option<String>,
+    generation: String,
+    polygons: Vec<Vec<Vec<Pt>>>,
+    /// Where it came from, for messages.
+    source: String,
+}
+
+/// A BNG → WGS84 conversion: easting, northing → longitude, latitude, or `None`
+/// outside its coverage.
+pub type BngTransform = Box<dyn Fn(f64, f64) -> Option<(f64, f64)>>;
+
+/// Builds a boundary index from GeoJSON layers (or areas given directly).
+///
+/// 1. Add layers with [`add_geojson`](Self::add_geojson) (parishes, wards, districts,
+///    counties, in any order) or areas with [`add_area`](Self::add_area);
+/// 2. name non-parished areas with [`unparished`](Self::unparished);
+/// 3. [`write_index`](Self::write_index) computes parents by containment, resolves
+///    ward types, makes the non-parished (`NCP`) areas and writes the file.
+///
+/// Every feature is validated (closed rings of ≥ 4 positions, finite coordinates in
+/// range, no self-intersection, holes inside their shell, polygons not overlapping)
+/// after rounding to 10⁻⁷ degrees; ring winding is normalised, so the source's
+/// winding does not matter.
+pub struct BoundaryImporter {
+    areas: Vec<Pending>,
+    by_code: HashMap<String, usize>,
+    unparished: Vec<(String, String)>,
+    layers: Vec<LayerReport>,
+    rejected: Vec<RejectedFeature>,
+    bng: Option<BngTransform>,
+}
+
+impl fmt::Debug for BoundaryImporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BoundaryImporter")
+            .field("areas", &self.areas.len())
+            .field("layers", &self.layers)
+            .field("rejected", &self.rejected.len())
+            .field("bng", &self.bng.is_some())
+            .finish()
+    }
+}
+
+impl Default for BoundaryImporter {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+#[derive(Deserialize)]
+struct RawCollection<'a> {
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    crs: Option<Value>,
+    #[serde(borrow)]
+    features: Option<Vec<&'a RawValue>>,
+}
+
+/// ONS property prefixes, most specific first: the first found is the layer's own
+/// code, the others may be its parent.
+const ONS_PREFIXES: [&str; 12] = [
+    "PAR", "CPW", "WD", "CED", "PCON", "WPC", "LAD", "LTLA", "CTYUA", "UTLA", "CTY", "LGD",
+];
+
+fn ons_property(keys: &[&str], prefixes: &[&str], suffix: &str) -> Option<String> {
+    for prefix in prefixes {
+        for k in keys {
+            let u = k.to_ascii_uppercase();
+            if let Some(rest) = u.strip_prefix(prefix)
+                && rest.len() == 4
+                && rest[..2].bytes().all(|b| b.is_ascii_digit())
+                && &rest[2..] == suffix
+            {
+                return Some((*k).to_string());
+            }
+        }
+    }
+    None
+}
+
+impl BoundaryImporter {
+    /// An empty importer without a BNG transform (EPSG:27700 layers then fail).
+    pub fn new() -> Self {
+        BoundaryImporter {
+            areas: Vec::new(),
+            by_code: HashMap::new(),
+            unparished: Vec::new(),
+            layers: Vec::new(),
+            rejected: Vec::new(),
+            bng: None,
+        }
+    }
+
+    /// Sets the conversion for EPSG:27700 layers: easting, northing →
+    /// longitude, latitude, `None` outside its coverage. Give it
+    /// `council_bng::to_lonlat` with an OSTN15 grid.
+    pub fn with_bng_transform(
+        mut self,
+        f: impl Fn(f64, f64) -> Option<(f64, f64)> + 'static,
+    ) -> Self {
+        self.bng = Some(Box::new(f));
+        self
+    }
+
+    /// Names the non-parished area of a district: the ONS code (`E43000163` for
+    /// Trafford) of the part of `district_code` outside every parish. Districts not
+    /// named get `<district>-NCP` when the index has parishes.
+    pub fn unparished(&mut self, district_code: &str, ncp_code: &str) -> &mut Self {
+        self.unparished
+            .push((district_code.to_string(), ncp_code.to_string()));
+        self
+    }
+
+    /// Adds a GeoJSON FeatureCollection file.
+    pub fn add_geojson(
+        &mut self,
+        path: impl AsRef<Path>,
+        opts: &LayerOptions,
+    ) -> Result<LayerReport, ImportError> {
+        let path = path.as_ref();
+        let name = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ImportError::Io {
+            path: name.clone(),
+            source,
+        })?;
+        self.add_geojson_str(&name, &text, opts)
+    }
+
+    /// Adds a GeoJSON FeatureCollection from text; `name` names it in reports.
+    ///
+    /// Fails, importing nothing from this layer, when the text is not a
+    /// FeatureCollection, its CRS is not supported, no code/name property is found,
+    /// or (unless `skip_invalid`) any feature is invalid.
+    pub fn add_geojson_str(
+        &mut self,
+        name: &str,
+        text: &str,
+        opts: &LayerOptions,
+    ) -> Result<LayerReport, ImportError> {
+        let syntax = |line, column, reason: String| ImportError::Syntax {
+            path: name.to_string(),
+            line,
+            column,
+            reason,
+        };
+        let fc: RawCollection<'_> = serde_json::from_str(text)
+            .map_err(|e| syntax(e.line(), e.column(), e.to_string()))?;
+        if fc.kind.as_deref() != Some("FeatureCollection") {
+            return Err(syntax(
+                0,
+                0,
+                format!(
+                    "not a GeoJSON FeatureCollection (type is {:?})",
+                    fc.kind.unwrap_or_default()
+                ),
+            ));
+        }
+        let raw_features = fc
+            .features
+            .ok_or_else(|| syntax(0, 0, "FeatureCollection has no features array".into()))?;
+        let crs = match (opts.crs, &fc.crs) {
+            (Some(c), _) => c,
+            (None, None) | (None, Some(Value::Null)) => Crs::Wgs84,
+            (None, Some(v)) => {
+                let n = v
+                    .pointer("/properties/name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                Crs::from_name(n).ok_or_else(|| ImportError::UnsupportedCrs {
+                    path: name.to_string(),
+                    crs: if n.is_empty() { v.to_string() } else { n.to_string() },
+                })?
+            }
+        };
+        if crs == Crs::Bng && self.bng.is_none() {
+            return Err(ImportError::NoBngTransform {
+                path: name.to_string(),
+            });
+        }
+        let mut features = Vec::with_capacity(raw_features.len());
+        for raw in &raw_features {
+            // A feature that is not even an object is kept as Null and rejected below.
+            features.push(serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null));
+        }
+        // Properties of the first feature that has any, for detection.
+        let keys: Vec<&str> = features
+            .iter()
+            .find_map(|f| f.get("properties").and_then(Value::as_object))
+            .map(|m| m.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let no_prop = |what| ImportError::NoProperty {
+            path: name.to_string(),
+            what,
+            available: if keys.is_empty() {
+                "none".into()
+            } else {
+                keys.join(", ")
+            },
+        };
+        let code_property = match &opts.code_property {
+            Some(p) => p.clone(),
+            None => ons_property(&keys, &ONS_PREFIXES, "CD").ok_or_else(|| no_prop("code"))?,
+        };
+        let name_property = match &opts.name_property {
+            Some(p) => p.clone(),
+            None => {
+                let stem = code_property
+                    .get(..code_property.len().saturating_sub(2))
+                    .unwrap_or_default();
+                keys.iter()
+                    .find(|k| {
+                        k.len() == code_property.len()
+                            && k.get(..stem.len()).is_some_and(|s| s.eq_ignore_ascii_case(stem))
+                            && k.get(stem.len()..).is_some_and(|s| s.eq_ignore_ascii_case("NM"))
+                    })
+                    .map(|k| (*k).to_string())
+                    .ok_or_else(|| no_prop("name"))?
+            }
+        };
+        let parent_property = opts.parent_property.clone().or_else(|| {
+            let own = code_property.to_ascii_uppercase();
+            let parents: &[&str] = if own.starts_with("PAR")
+                || own.starts_with("WD")
+                || own.starts_with("CPW")
+            {
+                &["LAD", "LTLA"]
+            } else if own.starts_with("LAD") || own.starts_with("CED") || own.starts_with("LTLA") {
+                &["CTY"]
+            } else {
+                &[]
+            };
+            ons_property(&keys, parents, "CD")
+        });
+
+        let mut accepted: Vec<Pending> = Vec::new();
+        let mut rejected: Vec<RejectedFeature> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
+        for (i, f) in features.iter().enumerate() {
+            let props = f.get("properties").and_then(Value::as_object);
+            let prop = |k: &str| props.and_then(|p| p.get(k)).and_then(prop_string);
+            let code = prop(&code_property);
+            let fname = prop(&name_property);
+            let reject = |reason: String| RejectedFeature {
+                file: name.to_string(),
+                feature: i,
+                code: code.clone(),
+                name: fname.clone(),
+                reason,
+            };
+            let result = (|| -> Result<Pending, String> {
+                if f.get("type").and_then(Value::as_str) != Some("Feature") {
+                    return Err("not a GeoJSON Feature".into());
+                }
+                let code = code
+                    .clone()
+                    .ok_or_else(|| format!("no code in property {code_property:?}"))?;
+                let fname = fname
+                    .clone()
+                    .ok_or_else(|| format!("no name in property {name_property:?}"))?;
+                if let Some(prev) = seen.get(&code) {
+                    return Err(format!("duplicate code (also feature {prev})"));
+                }
+                if let Some(&prev) = self.by_code.get(&code) {
+                    return Err(format!(
+                        "duplicate code (already imported from {})",
+                        self.areas[prev].source
+                    ));
+                }
+                let area_type = resolve_type(&code, opts.area_type)?;
+                let geometry = f.get("geometry").unwrap_or(&Value::Null);
+                let polys = read_geometry(geometry, crs, self.bng.as_deref())?;
+                let polys = prepare(polys)?;
+                let parent = parent_property
+                    .as_deref()
+                    .and_then(&prop)
+                    .filter(|p| !p.is_empty() && *p != code);
+                Ok(Pending {
+                    code,
+                    name: fname,
+                    area_type,
+                    parent,
+                    generation: opts.generation.clone(),
+                    polygons: polys,
+                    source: format!("{name} feature {i}"),
+                })
+            })();
+            match result {
+                Ok(p) => {
+                    seen.insert(p.code.clone(), i);
+                    accepted.push(p);
+                }
+                Err(reason) => rejected.push(reject(reason)),
+            }
+        }
+        if !rejected.is_empty() && !opts.skip_invalid {
+            return Err(ImportError::InvalidFeatures(rejected));
+        }
+        let report = LayerReport {
+            file: name.to_string(),
+            crs,
+            code_property,
+            name_property,
+            parent_property,
+            features: features.len(),
+            imported: accepted.len(),
+            rejected: rejected.len(),
+        };
+        for p in accepted {
+            self.by_code.insert(p.code.clone(), self.areas.len());
+            self.areas.push(p);
+        }
+        self.rejected.extend(rejected);
+        self.layers.push(report.clone());
+        Ok(report)
+    }
+
+    /// Adds one area from WGS84 polygons (`[longitude, latitude]`, rings closed),
+    /// validated like a GeoJSON feature; `area_type` `None` infers it from the code.
+    /// An invalid area fails with [`ImportError::InvalidFeatures`], or is recorded as
+    /// rejected when `opts.skip_invalid` is set.
+    pub fn add_area(
+        &mut self,
+        code: &str,
+        name: &str,
+        area_type: Option<AreaType>,
+        polygons: Vec<Vec<Vec<[f64; 2]>>>,
+        opts: &LayerOptions,
+    ) -> Result<(), ImportError> {
+        let result = (|| -> Result<Pending, String> {
+            if self.by_code.contains_key(code) {
+                return Err("duplicate code".into());
+            }
+            let area_type = resolve_type(code, area_type.or(opts.area_type))?;
+            let mut polys = Vec::with_capacity(polygons.len());
+            for (pi, poly) in polygons.iter().enumerate() {
+                let mut rings = Vec::with_capacity(poly.len());
+                for (ri, ring) in poly.iter().enumerate() {
+                    check_ring(ring, pi, ri)?;
+                    rings.push(quantise(ring.iter().map(|p| (p[0], p[1])), pi, ri)?);
+                }
+                polys.push(rings);
+            }
+            Ok(Pending {
+                code: code.to_string(),
+                name: name.to_string(),
+                area_type,
+                parent: None,
+                generation: opts.generation.clone(),
+                polygons: prepare(polys)?,
+                source: format!("area {code}"),
+            })
+        })();
+        match result {
+            Ok(p) => {
+                self.by_code.insert(p.code.clone(), self.areas.len());
+                self.areas.push(p);
+                Ok(())
+            }
+            Err(reason) => {
+                let r = RejectedFeature {
+                    file: "(added directly)".into(),
+                    feature: self.areas.len(),
+                    code: Some(code.to_string()),
+                    name: Some(name.to_string()),
+                    reason,
+                };
+                if opts.skip_invalid {
+                    self.rejected.push(r);
+                    Ok(())
+                } else {
+                    Err(ImportError::InvalidFeatures(vec![r]))
+                }
+            }
+        }
+    }
+
+    /// Computes parents, resolves ward types, adds non-parished areas and writes the
+    /// index to `out`.
+    pub fn write_index<W: Write>(self, out: W) -> Result<ImportReport, ImportError> {
+        let BoundaryImporter {
+            mut areas,
+            by_code,
+            unparished,
+            layers,
+            rejected,
+            bng: _,
+        } = self;
+        let mut warnings = Vec::new();
+        resolve_parents(&mut areas, &by_code, &mut warnings);
+
+        // Non-parished areas (MapIt NCP): one per district-level area, when the index
+        // has parishes or the caller named one.
+        let has_parishes = areas.iter().any(|a| a.area_type == Some(AreaType::Cpc));
+        let named: HashMap<&str, &str> = unparished
+            .iter()
+            .map(|(d, n)| (d.as_str(), n.as_str()))
+            .collect();
+        for (d, n) in &unparished {
+            let ok = by_code
+                .get(d)
+                .is_some_and(|&i| areas[i].area_type.is_some_and(AreaType::is_district_level));
+            if !ok {
+                return Err(ImportError::UnknownDistrict {
+                    district: d.clone(),
+                    ncp: n.clone(),
+                });
+            }
+        }
+        let mut entries: Vec<AreaEntry> = Vec::with_capacity(areas.len());
+        let mut ncps: Vec<AreaEntry> = Vec::new();
+        for a in areas {
+            let area_type = a.area_type.unwrap_or(AreaType::Diw);
+            let ncp = if area_type.is_district_level()
+                && (has_parishes || named.contains_key(a.code.as_str()))
+            {
+                let code = named
+                    .get(a.code.as_str())
+                    .map_or_else(|| format!("{}-NCP", a.code), |c| (*c).to_string());
+                ncps.push(AreaEntry {
+                    code: code.clone(),
+                    name: format!("{}, unparished area", a.name),
+                    area_type: AreaType::Ncp,
+                    parent: Some(a.code.clone()),
+                    country: country_of(&a.code).to_string(),
+                    generation: a.generation.clone(),
+                    polygons: Vec::new(),
+                    ncp: None,
+                });
+                Some(code)
+            } else {
+                None
+            };
+            entries.push(AreaEntry {
+                country: country_of(&a.code).to_string(),
+                code: a.code,
+                name: a.name,
+                area_type,
+                parent: a.parent,
+                generation: a.generation,
+                polygons: a.polygons,
+                ncp,
+            });
+        }
+        for n in ncps {
+            if entries.iter().any(|e| e.code == n.code) {
+                warnings.push(format!(
+                    "non-parished area {} is also imported as a boundary; kept the boundary",
+                    n.code
+                ));
+                continue;
+            }
+            entries.push(n);
+        }
+        let has_parishes = has_parishes || !named.is_empty();
+        let stats = write_index(entries, has_parishes, out).map_err(|source| ImportError::Io {
+            path: "boundary index".into(),
+            source,
+        })?;
+        Ok(ImportReport {
+            layers,
+            rejected,
+            warnings,
+            stats,
+        })
+    }
+}
+
+fn prop_string(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.trim().to_string()).filter(|s| !s.is_empty()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn resolve_type(code: &str, given: Option<AreaType>) -> Result<Option<AreaType>, String> {
+    if let Some(t) = given {
+        return Ok(Some(t));
+    }
+    match infer_area_type(code) {
+        Some(InferredType::Type(t)) => Ok(Some(t)),
+        Some(InferredType::Ward) => Ok(None),
+        None => Err(format!(
+            "cannot infer the area type from code {code:?}; give the layer an area type"
+        )),
+    }
+}
+
+/// Raw rings of a Polygon/MultiPolygon in the layer's CRS.
+type RawPolys = Vec<Vec<Vec<Pt>>>;
+
+fn read_geometry(
+    g: &Value,
+    crs: Crs,
+    bng: Option<&dyn Fn(f64, f64) -> Option<(f64, f64)>>,
+) -> Result<RawPolys, String> {
+    let kind = g.get("type").and_then(Value::as_str);
+    let coords = g.get("coordinates");
+    let polys: Vec<&Value> = match (kind, coords) {
+        (Some("Polygon"), Some(c)) => vec![c],
+        (Some("MultiPolygon"), Some(Value::Array(ps))) => ps.iter().collect(),
+        (Some("MultiPolygon"), _) => return Err("MultiPolygon coordinates are not an array".into()),
+        (Some("Polygon"), None) => return Err("Polygon has no coordinates".into()),
+        (Some(other), _) => {
+            return Err(format!(
+                "geometry is a {other}, not a Polygon or MultiPolygon"
+            ));
+        }
+        (None, _) if g.is_null() => return Err("feature has no geometry".into()),
+        (None, _) => return Err("geometry has no type".into()),
+    };
+    if polys.is_empty() {
+        return Err("MultiPolygon has no polygons".into());
+    }
+    let mut out = Vec::with_capacity(polys.len());
+    for (pi, p) in polys.iter().enumerate() {
+        let rings = p
+            .as_array()
+            .ok_or_else(|| format!("polygon {pi} is not an array of rings"))?;
+        if rings.is_empty() {
+            return Err(format!("polygon {pi} has no rings"));
+        }
+        let mut rs = Vec::with_capacity(rings.len());
+        for (ri, r) in rings.iter().enumerate() {
+            let positions = r
+                .as_array()
+                .ok_or_else(|| format!("polygon {pi} ring {ri} is not an array of positions"))?;
+            let mut pts = Vec::with_capacity(positions.len());
+            for (k, pos) in positions.iter().enumerate() {
+                let xy = pos
+                    .as_array()
+                    .filter(|a| a.len() >= 2)
+                    .and_then(|a| Some([a[0].as_f64()?, a[1].as_f64()?]))
+                    .ok_or_else(|| {
+                        format!("polygon {pi} ring {ri} position {k} is not [x, y] numbers")
+                    })?;
+                pts.push(xy);
+            }
+            check_ring(&pts, pi, ri)?;
+            let ring = match crs {
+                Crs::Wgs84 => quantise(pts.iter().map(|p| (p[0], p[1])), pi, ri)?,
+                Crs::Bng => {
+                    let f = bng.ok_or("EPSG:27700 input needs a BNG transform")?;
+                    let mut ll = Vec::with_capacity(pts.len());
+                    for p in &pts {
+                        ll.push(f(p[0], p[1]).ok_or_else(|| {
+                            format!(
+                                "polygon {pi} ring {ri}: easting {} northing {} is outside the BNG transform's coverage",
+                                p[0], p[1]
+                            )
+                        })?);
+                    }
+                    quantise(ll.into_iter(), pi, ri)?
+                }
+            };
+            rs.push(ring);
+        }
+        out.push(rs);
+    }
+    Ok(out)
+}
+
+/// Source-level ring checks, before any conversion: finite, closed, ≥ 4 positions.
+fn check_ring(pts: &[[f64; 2]], pi: usize, ri: usize) -> Result<(), String> {
+    if let Some(k) = pts.iter().position(|p| !p[0].is_finite() || !p[1].is_finite()) {
+        return Err(format!(
+            "polygon {pi} ring {ri} position {k} has a non-finite coordinate"
+        ));
+    }
+    if pts.len() < 4 {
+        return Err(format!(
+            "polygon {pi} ring {ri} has {} positions; a ring needs at least 4",
+            pts.len()
+        ));
+    }
+    if pts.first() != pts.last() {
+        return Err(format!(
+            "polygon {pi} ring {ri} is not closed (its last position differs from its first)"
+        ));
+    }
+    Ok(())
+}
+
+fn quantise(
+    pts: impl Iterator<Item = (f64, f64)>,
+    pi: usize,
+    ri: usize,
+) -> Result<Vec<Pt>, String> {
+    let mut ring = Vec::new();
+    for (k, (x, y)) in pts.enumerate() {
+        ring.push(geom::to_fixed(x, y).ok_or_else(|| {
+            format!(
+                "polygon {pi} ring {ri} position {k} ({x}, {y}) is not a WGS84 longitude, latitude (is the layer in EPSG:27700?)"
+            )
+        })?);
+    }
+    Ok(ring)
+}
+
+/// Rounds away duplicate positions, validates and normalises winding.
+fn prepare(mut polys: RawPolys) -> Result<RawPolys, String> {
+    for poly in &mut polys {
+        for ring in poly.iter_mut() {
+            geom::dedupe_ring(ring);
+        }
+    }
+    geom::validate(&polys).map_err(|e| e.to_string())?;
+    geom::normalise_winding(&mut polys);
+    Ok(polys)
+}
+
+/// Which types may be the parent of an area of type `t` (`None`: an unresolved ward).
+fn parent_types(t: Option<AreaType>) -> &'static [AreaType] {
+    use AreaType::*;
+    match t {
+        None => &[Dis, Mtd, Uta, Lbo],
+        Some(Cpc) => &[Dis, Mtd, Lbo, Uta, Coi],
+        Some(Cpw) => &[Cpc],
+        Some(Diw) => &[Dis],
+        Some(Mtw) => &[Mtd],
+        Some(Utw) => &[Uta],
+        Some(Lbw) => &[Lbo],
+        Some(Ced) | Some(Dis) => &[Cty],
+        _ => &[],
+    }
+}
+
+/// Parents: the given parent when it is imported, else the area of a parent type
+/// that covers an interior point of the child's largest polygon (lowest code on a
+/// tie). Then ward types follow their parents.
+fn resolve_parents(areas: &mut [Pending], by_code: &HashMap<String, usize>, warnings: &mut Vec<String>) {
+    // Boxes of every polygon, for the containment search.
+    let boxes: Vec<Vec<[i32; 4]>> = areas
+        .iter()
+        .map(|a| a.polygons.iter().map(|p| geom::bbox(&p[0])).collect())
+        .collect();
+    let mut by_type: BTreeMap<AreaType, Vec<usize>> = BTreeMap::new();
+    for (i, a) in areas.iter().enumerate() {
+        if let Some(t) = a.area_type {
+            by_type.entry(t).or_default().push(i);
+        }
+    }
+    let mut parents: Vec<Option<String>> = Vec::with_capacity(areas.len());
+    for a in areas.iter() {
+        let allowed = parent_types(a.area_type);
+        if let Some(p) = &a.parent {
+            match by_code.get(p) {
+                Some(&pi) if areas[pi].area_type.is_some_and(|t| allowed.contains(&t)) => {
+                    parents.push(Some(p.clone()));
+                    continue;
+                }
+                Some(_) => warnings.push(format!(
+                    "{} {}: given parent {p} is not of a parent type; found by containment",
+                    a.code, a.name
+                )),
+                None if !allowed.is_empty() => warnings.push(format!(
+                    "{} {}: given parent {p} is not imported; found by containment",
+                    a.code, a.name
+                )),
+                None => {}
+            }
+        }
+        if allowed.is_empty() {
+            parents.push(None);
+            continue;
+        }
+        let largest = a
+            .polygons
+            .iter()
+            .max_by_key(|p| geom::ring_area2(&p[0]).unsigned_abs());
+        let Some(point) = largest.and_then(|p| geom::interior_point(p)) else {
+            parents.push(None);
+            continue;
+        };
+        let mut best: Option<&str> = None;
+        for t in allowed {
+            for &ci in by_type.get(t).map(Vec::as_slice).unwrap_or(&[]) {
+                let c = &areas[ci];
+                if best.is_some_and(|b| b <= c.code.as_str()) {
+                    continue;
+                }
+                let covered = c.polygons.iter().zip(&boxes[ci]).any(|(poly, b)| {
+                    geom::bbox_contains(b, point)
+                        && geom::locate(poly.iter().flat_map(|r| geom::ring_edges(r)), point)
+                            != geom::Location::Outside
+                });
+                if covered {
+                    best = Some(&c.code);
+                }
+            }
+        }
+        parents.push(best.map(str::to_string));
+    }
+    for (a, p) in areas.iter_mut().zip(parents) {
+        a.parent = p;
+    }
+    // Ward types follow their districts.
+    let types: HashMap<String, Option<AreaType>> = areas
+        .iter()
+        .map(|a| (a.code.clone(), a.area_type))
+        .collect();
+    for a in areas.iter_mut() {
+        if a.area_type.is_none() {
+            let t = a
+                .parent
+                .as_ref()
+                .and_then(|p| types.get(p).copied().flatten())
+                .and_then(AreaType::ward_type);
+            if t.is_none() {
+                warnings.push(format!(
+                    "ward {} {}: no district contains it; typed DIW",
+                    a.code, a.name
+                ));
+            }
+            a.area_type = Some(t.unwrap_or(AreaType::Diw));
+        }
+    }
+}

@@ -1,0 +1,686 @@
+//! Reads the index with positioned reads through a small page cache.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::io::{Read, Seek, SeekFrom};
+
+use super::{
+    AREA_REC, ENTRY_REC, FLAG_HAS_PARISHES, HEADER_LEN, Header, MAX_LEVELS, NODE_SIZE, NONE,
+    PART_REC, TREE_REC, le_i32, le_u16, le_u32, le_u64,
+};
+use crate::error::IndexError;
+use crate::geom::{Edge, Location, Pt, Stripes, bbox_contains, from_fixed, locate, to_fixed};
+use crate::types::{Area, AreaDetails, AreaType, Polygon, Wgs84Point};
+
+/// Default most bytes of the file an [`AreaIndex`] keeps in memory (64 MiB).
+pub const DEFAULT_CACHE_BYTES: usize = 64 << 20;
+const PAGE: u64 = 4096;
+/// Reads longer than this many pages bypass the cache (whole geometries).
+const DIRECT_READ_PAGES: u64 = 8;
+
+/// Hashes page numbers (already well spread) without SipHash's cost.
+#[derive(Default)]
+struct PageHasher(u64);
+
+impl Hasher for PageHasher {
+    fn finish(&self) -> u64 {
+        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 << 8) | u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// Positioned reads over a `Read + Seek` with a page cache: a per-request instance
+/// reads only the pages a lookup touches; a long-lived one serves warm lookups from
+/// memory.
+struct Pages<R> {
+    reader: R,
+    len: u64,
+    pages: HashMap<u64, Box<[u8]>, BuildHasherDefault<PageHasher>>,
+    max_pages: usize,
+    scratch: Vec<u8>,
+}
+
+impl<R: Read + Seek> Pages<R> {
+    fn raw_read(&mut self, off: u64, buf: &mut [u8]) -> std::io::Result<()> {
+        self.reader.seek(SeekFrom::Start(off))?;
+        self.reader.read_exact(buf)
+    }
+
+    fn page(&mut self, n: u64) -> Result<&[u8], String> {
+        if !self.pages.contains_key(&n) {
+            let start = n * PAGE;
+            let len = (self.len - start).min(PAGE) as usize;
+            let mut b = vec![0u8; len].into_boxed_slice();
+            self.raw_read(start, &mut b)
+                .map_err(|e| format!("read at byte {start}: {e}"))?;
+            if self.pages.len() >= self.max_pages {
+                // Simplest bounded policy: start afresh. Lookups touch a few dozen
+                // pages, so a cache this size rarely fills.
+                self.pages.clear();
+            }
+            self.pages.insert(n, b);
+        }
+        Ok(&self.pages[&n])
+    }
+
+    /// Fills `buf` from byte `off`; an error if that runs past the end of the file.
+    fn read(&mut self, off: u64, buf: &mut [u8]) -> Result<(), String> {
+        let end = off
+            .checked_add(buf.len() as u64)
+            .filter(|&e| e <= self.len)
+            .ok_or_else(|| {
+                format!(
+                    "corrupt: read of {} bytes at {off} runs past the end ({} bytes)",
+                    buf.len(),
+                    self.len
+                )
+            })?;
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let (first, last) = (off / PAGE, (end - 1) / PAGE);
+        if last - first >= DIRECT_READ_PAGES {
+            return self
+                .raw_read(off, buf)
+                .map_err(|e| format!("read at byte {off}: {e}"));
+        }
+        let mut done = 0usize;
+        for n in first..=last {
+            let page = self.page(n)?;
+            let start = if n == first { (off % PAGE) as usize } else { 0 };
+            let take = (page.len() - start).min(buf.len() - done);
+            buf[done..done + take].copy_from_slice(&page[start..start + take]);
+            done += take;
+        }
+        Ok(())
+    }
+
+    /// Reads `len` bytes at `off` into the scratch buffer and returns them.
+    fn bytes(&mut self, off: u64, len: usize) -> Result<Vec<u8>, String> {
+        let mut v = std::mem::take(&mut self.scratch);
+        v.clear();
+        v.resize(len, 0);
+        self.read(off, &mut v)?;
+        Ok(v)
+    }
+
+    fn give_back(&mut self, v: Vec<u8>) {
+        if v.capacity() <= 1 << 16 {
+            self.scratch = v;
+        }
+    }
+}
+
+/// One R-tree of the type directory.
+#[derive(Debug, Clone)]
+struct Tree {
+    area_type: AreaType,
+    base: u64,
+    levels: Vec<u32>,
+}
+
+/// A decoded area record.
+#[derive(Debug, Clone)]
+struct AreaRec {
+    code: (u32, u16),
+    name: (u32, u16),
+    generation: (u32, u16),
+    area_type: AreaType,
+    country: u8,
+    parent: u32,
+    ncp: u32,
+    polygon_count: u32,
+    vertex_count: u32,
+    bbox: [i32; 4],
+    children: (u32, u32),
+    geom: (u64, u32),
+}
+
+/// A decoded part (polygon) record.
+#[derive(Debug, Clone)]
+struct PartRec {
+    area: u32,
+    stripe_count: u32,
+    stripe_height: u32,
+    entry_count: u32,
+    bbox: [i32; 4],
+    stripes_off: u64,
+}
+
+/// A boundary index opened for queries (`docs/boundary-index.md`).
+///
+/// [`AreaIndex::open`] reads the 128-byte header and the type directory, nothing
+/// else; each query then reads only the pages it needs (the R-tree nodes on the
+/// point's path, the candidate polygons' records, the one y-stripe of edges at the
+/// point's latitude, the area records and names). Pages are cached, up to
+/// [`DEFAULT_CACHE_BYTES`] unless [`AreaIndex::with_cache_bytes`] says otherwise.
+///
+/// # Boundary rule
+///
+/// A polygon *covers* a point when the point is inside it or on its boundary
+/// (MapIt's `ST_Covers`, which it moved to from `ST_Contains` after missing points on
+/// edges). When several areas of one type cover a point, the area with the lowest
+/// GSS code (byte order) is the answer for that type, so every point has at most one
+/// area per type; a point in a district but in no parish gets the district's
+/// non-parished (`NCP`) area. Coordinates are rounded to 10⁻⁷ degrees and tested
+/// exactly, so the answer never depends on floating-point rounding.
+///
+/// ```
+/// use council_areas::{AreaIndex, AreaType, BoundaryImporter, LayerOptions};
+/// # fn square(x0: f64, y0: f64, x1: f64, y1: f64) -> Vec<Vec<[f64; 2]>> {
+/// #     vec![vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]]]
+/// # }
+/// // Two parishes sharing the edge x = 0.5 (E04000002 west, E04000001 east), in a
+/// // district covering both.
+/// let mut imp = BoundaryImporter::new();
+/// let layer = LayerOptions::default();
+/// imp.add_area("E07000001", "District", Some(AreaType::Dis), vec![square(0.0, 0.0, 1.0, 1.0)], &layer)?;
+/// imp.add_area("E04000002", "West", None, vec![square(0.0, 0.0, 0.5, 1.0)], &layer)?;
+/// imp.add_area("E04000001", "East", None, vec![square(0.5, 0.0, 1.0, 1.0)], &layer)?;
+/// let mut file = Vec::new();
+/// imp.write_index(&mut file)?;
+/// let index = AreaIndex::open(std::io::Cursor::new(file))?;
+/// let parish = |lon, lat| -> Result<Option<String>, council_areas::IndexError> {
+///     Ok(index.areas_at(lon, lat, &[AreaType::Cpc])?.first().map(|a| a.code.clone()))
+/// };
+/// // Inside: the one parish that covers the point.
+/// assert_eq!(parish(0.25, 0.5)?.as_deref(), Some("E04000002"));
+/// assert_eq!(parish(0.75, 0.5)?.as_deref(), Some("E04000001"));
+/// // On the shared edge, and on a shared vertex: both cover it; the lowest code wins.
+/// assert_eq!(parish(0.5, 0.5)?.as_deref(), Some("E04000001"));
+/// assert_eq!(parish(0.5, 1.0)?.as_deref(), Some("E04000001"));
+/// // On the outer boundary: covered (ST_Covers), not missed (ST_Contains would miss it).
+/// assert_eq!(parish(0.0, 0.5)?.as_deref(), Some("E04000002"));
+/// // Outside everything: nothing, not an error.
+/// assert_eq!(parish(2.0, 0.5)?, None);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub struct AreaIndex<R> {
+    name: String,
+    header: Header,
+    trees: Vec<Tree>,
+    pages: RefCell<Pages<R>>,
+}
+
+impl<R> std::fmt::Debug for AreaIndex<R> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AreaIndex")
+            .field("name", &self.name)
+            .field("areas", &self.header.area_count)
+            .field("polygons", &self.header.part_count)
+            .field("bytes", &self.header.file_len)
+            .finish()
+    }
+}
+
+impl<R: Read + Seek> AreaIndex<R> {
+    /// Opens an index, reading its header and type directory only.
+    ///
+    /// Fails with [`IndexError::IndexUnavailable`] when the file is not an index, is
+    /// of another format version, is truncated, or cannot be read.
+    pub fn open(reader: R) -> Result<AreaIndex<R>, IndexError> {
+        AreaIndex::open_named(reader, "boundary index")
+    }
+
+    /// Like [`AreaIndex::open`], naming the file in error messages.
+    pub fn open_named(mut reader: R, name: &str) -> Result<AreaIndex<R>, IndexError> {
+        let unavailable = |m: String| IndexError::IndexUnavailable(format!("{name}: {m}"));
+        let len = reader
+            .seek(SeekFrom::End(0))
+            .map_err(|e| unavailable(format!("cannot seek: {e}")))?;
+        let mut pages = Pages {
+            reader,
+            len,
+            pages: HashMap::default(),
+            max_pages: DEFAULT_CACHE_BYTES / PAGE as usize,
+            scratch: Vec::new(),
+        };
+        let head_len = (HEADER_LEN as u64).min(len) as usize;
+        let head = pages.bytes(0, head_len).map_err(unavailable)?;
+        let header = Header::parse(&head).map_err(unavailable)?;
+        if header.file_len != len {
+            return Err(unavailable(format!(
+                "truncated or padded: {len} bytes, the header says {}",
+                header.file_len
+            )));
+        }
+        let sections = [
+            header.trees_off + u64::from(header.tree_count) * TREE_REC as u64,
+            header.areas_off + u64::from(header.area_count) * AREA_REC as u64,
+            header.parts_off + u64::from(header.part_count) * PART_REC as u64,
+            header.strings_off.saturating_add(header.strings_len),
+        ];
+        if sections.iter().any(|&end| end > len) {
+            return Err(unavailable("corrupt: a section runs past the end".into()));
+        }
+        let dir = pages
+            .bytes(header.trees_off, header.tree_count as usize * TREE_REC)
+            .map_err(unavailable)?;
+        let mut trees = Vec::with_capacity(header.tree_count as usize);
+        for r in dir.chunks_exact(TREE_REC) {
+            let area_type = AreaType::from_u8(r[0])
+                .ok_or_else(|| unavailable(format!("corrupt: area type byte {}", r[0])))?;
+            let level_count = le_u32(r, 8) as usize;
+            if level_count == 0 || level_count > MAX_LEVELS {
+                return Err(unavailable(format!(
+                    "corrupt: R-tree with {level_count} levels"
+                )));
+            }
+            let levels: Vec<u32> = (0..level_count).map(|k| le_u32(r, 24 + 4 * k)).collect();
+            let base = le_u64(r, 16);
+            let total = u64::from(levels[level_count - 1]);
+            if levels.windows(2).any(|w| w[0] > w[1])
+                || base
+                    .checked_add(total * ENTRY_REC as u64)
+                    .is_none_or(|e| e > len)
+            {
+                return Err(unavailable("corrupt: R-tree levels".into()));
+            }
+            trees.push(Tree {
+                area_type,
+                base,
+                levels,
+            });
+        }
+        pages.give_back(dir);
+        Ok(AreaIndex {
+            name: name.to_string(),
+            header,
+            trees,
+            pages: RefCell::new(pages),
+        })
+    }
+
+    /// Keeps at most `bytes` of the file in memory (at least one page).
+    pub fn with_cache_bytes(self, bytes: usize) -> Self {
+        self.pages.borrow_mut().max_pages = (bytes / PAGE as usize).max(1);
+        self
+    }
+
+    /// Number of areas in the index.
+    pub fn area_count(&self) -> usize {
+        self.header.area_count as usize
+    }
+
+    /// The area types that have geometry in the index, in rank order.
+    pub fn area_types(&self) -> Vec<AreaType> {
+        let mut t: Vec<AreaType> = self.trees.iter().map(|t| t.area_type).collect();
+        t.sort_by_key(|t| t.rank());
+        t
+    }
+
+    fn corrupt(&self, m: String) -> IndexError {
+        IndexError::IndexUnavailable(format!("{}: {m}", self.name))
+    }
+
+    fn read_bytes(&self, off: u64, len: usize) -> Result<Vec<u8>, IndexError> {
+        self.pages
+            .borrow_mut()
+            .bytes(off, len)
+            .map_err(|m| self.corrupt(m))
+    }
+
+    fn done(&self, v: Vec<u8>) {
+        self.pages.borrow_mut().give_back(v);
+    }
+
+    fn area_rec(&self, id: u32) -> Result<AreaRec, IndexError> {
+        if id >= self.header.area_count {
+            return Err(self.corrupt(format!("corrupt: area id {id} out of range")));
+        }
+        let mut r = [0u8; AREA_REC];
+        self.pages
+            .borrow_mut()
+            .read(
+                self.header.areas_off + u64::from(id) * AREA_REC as u64,
+                &mut r,
+            )
+            .map_err(|m| self.corrupt(m))?;
+        let area_type = AreaType::from_u8(r[18])
+            .ok_or_else(|| self.corrupt(format!("corrupt: area type byte {}", r[18])))?;
+        Ok(AreaRec {
+            code: (le_u32(&r, 0), le_u16(&r, 4)),
+            name: (le_u32(&r, 8), le_u16(&r, 6)),
+            generation: (le_u32(&r, 12), le_u16(&r, 16)),
+            area_type,
+            country: r[19],
+            parent: le_u32(&r, 20),
+            ncp: le_u32(&r, 24),
+            polygon_count: le_u32(&r, 28),
+            vertex_count: le_u32(&r, 32),
+            bbox: [
+                le_i32(&r, 36),
+                le_i32(&r, 40),
+                le_i32(&r, 44),
+                le_i32(&r, 48),
+            ],
+            children: (le_u32(&r, 52), le_u32(&r, 56)),
+            geom: (le_u64(&r, 60), le_u32(&r, 68)),
+        })
+    }
+
+    fn string(&self, (off, len): (u32, u16)) -> Result<String, IndexError> {
+        if u64::from(off) + u64::from(len) > self.header.strings_len {
+            return Err(self.corrupt("corrupt: string out of range".into()));
+        }
+        let b = self.read_bytes(self.header.strings_off + u64::from(off), usize::from(len))?;
+        let s = String::from_utf8(b.clone())
+            .map_err(|_| self.corrupt("corrupt: string is not UTF-8".into()))?;
+        self.done(b);
+        Ok(s)
+    }
+
+    fn area(&self, id: u32) -> Result<(Area, AreaRec), IndexError> {
+        let rec = self.area_rec(id)?;
+        let parent_code = if rec.parent == NONE {
+            None
+        } else {
+            Some(self.string(self.area_rec(rec.parent)?.code)?)
+        };
+        let country = match rec.country {
+            0 => String::new(),
+            c if c.is_ascii_alphabetic() => char::from(c).to_string(),
+            c => return Err(self.corrupt(format!("corrupt: country byte {c}"))),
+        };
+        let area = Area {
+            code: self.string(rec.code)?,
+            name: self.string(rec.name)?,
+            area_type: rec.area_type,
+            parent_code,
+            country,
+        };
+        Ok((area, rec))
+    }
+
+    fn part_rec(&self, id: u32) -> Result<PartRec, IndexError> {
+        if id >= self.header.part_count {
+            return Err(self.corrupt(format!("corrupt: polygon id {id} out of range")));
+        }
+        let mut r = [0u8; PART_REC];
+        self.pages
+            .borrow_mut()
+            .read(
+                self.header.parts_off + u64::from(id) * PART_REC as u64,
+                &mut r,
+            )
+            .map_err(|m| self.corrupt(m))?;
+        Ok(PartRec {
+            area: le_u32(&r, 0),
+            stripe_count: le_u32(&r, 4),
+            stripe_height: le_u32(&r, 8),
+            entry_count: le_u32(&r, 12),
+            bbox: [
+                le_i32(&r, 16),
+                le_i32(&r, 20),
+                le_i32(&r, 24),
+                le_i32(&r, 28),
+            ],
+            stripes_off: le_u64(&r, 32),
+        })
+    }
+
+    /// Polygons (part ids) of one tree whose boxes contain `p`.
+    fn candidates(&self, tree: &Tree, p: Pt, out: &mut Vec<u32>) -> Result<(), IndexError> {
+        let top = tree.levels.len() - 1;
+        let level_start = |l: usize| if l == 0 { 0 } else { tree.levels[l - 1] };
+        let mut stack: Vec<(usize, u32, u32)> = vec![(top, level_start(top), tree.levels[top])];
+        let mut buf = [0u8; ENTRY_REC * NODE_SIZE];
+        while let Some((level, start, end)) = stack.pop() {
+            let mut at = start;
+            while at < end {
+                let n = ((end - at) as usize).min(NODE_SIZE);
+                let bytes = &mut buf[..n * ENTRY_REC];
+                self.pages
+                    .borrow_mut()
+                    .read(tree.base + u64::from(at) * ENTRY_REC as u64, bytes)
+                    .map_err(|m| self.corrupt(m))?;
+                for e in bytes.chunks_exact(ENTRY_REC) {
+                    let b = [le_i32(e, 0), le_i32(e, 4), le_i32(e, 8), le_i32(e, 12)];
+                    if !bbox_contains(&b, p) {
+                        continue;
+                    }
+                    let child = le_u32(e, 16);
+                    if level == 0 {
+                        out.push(child);
+                    } else {
+                        let (lo, hi) = (level_start(level - 1), tree.levels[level - 1]);
+                        if child < lo || child >= hi {
+                            return Err(self.corrupt("corrupt: R-tree child out of range".into()));
+                        }
+                        let child_end = (child as usize + NODE_SIZE).min(hi as usize) as u32;
+                        stack.push((level - 1, child, child_end));
+                    }
+                }
+                at += n as u32;
+            }
+        }
+        Ok(())
+    }
+
+    /// Covers test of one polygon: reads the stripe at `p`'s latitude only.
+    fn covers(&self, part: &PartRec, p: Pt) -> Result<bool, IndexError> {
+        if !bbox_contains(&part.bbox, p) {
+            return Ok(false);
+        }
+        let Some(k) =
+            Stripes::stripe_of(&part.bbox, part.stripe_height, part.stripe_count, p[1])
+        else {
+            return Ok(false);
+        };
+        let mut o = [0u8; 8];
+        self.pages
+            .borrow_mut()
+            .read(part.stripes_off + 4 * u64::from(k), &mut o)
+            .map_err(|m| self.corrupt(m))?;
+        let (a, b) = (le_u32(&o, 0), le_u32(&o, 4));
+        if a > b || b > part.entry_count {
+            return Err(self.corrupt("corrupt: stripe offsets".into()));
+        }
+        let entries_at = part.stripes_off + 4 * (u64::from(part.stripe_count) + 1);
+        let bytes = self.read_bytes(
+            entries_at + 16 * u64::from(a),
+            16 * (b - a) as usize,
+        )?;
+        let loc = locate(
+            bytes.chunks_exact(16).map(|e| -> Edge {
+                [le_i32(e, 0), le_i32(e, 4), le_i32(e, 8), le_i32(e, 12)]
+            }),
+            p,
+        );
+        self.done(bytes);
+        Ok(loc != Location::Outside)
+    }
+
+    /// The area of one tree that covers `p` with the lowest code (= lowest id).
+    fn lowest_covering(&self, tree: &Tree, p: Pt) -> Result<Option<u32>, IndexError> {
+        let mut parts = Vec::new();
+        self.candidates(tree, p, &mut parts)?;
+        let mut recs = Vec::with_capacity(parts.len());
+        for id in parts {
+            recs.push(self.part_rec(id)?);
+        }
+        recs.sort_by_key(|r| r.area);
+        for r in &recs {
+            if self.covers(r, p)? {
+                return Ok(Some(r.area));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Every area of the given types (all types when `types` is empty) that covers
+    /// the WGS84 point (`lon`, `lat`), ordered from the smallest (parish) to the
+    /// largest (county), at most one per type, by the boundary rule described on
+    /// [`AreaIndex`].
+    ///
+    /// Nothing found is an empty list. Fails with [`IndexError::InvalidPoint`] for a
+    /// non-finite or out-of-range position and [`IndexError::IndexUnavailable`] when
+    /// the file cannot be read or is corrupt.
+    pub fn areas_at(&self, lon: f64, lat: f64, types: &[AreaType]) -> Result<Vec<Area>, IndexError> {
+        let p = to_fixed(lon, lat).ok_or_else(|| {
+            IndexError::InvalidPoint(format!(
+                "longitude {lon}, latitude {lat} is not a WGS84 position"
+            ))
+        })?;
+        let wants = |t: AreaType| types.is_empty() || types.contains(&t);
+        let want_ncp = wants(AreaType::Ncp) && self.header.flags & FLAG_HAS_PARISHES != 0;
+        let mut found: Vec<(AreaType, u32)> = Vec::new();
+        for tree in &self.trees {
+            let t = tree.area_type;
+            let needed = wants(t) || (want_ncp && (t == AreaType::Cpc || t.is_district_level()));
+            if !needed {
+                continue;
+            }
+            if let Some(id) = self.lowest_covering(tree, p)? {
+                found.push((t, id));
+            }
+        }
+        if want_ncp && !found.iter().any(|(t, _)| *t == AreaType::Cpc) {
+            // The lowest-ranked district-level area that has an NCP area.
+            let mut districts: Vec<&(AreaType, u32)> =
+                found.iter().filter(|(t, _)| t.is_district_level()).collect();
+            districts.sort_by_key(|(t, _)| t.rank());
+            for &&(_, d) in &districts {
+                let ncp = self.area_rec(d)?.ncp;
+                if ncp != NONE {
+                    found.push((AreaType::Ncp, ncp));
+                    break;
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(found.len());
+        for (t, id) in found {
+            if wants(t) {
+                out.push(self.area(id)?.0);
+            }
+        }
+        out.sort_by_key(|a| a.area_type.rank());
+        Ok(out)
+    }
+
+    /// The id of the area with this code, by binary search of the code-ordered area
+    /// table.
+    fn find(&self, code: &str) -> Result<Option<u32>, IndexError> {
+        let (mut lo, mut hi) = (0u32, self.header.area_count);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let c = self.string(self.area_rec(mid)?.code)?;
+            match c.as_str().cmp(code) {
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+                std::cmp::Ordering::Equal => return Ok(Some(mid)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// One area by GSS code with its details; `None` when the code is unknown.
+    pub fn area_by_code(&self, code: &str) -> Result<Option<AreaDetails>, IndexError> {
+        let Some(id) = self.find(code)? else {
+            return Ok(None);
+        };
+        let (area, rec) = self.area(id)?;
+        let (off, count) = rec.children;
+        let ids_len = (self.header.strings_off - self.header.ids_off) / 4;
+        if u64::from(off) + u64::from(count) > ids_len {
+            return Err(self.corrupt("corrupt: children out of range".into()));
+        }
+        let bytes = self.read_bytes(self.header.ids_off + 4 * u64::from(off), 4 * count as usize)?;
+        let mut children = Vec::with_capacity(count as usize);
+        for c in bytes.chunks_exact(4) {
+            children.push(self.string(self.area_rec(le_u32(c, 0))?.code)?);
+        }
+        self.done(bytes);
+        let min = from_fixed([rec.bbox[0], rec.bbox[1]]);
+        let max = from_fixed([rec.bbox[2], rec.bbox[3]]);
+        Ok(Some(AreaDetails {
+            area,
+            min,
+            max,
+            polygon_count: rec.polygon_count,
+            vertex_count: rec.vertex_count,
+            children,
+            generation: self.string(rec.generation)?,
+        }))
+    }
+
+    /// The areas whose parent is the area with this code, in code order; `None` when
+    /// the code is unknown.
+    pub fn children(&self, code: &str) -> Result<Option<Vec<Area>>, IndexError> {
+        let Some(details) = self.area_by_code(code)? else {
+            return Ok(None);
+        };
+        let mut out = Vec::with_capacity(details.children.len());
+        for c in &details.children {
+            if let Some(id) = self.find(c)? {
+                out.push(self.area(id)?.0);
+            }
+        }
+        Ok(Some(out))
+    }
+
+    /// The geometry of an area in WGS84, as polygons (outer ring counter-clockwise,
+    /// holes clockwise, each ring closed); `None` when the code is unknown. A
+    /// non-parished (`NCP`) area has no geometry of its own: an empty list.
+    pub fn geometry(&self, code: &str) -> Result<Option<Vec<Polygon>>, IndexError> {
+        let Some(id) = self.find(code)? else {
+            return Ok(None);
+        };
+        let rec = self.area_rec(id)?;
+        let (off, len) = rec.geom;
+        if len == 0 {
+            return Ok(Some(Vec::new()));
+        }
+        let b = self.read_bytes(off, len as usize)?;
+        let bad = || self.corrupt(format!("corrupt: geometry of {code}"));
+        let mut at = 0usize;
+        let next = |at: &mut usize| -> Result<u32, IndexError> {
+            let v = b.get(*at..*at + 4).ok_or_else(bad)?;
+            *at += 4;
+            Ok(le_u32(v, 0))
+        };
+        let npoly = next(&mut at)?;
+        let mut polys = Vec::new();
+        for _ in 0..npoly {
+            let nrings = next(&mut at)?;
+            let mut poly = Vec::new();
+            for _ in 0..nrings {
+                let n = next(&mut at)? as usize;
+                if n > (b.len() - at) / 8 {
+                    return Err(bad());
+                }
+                let mut ring: Vec<Wgs84Point> = (0..n)
+                    .map(|k| from_fixed([le_i32(&b, at + 8 * k), le_i32(&b, at + 8 * k + 4)]))
+                    .collect();
+                at += 8 * n;
+                if let Some(&first) = ring.first() {
+                    ring.push(first);
+                }
+                poly.push(ring);
+            }
+            polys.push(poly);
+        }
+        self.done(b);
+        Ok(Some(polys))
+    }
+
+    /// Every area of some types (all types when `types` is empty), ordered by code.
+    pub fn list_areas(&self, types: &[AreaType]) -> Result<Vec<Area>, IndexError> {
+        let mut out = Vec::new();
+        for id in 0..self.header.area_count {
+            let rec = self.area_rec(id)?;
+            if types.is_empty() || types.contains(&rec.area_type) {
+                out.push(self.area(id)?.0);
+            }
+        }
+        Ok(out)
+    }
+}
