@@ -106,6 +106,11 @@ pub const MAX_EASTING: f64 = ((GRID_COLUMNS - 1) * GRID_SPACING_M) as f64;
 /// Largest ETRS89 northing covered by the grid, in metres.
 pub const MAX_NORTHING: f64 = ((GRID_ROWS - 1) * GRID_SPACING_M) as f64;
 
+/// Points this close outside the grid rectangle count as on its edge: a point given
+/// exactly on the edge in longitude/latitude projects to within about 10⁻¹¹ m of it, on
+/// either side.
+const EDGE_SLACK_M: f64 = 1e-6;
+
 /// A generous longitude/latitude box around the whole grid rectangle (whose corners lie
 /// within longitude −11.0°..+5.4° and latitude 49.7°..61.3°, see the test below):
 /// points outside it are rejected before projecting, because the National Grid's
@@ -121,7 +126,7 @@ const AREA_LAT: std::ops::RangeInclusive<f64> = 46.0..=64.0;
 /// shift = (1−t)(1−u)·S0 + t(1−u)·S1 + t·u·S2 + (1−t)·u·S3.
 ///
 /// Returns `[east, north]` in metres. Points on the grid's east or north edge use the
-/// last cell (t or u = 1).
+/// last cell (t or u = 1); points within a micrometre outside an edge count as on it.
 pub fn ostn15_shift(
     etrs89_easting: f64,
     etrs89_northing: f64,
@@ -131,12 +136,14 @@ pub fn ostn15_shift(
     if !e.is_finite() || !n.is_finite() {
         return Err(ConvertError::NotFinite);
     }
-    if !(0.0..=MAX_EASTING).contains(&e) || !(0.0..=MAX_NORTHING).contains(&n) {
+    let inside = |v: f64, max: f64| (-EDGE_SLACK_M..=max + EDGE_SLACK_M).contains(&v);
+    if !inside(e, MAX_EASTING) || !inside(n, MAX_NORTHING) {
         return Err(ConvertError::OutsideGrid {
             easting: e,
             northing: n,
         });
     }
+    let (e, n) = (e.clamp(0.0, MAX_EASTING), n.clamp(0.0, MAX_NORTHING));
     let spacing = f64::from(GRID_SPACING_M);
     // In range and non-negative, so the casts cannot wrap.
     let ei = ((e / spacing).floor() as u32).min(GRID_COLUMNS - 2);
