@@ -647,12 +647,15 @@ pub fn parse_parish_details_page(body: &str, id: &str) -> Result<Body, ParseErro
 pub fn parse_parish_details_list_page(body: &str) -> Result<Vec<Body>, ParseError> {
     let (doc, root) = parse_html_page(body)?;
     let mut bodies: Vec<Body> = Vec::new();
-    let rows = label_rows(&doc, root);
-    let headings = doc.select(root, &|d, i| {
-        matches!(d.nodes[i].tag.as_str(), "h2" | "h3" | "h4")
-            && !d.has_class(i, "mgSubTitleTxt")
-            && !d.has_class(i, "mgMainTitleTxt")
-    });
+    let rows: std::collections::HashSet<usize> = label_rows(&doc, root).into_iter().collect();
+    let headings: std::collections::HashSet<usize> = doc
+        .select(root, &|d, i| {
+            matches!(d.nodes[i].tag.as_str(), "h2" | "h3" | "h4")
+                && !d.has_class(i, "mgSubTitleTxt")
+                && !d.has_class(i, "mgMainTitleTxt")
+        })
+        .into_iter()
+        .collect();
     // Walk the content in document order, switching parish at each heading.
     for n in doc.descendants(root) {
         if headings.contains(&n) {
