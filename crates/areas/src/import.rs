@@ -372,6 +372,15 @@ impl BoundaryImporter {
         self
     }
 
+    /// Converts EPSG:27700 layers with OSTN15 (`council_bng::to_lonlat`) on `grid`.
+    pub fn with_bng_grid<G: council_bng::ShiftGrid + 'static>(self, grid: G) -> Self {
+        self.with_bng_transform(move |easting, northing| {
+            council_bng::to_lonlat(council_bng::Bng::new(easting, northing), &grid)
+                .ok()
+                .map(|p| (p.lon, p.lat))
+        })
+    }
+
     /// Names the non-parished area of a district: the ONS code (`E43000163` for
     /// Trafford) of the part of `district_code` outside every parish. Districts not
     /// named get `<district>-NCP` when the index has parishes.
