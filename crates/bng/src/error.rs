@@ -104,7 +104,9 @@ pub enum ConvertError {
     /// 0..1250 km north. The coordinates are in the grid's own frame: ETRS89
     /// eastings/northings for [`crate::to_bng`], the OSGB36 input for
     /// [`crate::to_lonlat`].
-    #[error("point E {easting:.3} m, N {northing:.3} m is outside the OSTN15 grid (0..700000 E, 0..1250000 N)")]
+    #[error(
+        "point E {easting:.3} m, N {northing:.3} m is outside the OSTN15 grid (0..700000 E, 0..1250000 N)"
+    )]
     OutsideGrid {
         /// Easting in metres.
         easting: f64,

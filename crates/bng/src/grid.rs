@@ -85,10 +85,18 @@ impl Header {
         }
         let u32_at = |o: usize| u32::from_le_bytes(h[o..o + 4].try_into().expect("4 bytes"));
         let checks: [(&str, u64, u64); 5] = [
-            ("header length", u64::from(u16::from_le_bytes([h[10], h[11]])), HEADER_LEN as u64),
+            (
+                "header length",
+                u64::from(u16::from_le_bytes([h[10], h[11]])),
+                HEADER_LEN as u64,
+            ),
             ("columns", u64::from(u32_at(12)), u64::from(GRID_COLUMNS)),
             ("rows", u64::from(u32_at(16)), u64::from(GRID_ROWS)),
-            ("node spacing (m)", u64::from(u32_at(20)), u64::from(GRID_SPACING_M)),
+            (
+                "node spacing (m)",
+                u64::from(u32_at(20)),
+                u64::from(GRID_SPACING_M),
+            ),
             ("record length", u64::from(u32_at(24)), RECORD_LEN as u64),
         ];
         for (what, found, expected) in checks {
@@ -222,7 +230,11 @@ impl ShiftGrid for MemoryGrid {
         ))
     }
 
-    fn cell_shifts(&self, east_index: u32, north_index: u32) -> Result<[[f64; 2]; 4], ConvertError> {
+    fn cell_shifts(
+        &self,
+        east_index: u32,
+        north_index: u32,
+    ) -> Result<[[f64; 2]; 4], ConvertError> {
         check_cell(east_index, north_index)?;
         let sw = (north_index * GRID_COLUMNS + east_index) as usize;
         let nw = sw + GRID_COLUMNS as usize;
@@ -261,7 +273,15 @@ struct FileState<R> {
 /// The OSTN15 grid read from a file with positioned reads (seek + read), for
 /// WebAssembly components that are instantiated for each request: opening reads the
 /// 32-byte header and finds the file length, and each conversion then reads two
-/// 16-byte records pairs (one per edge of its grid cell), kept in a 16-slot cache.
+/// 16-byte record pairs (the south and north edges of its grid cell), kept in a
+/// 16-slot cache.
+///
+/// File format (version 1, little-endian): the 8 bytes `OSTNGRID`, u16 version 1,
+/// u16 header length 32, u32 columns 701, u32 rows 1251, u32 spacing 1000 (m), u32
+/// record length 8, u32 CRC-32 of the records; then one record per node, row by row
+/// from the south and west to east within a row, each the node's east and north
+/// ETRS89→OSGB36 shift as i32 millimetres. Node (i, j) is at byte
+/// `32 + 8 * (701 * j + i)`.
 ///
 /// The reader sits behind a [`RefCell`], so a `FileGrid` is not `Sync`; give each thread
 /// its own. The CRC-32 is not checked on open (that would read the whole file); call
@@ -366,7 +386,10 @@ impl<R: Read + Seek> FileGrid<R> {
         };
         read(&mut state, &mut buf).map_err(|e| ConvertError::Grid(GridError::Io(e)))?;
         state.reads += 1;
-        let pair = [decode_record(&buf[..RECORD_LEN]), decode_record(&buf[RECORD_LEN..])];
+        let pair = [
+            decode_record(&buf[..RECORD_LEN]),
+            decode_record(&buf[RECORD_LEN..]),
+        ];
         state.cache[slot] = Slot { key, pair };
         Ok(pair)
     }
@@ -383,7 +406,11 @@ impl<R: Read + Seek> ShiftGrid for FileGrid<R> {
         }
     }
 
-    fn cell_shifts(&self, east_index: u32, north_index: u32) -> Result<[[f64; 2]; 4], ConvertError> {
+    fn cell_shifts(
+        &self,
+        east_index: u32,
+        north_index: u32,
+    ) -> Result<[[f64; 2]; 4], ConvertError> {
         check_cell(east_index, north_index)?;
         let [sw, se] = self.pair(east_index, north_index)?;
         let [nw, ne] = self.pair(east_index, north_index + 1)?;
@@ -421,7 +448,10 @@ mod tests {
         let mut h = Header::encode(0);
         h[12..16].copy_from_slice(&700u32.to_le_bytes());
         let err = Header::parse(&h).unwrap_err();
-        assert!(matches!(err, GridError::BadHeader { ref reason } if reason.contains("columns")), "{err}");
+        assert!(
+            matches!(err, GridError::BadHeader { ref reason } if reason.contains("columns")),
+            "{err}"
+        );
     }
 
     #[test]
@@ -429,20 +459,42 @@ mod tests {
         let bytes = synthetic();
         let mem = MemoryGrid::from_grid_bytes(&bytes).unwrap();
         let file = FileGrid::open(Cursor::new(&bytes)).unwrap();
-        for (i, j) in [(0, 0), (700, 0), (0, 1250), (700, 1250), (350, 625), (699, 1249)] {
-            let expected = [f64::from(90_000 + i as i32) / 1000.0, f64::from(-80_000 - j as i32) / 1000.0];
+        for (i, j) in [
+            (0, 0),
+            (700, 0),
+            (0, 1250),
+            (700, 1250),
+            (350, 625),
+            (699, 1249),
+        ] {
+            let expected = [
+                f64::from(90_000 + i as i32) / 1000.0,
+                f64::from(-80_000 - j as i32) / 1000.0,
+            ];
             assert_eq!(mem.node_shift(i, j).unwrap(), expected);
             assert_eq!(file.node_shift(i, j).unwrap(), expected);
         }
         for (i, j) in [(0, 0), (699, 1249), (123, 456)] {
-            assert_eq!(mem.cell_shifts(i, j).unwrap(), file.cell_shifts(i, j).unwrap());
+            assert_eq!(
+                mem.cell_shifts(i, j).unwrap(),
+                file.cell_shifts(i, j).unwrap()
+            );
         }
         assert!(matches!(
             mem.node_shift(701, 0),
-            Err(ConvertError::NodeOutOfRange { east_index: 701, .. })
+            Err(ConvertError::NodeOutOfRange {
+                east_index: 701,
+                ..
+            })
         ));
-        assert!(matches!(file.node_shift(0, 1251), Err(ConvertError::NodeOutOfRange { .. })));
-        assert!(matches!(file.cell_shifts(700, 0), Err(ConvertError::NodeOutOfRange { .. })));
+        assert!(matches!(
+            file.node_shift(0, 1251),
+            Err(ConvertError::NodeOutOfRange { .. })
+        ));
+        assert!(matches!(
+            file.cell_shifts(700, 0),
+            Err(ConvertError::NodeOutOfRange { .. })
+        ));
         file.verify_checksum().unwrap();
     }
 
@@ -469,6 +521,9 @@ mod tests {
             Err(GridError::ChecksumMismatch { .. })
         ));
         let file = FileGrid::open(Cursor::new(&bytes)).unwrap();
-        assert!(matches!(file.verify_checksum(), Err(GridError::ChecksumMismatch { .. })));
+        assert!(matches!(
+            file.verify_checksum(),
+            Err(GridError::ChecksumMismatch { .. })
+        ));
     }
 }

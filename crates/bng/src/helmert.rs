@@ -139,6 +139,9 @@ mod tests {
             lat: 53.5,
         };
         let back = to_lonlat(to_bng(p));
-        assert!((back.lon - p.lon).abs() < 2e-7 && (back.lat - p.lat).abs() < 1e-7, "{back:?}");
+        assert!(
+            (back.lon - p.lon).abs() < 2e-7 && (back.lat - p.lat).abs() < 1e-7,
+            "{back:?}"
+        );
     }
 }

@@ -39,7 +39,10 @@ pub struct GridSummary {
 /// binary grid format, written to `out`. The whole grid is assembled in memory (7 MB)
 /// first because the header carries the records' CRC-32; nothing is written if any
 /// line is bad.
-pub fn write_grid(ostn15_data_file: impl BufRead, mut out: impl Write) -> Result<GridSummary, GridError> {
+pub fn write_grid(
+    ostn15_data_file: impl BufRead,
+    mut out: impl Write,
+) -> Result<GridSummary, GridError> {
     let (body, mut summary) = parse_data_file(ostn15_data_file)?;
     out.write_all(&Header::encode(summary.crc32))?;
     out.write_all(&body)?;
@@ -127,7 +130,9 @@ fn parse_data_file(mut data: impl BufRead) -> Result<(Vec<u8>, GridSummary), Gri
             continue;
         }
         if nodes == GRID_NODES {
-            return Err(bad(format!("more than the {GRID_NODES} nodes of the OSTN15 grid")));
+            return Err(bad(format!(
+                "more than the {GRID_NODES} nodes of the OSTN15 grid"
+            )));
         }
         let [e_mm, n_mm] = parse_node(text, nodes).map_err(bad)?;
         body.extend_from_slice(&e_mm.to_le_bytes());
@@ -166,21 +171,33 @@ fn parse_data_file(mut data: impl BufRead) -> Result<(Vec<u8>, GridSummary), Gri
 fn parse_node(text: &str, index: u32) -> Result<[i32; 2], String> {
     let fields: Vec<&str> = text.split(',').map(str::trim).collect();
     let [id, easting, northing, e_shift, n_shift, h_shift, flag] = fields[..] else {
-        return Err(format!("expected 7 comma-separated fields, found {}", fields.len()));
+        return Err(format!(
+            "expected 7 comma-separated fields, found {}",
+            fields.len()
+        ));
     };
     let expected_id = index + 1;
-    let id: u32 = id.parse().map_err(|_| format!("Point_ID {id:?} is not a whole number"))?;
+    let id: u32 = id
+        .parse()
+        .map_err(|_| format!("Point_ID {id:?} is not a whole number"))?;
     if id != expected_id {
-        return Err(format!("Point_ID {id} out of sequence, expected {expected_id}"));
+        return Err(format!(
+            "Point_ID {id} out of sequence, expected {expected_id}"
+        ));
     }
     let expected_e = (index % GRID_COLUMNS) * GRID_SPACING_M;
     let expected_n = (index / GRID_COLUMNS) * GRID_SPACING_M;
-    for (what, field, expected) in [("ETRS89_Easting", easting, expected_e), ("ETRS89_Northing", northing, expected_n)] {
+    for (what, field, expected) in [
+        ("ETRS89_Easting", easting, expected_e),
+        ("ETRS89_Northing", northing, expected_n),
+    ] {
         let value: u32 = field
             .parse()
             .map_err(|_| format!("{what} {field:?} is not a whole number of metres"))?;
         if value != expected {
-            return Err(format!("{what} {value} does not match Point_ID {id}, expected {expected}"));
+            return Err(format!(
+                "{what} {value} does not match Point_ID {id}, expected {expected}"
+            ));
         }
     }
     // Not stored, but a malformed value means a damaged line.
@@ -213,7 +230,9 @@ fn metres_to_mm(what: &str, field: &str) -> Result<i32, String> {
     // OSTN15 shifts are around +80..+112 m east and -85..-43 m north; anything beyond a
     // kilometre is a damaged value, not a shift.
     if mm.abs() > 1_000_000.0 {
-        return Err(format!("{what} {field:?} is not a plausible shift (over 1 km)"));
+        return Err(format!(
+            "{what} {field:?} is not a plausible shift (over 1 km)"
+        ));
     }
     Ok(mm as i32)
 }
@@ -244,10 +263,19 @@ mod tests {
     #[test]
     fn rejects_bad_node_lines_naming_the_line() {
         let cases = [
-            ("1,0,0,90.750,-82.020,55.127\r\n", "7 comma-separated fields"),
+            (
+                "1,0,0,90.750,-82.020,55.127\r\n",
+                "7 comma-separated fields",
+            ),
             ("2,0,0,90.750,-82.020,55.127,15\r\n", "out of sequence"),
-            ("1,1000,0,90.750,-82.020,55.127,15\r\n", "ETRS89_Easting 1000"),
-            ("1,0,0,90.7501,-82.020,55.127,15\r\n", "more than 3 decimal places"),
+            (
+                "1,1000,0,90.750,-82.020,55.127,15\r\n",
+                "ETRS89_Easting 1000",
+            ),
+            (
+                "1,0,0,90.7501,-82.020,55.127,15\r\n",
+                "more than 3 decimal places",
+            ),
             ("1,0,0,ninety,-82.020,55.127,15\r\n", "is not a number"),
             ("1,0,0,90.750,-82.020,55.127,x\r\n", "Height_Datum_Flag"),
             ("1,0,0,90.750,-2000.5,55.127,15\r\n", "plausible"),
@@ -264,14 +292,19 @@ mod tests {
         let mut bytes = header().into_bytes();
         bytes.extend_from_slice(b"1,0,0,90.750,-82.020,55.127,15\r\n2,1000,0,\xff\r\n");
         match write_grid(&bytes[..], Vec::new()) {
-            Err(GridError::BadDataLine { line: 3, reason }) => assert!(reason.contains("UTF-8"), "{reason}"),
+            Err(GridError::BadDataLine { line: 3, reason }) => {
+                assert!(reason.contains("UTF-8"), "{reason}")
+            }
             other => panic!("{other:?}"),
         }
     }
 
     #[test]
     fn rejects_a_short_file() {
-        let text = format!("{}1,0,0,90.750,-82.020,55.127,15\r\n2,1000,0,90.764,-82.015,55.108,15\r\n", header());
+        let text = format!(
+            "{}1,0,0,90.750,-82.020,55.127,15\r\n2,1000,0,90.764,-82.015,55.108,15\r\n",
+            header()
+        );
         let (line, reason) = err_of(&text);
         assert_eq!(line, 4);
         assert!(reason.contains("ends after 2 nodes"), "{reason}");

@@ -15,9 +15,22 @@
 //! [`helmert`] converts without a grid, to about 5 m. [`to_web_mercator`] gives
 //! EPSG:3857 coordinates for APIs such as OS Places' `output_srs`.
 //!
-//! The grid file is built from OS's `OSTN15_OSGM15_DataFile.txt` by [`write_grid`]
-//! (feature `import`, native tools only); its format is described in [`grid`](crate::FileGrid)
-//! and `docs/coordinates.md`.
+//! The grid file is built from OS's `OSTN15_OSGM15_DataFile.txt` by `write_grid` or
+//! `write_grid_from_xz` (feature `import`, native tools only). Its format, a 32-byte
+//! header and then 876 951 fixed 8-byte records so that any node is one positioned read
+//! away, is described on [`FileGrid`] and in `docs/coordinates.md`.
+//!
+//! ```no_run
+//! use council_bng::{to_bng, to_lonlat, Bng, FileGrid, LonLat};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let grid = FileGrid::open(std::fs::File::open("data/ostn15.grid")?)?;
+//! let bng = to_bng(LonLat::new(-2.3, 53.446), &grid)?; // Trafford Town Hall
+//! let back = to_lonlat(Bng::new(bng.easting, bng.northing), &grid)?;
+//! # let _ = back;
+//! # Ok(())
+//! # }
+//! ```
 #![deny(missing_docs)]
 
 mod crc32;
@@ -80,7 +93,11 @@ pub trait ShiftGrid {
     /// (`east_index`, `north_index`), in the order of the OSTN15 user guide: S0 south-west,
     /// S1 south-east, S2 north-east, S3 north-west. Implementations override this when
     /// fetching the four together is cheaper.
-    fn cell_shifts(&self, east_index: u32, north_index: u32) -> Result<[[f64; 2]; 4], ConvertError> {
+    fn cell_shifts(
+        &self,
+        east_index: u32,
+        north_index: u32,
+    ) -> Result<[[f64; 2]; 4], ConvertError> {
         let (e1, n1) = (east_index + 1, north_index + 1);
         Ok([
             self.node_shift(east_index, north_index)?,
@@ -96,7 +113,11 @@ impl<T: ShiftGrid + ?Sized> ShiftGrid for &T {
         (**self).node_shift(east_index, north_index)
     }
 
-    fn cell_shifts(&self, east_index: u32, north_index: u32) -> Result<[[f64; 2]; 4], ConvertError> {
+    fn cell_shifts(
+        &self,
+        east_index: u32,
+        north_index: u32,
+    ) -> Result<[[f64; 2]; 4], ConvertError> {
         (**self).cell_shifts(east_index, north_index)
     }
 }
@@ -217,7 +238,8 @@ pub fn to_lonlat(p: Bng, grid: &impl ShiftGrid) -> Result<LonLat, ConvertError> 
     for _ in 0..MAX_INVERSE_ITERATIONS {
         let [se, sn] = ostn15_shift(e, n, grid).map_err(outside)?;
         let (next_e, next_n) = (p.easting - se, p.northing - sn);
-        let settled = (next_e - e).abs() < INVERSE_TOLERANCE_M && (next_n - n).abs() < INVERSE_TOLERANCE_M;
+        let settled =
+            (next_e - e).abs() < INVERSE_TOLERANCE_M && (next_n - n).abs() < INVERSE_TOLERANCE_M;
         (e, n) = (next_e, next_n);
         if settled {
             return Ok(projection::en_to_etrs89(e, n));
@@ -243,7 +265,10 @@ pub const WEB_MERCATOR_MAX_LAT: f64 = 85.051_128_779_806_6;
 pub fn to_web_mercator(p: LonLat) -> (f64, f64) {
     let lat = p.lat.clamp(-WEB_MERCATOR_MAX_LAT, WEB_MERCATOR_MAX_LAT);
     let x = WEB_MERCATOR_RADIUS * p.lon.to_radians();
-    let y = WEB_MERCATOR_RADIUS * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln();
+    let y = WEB_MERCATOR_RADIUS
+        * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+            .tan()
+            .ln();
     (x, y)
 }
 
@@ -300,7 +325,10 @@ mod tests {
     #[test]
     fn rejects_non_finite_and_far_away_points() {
         let grid = Constant([0.0, 0.0]);
-        assert!(matches!(to_bng(LonLat::new(f64::NAN, 52.0), &grid), Err(ConvertError::NotFinite)));
+        assert!(matches!(
+            to_bng(LonLat::new(f64::NAN, 52.0), &grid),
+            Err(ConvertError::NotFinite)
+        ));
         assert!(matches!(
             to_lonlat(Bng::new(1.0, f64::INFINITY), &grid),
             Err(ConvertError::NotFinite)
@@ -333,11 +361,25 @@ mod tests {
 
     #[test]
     fn area_box_contains_the_grid_rectangle_with_margin() {
-        for (e, n) in [(0.0, 0.0), (MAX_EASTING, 0.0), (0.0, MAX_NORTHING), (MAX_EASTING, MAX_NORTHING)] {
+        for (e, n) in [
+            (0.0, 0.0),
+            (MAX_EASTING, 0.0),
+            (0.0, MAX_NORTHING),
+            (MAX_EASTING, MAX_NORTHING),
+        ] {
             let p = projection::en_to_etrs89(e, n);
-            assert!((-11.0..=5.4).contains(&p.lon) && (49.7..=61.3).contains(&p.lat), "{e} {n}: {p:?}");
-            assert!(p.lon - AREA_LON.start() > 4.0 && AREA_LON.end() - p.lon > 3.0, "{p:?}");
-            assert!(p.lat - AREA_LAT.start() > 3.0 && AREA_LAT.end() - p.lat > 2.5, "{p:?}");
+            assert!(
+                (-11.0..=5.4).contains(&p.lon) && (49.7..=61.3).contains(&p.lat),
+                "{e} {n}: {p:?}"
+            );
+            assert!(
+                p.lon - AREA_LON.start() > 4.0 && AREA_LON.end() - p.lon > 3.0,
+                "{p:?}"
+            );
+            assert!(
+                p.lat - AREA_LAT.start() > 3.0 && AREA_LAT.end() - p.lat > 2.5,
+                "{p:?}"
+            );
         }
     }
 

@@ -198,8 +198,8 @@ fn unproject_series(ell: &Ellipsoid, easting: f64, northing: f64) -> [f64; 2] {
     let de = easting - E0;
     let de2 = de * de;
     let lat_out = lat - vii * de2 + viii * de2 * de2 - ix * de2 * de2 * de2;
-    let lon_out =
-        LON0_DEG.to_radians() + x * de - xi * de2 * de + xii * de2 * de2 * de - xiia * de2 * de2 * de2 * de;
+    let lon_out = LON0_DEG.to_radians() + x * de - xi * de2 * de + xii * de2 * de2 * de
+        - xiia * de2 * de2 * de2 * de;
     [lat_out, lon_out]
 }
 
@@ -242,11 +242,24 @@ mod tests {
 
     #[test]
     fn inverse_undoes_forward_to_the_micrometre() {
-        for &(lon, lat) in &[(-2.0, 49.0), (1.7, 52.6), (-0.9, 60.8), (-7.5, 50.0), (-8.6, 57.8), (-11.0, 61.0), (-7.55, 49.77)] {
+        for &(lon, lat) in &[
+            (-2.0, 49.0),
+            (1.7, 52.6),
+            (-0.9, 60.8),
+            (-7.5, 50.0),
+            (-8.6, 57.8),
+            (-11.0, 61.0),
+            (-7.55, 49.77),
+        ] {
             let [e, n] = etrs89_to_en(LonLat { lon, lat });
             let back = en_to_etrs89(e, n);
             let [e2, n2] = etrs89_to_en(back);
-            assert!((e2 - e).abs() < 1e-7 && (n2 - n).abs() < 1e-7, "{lon} {lat}: {} {}", e2 - e, n2 - n);
+            assert!(
+                (e2 - e).abs() < 1e-7 && (n2 - n).abs() < 1e-7,
+                "{lon} {lat}: {} {}",
+                e2 - e,
+                n2 - n
+            );
         }
     }
 
@@ -254,10 +267,18 @@ mod tests {
     /// which is why [`unproject`] refines them.
     #[test]
     fn bare_inverse_series_are_not_exact() {
-        let [e, n] = etrs89_to_en(LonLat { lon: -8.6, lat: 57.8 });
+        let [e, n] = etrs89_to_en(LonLat {
+            lon: -8.6,
+            lat: 57.8,
+        });
         let [lat, lon] = unproject_series(&GRS80, e, n);
         let [e2, n2] = project(&GRS80, lat, lon);
-        assert!((e2 - e).abs().max((n2 - n).abs()) > 1e-4, "{} {}", e2 - e, n2 - n);
+        assert!(
+            (e2 - e).abs().max((n2 - n).abs()) > 1e-4,
+            "{} {}",
+            e2 - e,
+            n2 - n
+        );
     }
 
     #[test]

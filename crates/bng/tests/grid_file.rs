@@ -7,8 +7,9 @@ use std::io::Cursor;
 
 use common::{Lcg, grid_bytes, memory_grid, scratch_path, xz_path};
 use council_bng::{
-    Bng, FORMAT_VERSION, FileGrid, GRID_COLUMNS, GRID_FILE_LEN, GRID_NODES, GRID_ROWS, GridError, HEADER_LEN,
-    LonLat, MAGIC, MemoryGrid, ShiftGrid, to_bng, to_lonlat, write_grid, write_grid_from_xz,
+    Bng, FORMAT_VERSION, FileGrid, GRID_COLUMNS, GRID_FILE_LEN, GRID_NODES, GRID_ROWS, GridError,
+    HEADER_LEN, LonLat, MAGIC, MemoryGrid, ShiftGrid, to_bng, to_lonlat, write_grid,
+    write_grid_from_xz,
 };
 
 #[test]
@@ -21,7 +22,10 @@ fn built_grid_has_the_documented_layout() {
     assert_eq!(u16::from_le_bytes([bytes[8], bytes[9]]), 1);
     assert_eq!(u16::from_le_bytes([bytes[10], bytes[11]]), 32);
     let u32_at = |o: usize| u32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
-    assert_eq!((u32_at(12), u32_at(16), u32_at(20), u32_at(24)), (701, 1251, 1000, 8));
+    assert_eq!(
+        (u32_at(12), u32_at(16), u32_at(20), u32_at(24)),
+        (701, 1251, 1000, 8)
+    );
     // The first line of OS's data file: Point_ID 1 at (0, 0) shifts 90.750, -82.020.
     let i32_at = |o: usize| i32::from_le_bytes(bytes[o..o + 4].try_into().unwrap());
     assert_eq!((i32_at(32), i32_at(36)), (90_750, -82_020));
@@ -72,7 +76,10 @@ fn errors_from_path_functions_name_the_file() {
     std::fs::write(&not_xz, b"Point_ID,ETRS89_Easting\r\n").unwrap();
     let err = MemoryGrid::from_ostn15_xz(&not_xz).unwrap_err();
     std::fs::remove_file(&not_xz).unwrap();
-    assert!(matches!(err, GridError::File { ref path, .. } if path == &not_xz), "{err:?}");
+    assert!(
+        matches!(err, GridError::File { ref path, .. } if path == &not_xz),
+        "{err:?}"
+    );
 }
 
 #[test]
@@ -81,7 +88,10 @@ fn write_grid_rejects_a_truncated_data_file() {
                 1,0,0,90.750,-82.020,55.127,15\r\n";
     let mut out = Vec::new();
     let err = write_grid(text.as_bytes(), &mut out).unwrap_err();
-    assert!(matches!(err, GridError::BadDataLine { line: 3, ref reason } if reason.contains("ends after 1 nodes")), "{err:?}");
+    assert!(
+        matches!(err, GridError::BadDataLine { line: 3, ref reason } if reason.contains("ends after 1 nodes")),
+        "{err:?}"
+    );
     assert!(out.is_empty(), "nothing is written for a bad file");
 }
 
@@ -92,12 +102,20 @@ fn file_grid_matches_memory_grid_everywhere() {
     // Every node of a few whole rows and columns, including the edges...
     for j in [0, 1, 625, GRID_ROWS - 2, GRID_ROWS - 1] {
         for i in 0..GRID_COLUMNS {
-            assert_eq!(file.node_shift(i, j).unwrap(), mem.node_shift(i, j).unwrap(), "({i}, {j})");
+            assert_eq!(
+                file.node_shift(i, j).unwrap(),
+                mem.node_shift(i, j).unwrap(),
+                "({i}, {j})"
+            );
         }
     }
     for i in [0, 350, GRID_COLUMNS - 1] {
         for j in 0..GRID_ROWS {
-            assert_eq!(file.node_shift(i, j).unwrap(), mem.node_shift(i, j).unwrap(), "({i}, {j})");
+            assert_eq!(
+                file.node_shift(i, j).unwrap(),
+                mem.node_shift(i, j).unwrap(),
+                "({i}, {j})"
+            );
         }
     }
     // ...and conversions both ways at random points, bit for bit.
@@ -117,13 +135,21 @@ fn file_grid_reads_little() {
     let grid = FileGrid::open(Cursor::new(grid_bytes())).unwrap();
     assert_eq!(grid.reads(), 0, "opening reads only the header");
     let bng = to_bng(p, &grid).unwrap();
-    assert_eq!(grid.reads(), 2, "a forward conversion reads the two edges of one cell");
+    assert_eq!(
+        grid.reads(),
+        2,
+        "a forward conversion reads the two edges of one cell"
+    );
     to_bng(p, &grid).unwrap();
     assert_eq!(grid.reads(), 2, "the same cell again comes from the cache");
 
     let fresh = FileGrid::open(Cursor::new(grid_bytes())).unwrap();
     to_lonlat(bng, &fresh).unwrap();
-    assert!(fresh.reads() <= 4, "an inverse conversion touches at most two cells: {}", fresh.reads());
+    assert!(
+        fresh.reads() <= 4,
+        "an inverse conversion touches at most two cells: {}",
+        fresh.reads()
+    );
 }
 
 #[test]
@@ -156,30 +182,40 @@ fn both_reject(bytes: &[u8], check: impl Fn(&GridError) -> bool) {
 
 #[test]
 fn damaged_files_are_rejected() {
-    both_reject(&damaged(|b| b[0..8].copy_from_slice(b"NOTAGRID")), |e| {
-        matches!(e, GridError::BadMagic { found } if found == b"NOTAGRID")
-    });
-    both_reject(&damaged(|b| b[8..10].copy_from_slice(&2u16.to_le_bytes())), |e| {
-        matches!(e, GridError::UnsupportedVersion { found: 2, supported } if *supported == FORMAT_VERSION)
-    });
-    both_reject(&damaged(|b| b[20..24].copy_from_slice(&500u32.to_le_bytes())), |e| {
-        matches!(e, GridError::BadHeader { reason } if reason.contains("spacing"))
-    });
-    both_reject(&damaged(|b| b.truncate(b.len() - 1)), |e| {
-        matches!(e, GridError::Truncated { expected, actual } if *expected == GRID_FILE_LEN && *actual == GRID_FILE_LEN - 1)
-    });
-    both_reject(&damaged(|b| b.truncate(HEADER_LEN - 1)), |e| {
-        matches!(e, GridError::Truncated { actual, .. } if *actual == HEADER_LEN as u64 - 1)
-    });
+    both_reject(
+        &damaged(|b| b[0..8].copy_from_slice(b"NOTAGRID")),
+        |e| matches!(e, GridError::BadMagic { found } if found == b"NOTAGRID"),
+    );
+    both_reject(
+        &damaged(|b| b[8..10].copy_from_slice(&2u16.to_le_bytes())),
+        |e| matches!(e, GridError::UnsupportedVersion { found: 2, supported } if *supported == FORMAT_VERSION),
+    );
+    both_reject(
+        &damaged(|b| b[20..24].copy_from_slice(&500u32.to_le_bytes())),
+        |e| matches!(e, GridError::BadHeader { reason } if reason.contains("spacing")),
+    );
+    both_reject(
+        &damaged(|b| b.truncate(b.len() - 1)),
+        |e| matches!(e, GridError::Truncated { expected, actual } if *expected == GRID_FILE_LEN && *actual == GRID_FILE_LEN - 1),
+    );
+    both_reject(
+        &damaged(|b| b.truncate(HEADER_LEN - 1)),
+        |e| matches!(e, GridError::Truncated { actual, .. } if *actual == HEADER_LEN as u64 - 1),
+    );
     both_reject(&[], |e| matches!(e, GridError::Truncated { actual: 0, .. }));
-    both_reject(&damaged(|b| b.push(0)), |e| matches!(e, GridError::TooLong { .. }));
+    both_reject(&damaged(|b| b.push(0)), |e| {
+        matches!(e, GridError::TooLong { .. })
+    });
 
     // A flipped bit in a record: only a checksum notices.
     let bytes = damaged(|b| b[HEADER_LEN + 8 * 300_000] ^= 0x10);
     let err = MemoryGrid::from_grid_bytes(&bytes).unwrap_err();
     assert!(matches!(err, GridError::ChecksumMismatch { .. }), "{err:?}");
     let file = FileGrid::open(Cursor::new(&bytes)).unwrap();
-    assert!(matches!(file.verify_checksum(), Err(GridError::ChecksumMismatch { .. })));
+    assert!(matches!(
+        file.verify_checksum(),
+        Err(GridError::ChecksumMismatch { .. })
+    ));
 }
 
 #[test]

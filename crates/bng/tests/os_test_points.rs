@@ -15,7 +15,8 @@ mod common;
 use common::{Table, memory_grid, metres_apart};
 use council_bng::projection::etrs89_to_en;
 use council_bng::{
-    Bng, ConvertError, FileGrid, GRID_COLUMNS, LonLat, ShiftGrid, helmert, ostn15_shift, to_bng, to_lonlat,
+    Bng, ConvertError, FileGrid, GRID_COLUMNS, LonLat, ShiftGrid, helmert, ostn15_shift, to_bng,
+    to_lonlat,
 };
 
 /// OS's outputs are rounded to the millimetre.
@@ -38,7 +39,10 @@ fn reverse_output() -> Table {
 }
 
 fn etrs89(input: &Table, id: &str) -> LonLat {
-    LonLat::new(input.num(id, "ETRS Longitude"), input.num(id, "ETRS89 Latitude"))
+    LonLat::new(
+        input.num(id, "ETRS Longitude"),
+        input.num(id, "ETRS89 Latitude"),
+    )
 }
 
 #[test]
@@ -60,7 +64,10 @@ fn forward_matches_os_to_the_millimetre() {
         let got = to_bng(etrs89(&input, &id), grid).unwrap_or_else(|e| panic!("{id}: {e}"));
         let want = Bng::new(output.num(&id, "OSGBEast"), output.num(&id, "OSGBNorth"));
         let (de, dn) = (got.easting - want.easting, got.northing - want.northing);
-        assert!(de.abs() <= MM && dn.abs() <= MM, "{id}: got {got:?}, OS {want:?}");
+        assert!(
+            de.abs() <= MM && dn.abs() <= MM,
+            "{id}: got {got:?}, OS {want:?}"
+        );
         worst = worst.max(de.abs()).max(dn.abs());
         if (got.easting * 1000.0).round() == (want.easting * 1000.0).round()
             && (got.northing * 1000.0).round() == (want.northing * 1000.0).round()
@@ -68,7 +75,10 @@ fn forward_matches_os_to_the_millimetre() {
             exact += 1;
         }
     }
-    println!("forward: worst difference {:.4} mm; {exact}/40 identical when rounded to the mm", worst * 1000.0);
+    println!(
+        "forward: worst difference {:.4} mm; {exact}/40 identical when rounded to the mm",
+        worst * 1000.0
+    );
     // The only difference allowed is OS's rounding to the millimetre.
     assert!(worst <= 0.000_5 + 1e-9, "worst {worst}");
     assert_eq!(exact, 40);
@@ -87,7 +97,10 @@ fn grid_nodes_match_os_records() {
             let rec = output.num(&id, &format!("RecNoS{k}")) as u32 - 1;
             let (i, j) = (rec % GRID_COLUMNS, rec / GRID_COLUMNS);
             let shift = grid.node_shift(i, j).unwrap();
-            let want = [output.num(&id, &format!("Se{k}")), output.num(&id, &format!("Sn{k}"))];
+            let want = [
+                output.num(&id, &format!("Se{k}")),
+                output.num(&id, &format!("Sn{k}")),
+            ];
             assert!(
                 (shift[0] - want[0]).abs() < 1e-9 && (shift[1] - want[1]).abs() < 1e-9,
                 "{id} S{k} node ({i}, {j}): grid {shift:?}, OS {want:?}"
@@ -96,8 +109,15 @@ fn grid_nodes_match_os_records() {
         }
         // OS order: S0 south-west, S1 south-east, S2 north-east, S3 north-west.
         let (i, j) = nodes[0];
-        assert_eq!(nodes, vec![(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)], "{id}");
-        assert_eq!(grid.cell_shifts(i, j).unwrap()[2], grid.node_shift(i + 1, j + 1).unwrap());
+        assert_eq!(
+            nodes,
+            vec![(i, j), (i + 1, j), (i + 1, j + 1), (i, j + 1)],
+            "{id}"
+        );
+        assert_eq!(
+            grid.cell_shifts(i, j).unwrap()[2],
+            grid.node_shift(i + 1, j + 1).unwrap()
+        );
     }
 }
 
@@ -125,14 +145,26 @@ fn inverse_matches_os_iterations_to_the_millimetre() {
     let grid = memory_grid();
     let mut worst: f64 = 0.0;
     for id in input.ids() {
-        let p = Bng::new(input.num(&id, "OSGB36 Eastings"), input.num(&id, "OSGB36 Northing"));
+        let p = Bng::new(
+            input.num(&id, "OSGB36 Eastings"),
+            input.num(&id, "OSGB36 Northing"),
+        );
         let got = to_lonlat(p, grid).unwrap_or_else(|e| panic!("{id}: {e}"));
         let [e, n] = etrs89_to_en(got);
-        let (de, dn) = (e - output.num(&id, "ETRSEast"), n - output.num(&id, "ETRSNorth"));
-        assert!(de.abs() <= MM && dn.abs() <= MM, "{id}: ETRS89 E/N differ by ({de}, {dn}) m");
+        let (de, dn) = (
+            e - output.num(&id, "ETRSEast"),
+            n - output.num(&id, "ETRSNorth"),
+        );
+        assert!(
+            de.abs() <= MM && dn.abs() <= MM,
+            "{id}: ETRS89 E/N differ by ({de}, {dn}) m"
+        );
         worst = worst.max(de.abs()).max(dn.abs());
     }
-    println!("inverse: worst ETRS89 E/N difference from OS's iterations {:.4} mm", worst * 1000.0);
+    println!(
+        "inverse: worst ETRS89 E/N difference from OS's iterations {:.4} mm",
+        worst * 1000.0
+    );
     // OS lists the iterations to 0.1 mm (rounding: 0.05 mm) and both stop iterating
     // once successive estimates agree to 0.1 mm, where the next step is ~10⁻⁵ of that.
     assert!(worst <= 0.000_1, "worst {worst}");
@@ -149,7 +181,10 @@ fn inverse_matches_os_results_where_os_is_consistent() {
     let grid = memory_grid();
     let mut inconsistent = Vec::new();
     for id in input.ids() {
-        let p = Bng::new(input.num(&id, "OSGB36 Eastings"), input.num(&id, "OSGB36 Northing"));
+        let p = Bng::new(
+            input.num(&id, "OSGB36 Eastings"),
+            input.num(&id, "OSGB36 Northing"),
+        );
         let got = to_lonlat(p, grid).unwrap();
         let want = LonLat::new(output.num(&id, "ETRSLong"), output.num(&id, "ETRSLat"));
         let [we, wn] = etrs89_to_en(want);
@@ -159,7 +194,10 @@ fn inverse_matches_os_results_where_os_is_consistent() {
             assert!(ours <= MM, "{id}: {:.3} mm from OS's RESULT", ours * 1000.0);
         } else {
             // Still as close as OS itself gets, plus the listing precision.
-            assert!(ours <= os_self + 0.000_1, "{id}: {ours} m, OS itself {os_self} m");
+            assert!(
+                ours <= os_self + 0.000_1,
+                "{id}: {ours} m, OS itself {os_self} m"
+            );
             inconsistent.push(format!("{id} ({:.1} mm)", os_self * 1000.0));
         }
     }
@@ -176,7 +214,11 @@ fn file_grid_gives_identical_results_on_the_test_points() {
         let a = to_bng(p, memory_grid()).unwrap();
         let b = to_bng(p, &file).unwrap();
         assert_eq!(a, b, "{id}");
-        assert_eq!(to_lonlat(a, memory_grid()).unwrap(), to_lonlat(a, &file).unwrap(), "{id}");
+        assert_eq!(
+            to_lonlat(a, memory_grid()).unwrap(),
+            to_lonlat(a, &file).unwrap(),
+            "{id}"
+        );
     }
 }
 
@@ -184,16 +226,37 @@ fn file_grid_gives_identical_results_on_the_test_points() {
 fn points_outside_the_grid_are_errors() {
     let grid = memory_grid();
     // Paris is south of the grid, Amsterdam east of it, the Faroes north of it.
-    for (name, lon, lat) in [("Paris", 2.35, 48.86), ("Amsterdam", 4.90, 52.37), ("Torshavn", -6.77, 62.01)] {
+    for (name, lon, lat) in [
+        ("Paris", 2.35, 48.86),
+        ("Amsterdam", 4.90, 52.37),
+        ("Torshavn", -6.77, 62.01),
+    ] {
         let err = to_bng(LonLat::new(lon, lat), grid).unwrap_err();
-        assert!(matches!(err, ConvertError::OutsideGrid { .. }), "{name}: {err:?}");
+        assert!(
+            matches!(err, ConvertError::OutsideGrid { .. }),
+            "{name}: {err:?}"
+        );
         assert!(err.to_string().contains("outside the OSTN15 grid"), "{err}");
     }
-    for (lon, lat) in [(151.21, -33.87), (-74.0, 40.7), (0.0, 90.0), (-2.0, -49.0), (400.0, 52.0)] {
+    for (lon, lat) in [
+        (151.21, -33.87),
+        (-74.0, 40.7),
+        (0.0, 90.0),
+        (-2.0, -49.0),
+        (400.0, 52.0),
+    ] {
         let err = to_bng(LonLat::new(lon, lat), grid).unwrap_err();
-        assert!(matches!(err, ConvertError::OutsideArea { .. }), "{lon} {lat}: {err:?}");
+        assert!(
+            matches!(err, ConvertError::OutsideArea { .. }),
+            "{lon} {lat}: {err:?}"
+        );
     }
-    for (e, n) in [(-0.001, 500_000.0), (700_000.001, 500_000.0), (300_000.0, -1.0), (300_000.0, 1_250_000.5)] {
+    for (e, n) in [
+        (-0.001, 500_000.0),
+        (700_000.001, 500_000.0),
+        (300_000.0, -1.0),
+        (300_000.0, 1_250_000.5),
+    ] {
         let err = to_lonlat(Bng::new(e, n), grid).unwrap_err();
         assert!(
             matches!(err, ConvertError::OutsideGrid { easting, northing } if easting == e && northing == n),
@@ -205,7 +268,10 @@ fn points_outside_the_grid_are_errors() {
         to_lonlat(Bng::new(50.0, 600_000.0), grid),
         Err(ConvertError::OutsideGrid { .. })
     ));
-    assert!(matches!(to_bng(LonLat::new(f64::NAN, 53.0), grid), Err(ConvertError::NotFinite)));
+    assert!(matches!(
+        to_bng(LonLat::new(f64::NAN, 53.0), grid),
+        Err(ConvertError::NotFinite)
+    ));
     assert!(matches!(
         to_lonlat(Bng::new(400_000.0, f64::NEG_INFINITY), grid),
         Err(ConvertError::NotFinite)
@@ -227,10 +293,15 @@ fn helmert_is_within_five_metres_of_ostn15() {
             worst = (d, id.clone());
         }
     }
-    println!("Helmert vs OSTN15 over all 40 OS points: worst {:.2} m at {}", worst.0, worst.1);
+    println!(
+        "Helmert vs OSTN15 over all 40 OS points: worst {:.2} m at {}",
+        worst.0, worst.1
+    );
     // Mainland England, Wales and Scotland: London, Southampton, Daresbury, Pudsey,
     // Edinburgh, Aberdeen, Carmarthen, Inverness.
-    for id in ["TP09", "TP05", "TP16", "TP20", "TP27", "TP29", "TP10", "TP30"] {
+    for id in [
+        "TP09", "TP05", "TP16", "TP20", "TP27", "TP29", "TP10", "TP30",
+    ] {
         let p = etrs89(&input, id);
         let want = Bng::new(output.num(id, "OSGBEast"), output.num(id, "OSGBNorth"));
         let got = helmert::to_bng(p);

@@ -28,7 +28,10 @@ fn grid_to_lonlat_and_back() {
         assert!(d < TOLERANCE_M, "{p:?} -> {ll:?} -> {back:?}: {d} m");
         worst = worst.max(d);
     }
-    println!("OSGB36 -> ETRS89 -> OSGB36: worst {:.2e} m over 20000 points", worst);
+    println!(
+        "OSGB36 -> ETRS89 -> OSGB36: worst {:.2e} m over 20000 points",
+        worst
+    );
 }
 
 #[test]
@@ -39,7 +42,10 @@ fn lonlat_to_grid_and_back() {
     let mut tested = 0;
     while tested < 20_000 {
         // Uniform over the ETRS89 grid rectangle, away from its edges by 200 m.
-        let p = en_to_etrs89(rng.range(200.0, MAX_EASTING - 200.0), rng.range(200.0, MAX_NORTHING - 200.0));
+        let p = en_to_etrs89(
+            rng.range(200.0, MAX_EASTING - 200.0),
+            rng.range(200.0, MAX_NORTHING - 200.0),
+        );
         let bng = to_bng(p, grid).unwrap_or_else(|e| panic!("{p:?}: {e}"));
         let back = to_lonlat(bng, grid).unwrap_or_else(|e| panic!("{p:?} -> {bng:?}: {e}"));
         let d = metres_apart(p, back);
@@ -47,7 +53,10 @@ fn lonlat_to_grid_and_back() {
         worst = worst.max(d);
         tested += 1;
     }
-    println!("ETRS89 -> OSGB36 -> ETRS89: worst {:.2e} m over 20000 points", worst);
+    println!(
+        "ETRS89 -> OSGB36 -> ETRS89: worst {:.2e} m over 20000 points",
+        worst
+    );
 }
 
 /// Places councils care about, where a systematic error would be noticed: a few known
@@ -71,7 +80,10 @@ fn known_places_round_trip() {
             (bng.easting - e).abs() < 2_000.0 && (bng.northing - n).abs() < 2_000.0,
             "{name}: {bng:?}"
         );
-        assert!(metres_apart(p, to_lonlat(bng, grid).unwrap()) < TOLERANCE_M, "{name}");
+        assert!(
+            metres_apart(p, to_lonlat(bng, grid).unwrap()) < TOLERANCE_M,
+            "{name}"
+        );
     }
 }
 
@@ -80,7 +92,13 @@ fn known_places_round_trip() {
 #[test]
 fn continuous_across_cell_edges_and_up_to_the_boundary() {
     let grid = memory_grid();
-    for (e, n) in [(123_000.0, 456_000.0), (0.0, 600_000.0), (700_000.0, 600_000.0), (350_000.0, 1_250_000.0), (0.0, 0.0)] {
+    for (e, n) in [
+        (123_000.0, 456_000.0),
+        (0.0, 600_000.0),
+        (700_000.0, 600_000.0),
+        (350_000.0, 1_250_000.0),
+        (0.0, 0.0),
+    ] {
         let on = to_bng(en_to_etrs89(e, n), grid).unwrap();
         for (de, dn) in [(-1e-6, 0.0), (1e-6, 0.0), (0.0, -1e-6), (0.0, 1e-6)] {
             match to_bng(en_to_etrs89(e + de, n + dn), grid) {
@@ -90,7 +108,10 @@ fn continuous_across_cell_edges_and_up_to_the_boundary() {
                 }
                 Err(ConvertError::OutsideGrid { easting, northing }) => {
                     assert!(
-                        e + de < 0.0 || e + de > MAX_EASTING || n + dn < 0.0 || n + dn > MAX_NORTHING,
+                        e + de < 0.0
+                            || e + de > MAX_EASTING
+                            || n + dn < 0.0
+                            || n + dn > MAX_NORTHING,
                         "({e}, {n}) + ({de}, {dn}) reported outside at ({easting}, {northing})"
                     );
                 }

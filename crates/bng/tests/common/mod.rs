@@ -10,12 +10,14 @@ use council_bng::{MemoryGrid, write_grid_from_xz};
 
 /// OS's OSTN15 data file as vendored in the repository.
 pub fn xz_path() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/sources/ostn15/OSTN15_OSGM15_DataFile.txt.xz")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../data/sources/ostn15/OSTN15_OSGM15_DataFile.txt.xz")
 }
 
 /// A scratch path for this test process, under Cargo's per-target temporary directory.
 pub fn scratch_path(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("council-bng-{}-{name}", std::process::id()))
+    Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("council-bng-{}-{name}", std::process::id()))
 }
 
 /// The grid file built from the vendored data with `write_grid_from_xz`, read back into
@@ -24,7 +26,8 @@ pub fn grid_bytes() -> &'static [u8] {
     static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
     BYTES.get_or_init(|| {
         let out = scratch_path("ostn15.grid");
-        let summary = write_grid_from_xz(&xz_path(), &out).expect("building the grid from the vendored data");
+        let summary =
+            write_grid_from_xz(&xz_path(), &out).expect("building the grid from the vendored data");
         let bytes = std::fs::read(&out).expect("reading the built grid");
         std::fs::remove_file(&out).expect("removing the built grid");
         assert_eq!(summary.bytes, bytes.len() as u64);
@@ -35,7 +38,9 @@ pub fn grid_bytes() -> &'static [u8] {
 /// The real grid in memory.
 pub fn memory_grid() -> &'static MemoryGrid {
     static GRID: OnceLock<MemoryGrid> = OnceLock::new();
-    GRID.get_or_init(|| MemoryGrid::from_grid_bytes(grid_bytes()).expect("the built grid reads back"))
+    GRID.get_or_init(|| {
+        MemoryGrid::from_grid_bytes(grid_bytes()).expect("the built grid reads back")
+    })
 }
 
 /// A data file under `tests/data`, as rows of comma-separated fields keyed by the header.
@@ -46,10 +51,17 @@ pub struct Table {
 
 impl Table {
     pub fn read(name: &str) -> Table {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(name);
-        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data")
+            .join(name);
+        let text =
+            std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
-        let split = |l: &str| l.split(',').map(|f| f.trim().to_owned()).collect::<Vec<_>>();
+        let split = |l: &str| {
+            l.split(',')
+                .map(|f| f.trim().to_owned())
+                .collect::<Vec<_>>()
+        };
         let header = split(lines.next().expect("a header line"));
         let rows: Vec<Vec<String>> = lines.map(split).collect();
         for row in &rows {
@@ -79,7 +91,8 @@ impl Table {
     /// `column` of row `id` as a number.
     pub fn num(&self, id: &str, column: &str) -> f64 {
         let t = self.text(id, column);
-        t.parse().unwrap_or_else(|_| panic!("{id} {column}: {t:?} is not a number"))
+        t.parse()
+            .unwrap_or_else(|_| panic!("{id} {column}: {t:?} is not a number"))
     }
 
     /// The point ids, in file order.
