@@ -614,9 +614,14 @@ pub fn parse_parish_list_page(body: &str) -> Result<Vec<Body>, ParseError> {
 }
 
 /// Parses one parish's page `mgParishCouncilDetails.aspx?ID=n`; `id` is the `n`
-/// asked for. The name is the page's ModernGov subtitle (`mgSubTitleTxt`), else its
+/// asked for. Rows labelled home, mobile or personal are kept only with
+/// `privacy.include_personal`. The name is the page's ModernGov subtitle (`mgSubTitleTxt`), else its
 /// main title; the contact comes from the `mgLabel` label/value pairs.
-pub fn parse_parish_details_page(body: &str, id: &str) -> Result<Body, ParseError> {
+pub fn parse_parish_details_page(
+    body: &str,
+    id: &str,
+    privacy: Privacy,
+) -> Result<Body, ParseError> {
     let (doc, root) = parse_html_page(body)?;
     let title = ["mgSubTitleTxt", "mgMainTitleTxt"]
         .iter()
@@ -635,7 +640,7 @@ pub fn parse_parish_details_page(body: &str, id: &str) -> Result<Body, ParseErro
     };
     let labelled: Vec<usize> = label_rows(&doc, root);
     for row in labelled {
-        apply_label_row(&doc, row, &mut body, Privacy::default());
+        apply_label_row(&doc, row, &mut body, privacy);
     }
     body.kind = parish_kind(&body.name);
     Ok(body)
@@ -644,7 +649,10 @@ pub fn parse_parish_details_page(body: &str, id: &str) -> Result<Body, ParseErro
 /// Parses `mgParishCouncilDetailsList.aspx`, every parish with its details on one
 /// page. Each parish starts at a heading (`h2`–`h4`, usually `mgSectionTitle`) or at
 /// a link to its details page; the `mgLabel` rows after it belong to it.
-pub fn parse_parish_details_list_page(body: &str) -> Result<Vec<Body>, ParseError> {
+pub fn parse_parish_details_list_page(
+    body: &str,
+    privacy: Privacy,
+) -> Result<Vec<Body>, ParseError> {
     let (doc, root) = parse_html_page(body)?;
     let mut bodies: Vec<Body> = Vec::new();
     let rows: std::collections::HashSet<usize> = label_rows(&doc, root).into_iter().collect();
@@ -678,7 +686,7 @@ pub fn parse_parish_details_list_page(body: &str) -> Result<Vec<Body>, ParseErro
         } else if rows.contains(&n)
             && let Some(current) = bodies.last_mut()
         {
-            apply_label_row(&doc, n, current, Privacy::default());
+            apply_label_row(&doc, n, current, privacy);
         }
     }
     Ok(bodies)
@@ -817,8 +825,11 @@ pub fn fuzz_all(data: &[u8]) {
     }
     let _ = parse_parish_councils(&s);
     let _ = parse_parish_list_page(&s);
-    let _ = parse_parish_details_page(&s, "1");
-    let _ = parse_parish_details_list_page(&s);
+    for include_personal in [false, true] {
+        let privacy = Privacy { include_personal };
+        let _ = parse_parish_details_page(&s, "1", privacy);
+        let _ = parse_parish_details_list_page(&s, privacy);
+    }
     let _ = crate::text::decode_entities_once(&s);
     let _ = normalise_postcode(&s);
     let _ = moderngov_date(&s);

@@ -242,8 +242,10 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
                         .base()?
                         .join(&format!("mgParishCouncilDetails.aspx?ID={}", body.id));
                     let id = body.id.clone();
-                    let page =
-                        self.fetch(&url, &|s| moderngov::parse_parish_details_page(s, &id))?;
+                    let privacy = self.privacy();
+                    let page = self.fetch(&url, &|s| {
+                        moderngov::parse_parish_details_page(s, &id, privacy)
+                    })?;
                     body.contact.fill_from(&page.payload.contact);
                     if body.website.is_none() {
                         body.website = page.payload.website.clone();
@@ -294,7 +296,10 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
         let mut bodies = list.payload;
         let mut provenance = list.provenance;
         let details_url = base.join("mgParishCouncilDetailsList.aspx");
-        if let Ok(details) = self.fetch(&details_url, &moderngov::parse_parish_details_list_page) {
+        let privacy = self.privacy();
+        if let Ok(details) = self.fetch(&details_url, &|s| {
+            moderngov::parse_parish_details_list_page(s, privacy)
+        }) {
             for b in &mut bodies {
                 let found = details
                     .payload

@@ -296,9 +296,12 @@ fn bcr_list_page_reads_only_moderngov_links() {
 
 #[test]
 fn details_page_gives_the_clerk_not_the_template() {
-    let b =
-        moderngov::parse_parish_details_page(&fixture("parish-details/example-id-12.html"), "12")
-            .unwrap();
+    let b = moderngov::parse_parish_details_page(
+        &fixture("parish-details/example-id-12.html"),
+        "12",
+        public(),
+    )
+    .unwrap();
     assert_eq!(b.id, "12");
     assert_eq!(b.name, "Partington Town Council");
     assert_eq!(b.kind, BodyKind::ParishCouncil);
@@ -321,9 +324,11 @@ fn details_page_gives_the_clerk_not_the_template() {
 
 #[test]
 fn details_list_page_splits_parishes_at_headings() {
-    let bodies =
-        moderngov::parse_parish_details_list_page(&fixture("parish-details-list/example.html"))
-            .unwrap();
+    let bodies = moderngov::parse_parish_details_list_page(
+        &fixture("parish-details-list/example.html"),
+        public(),
+    )
+    .unwrap();
     assert_eq!(bodies.len(), 4);
     assert_eq!(bodies[2].id, "12");
     assert_eq!(bodies[2].contact.name.as_deref(), Some("The Town Clerk"));
@@ -911,9 +916,12 @@ fn open_referral_output_follows_the_uk_profile() {
 
 #[test]
 fn plain_json_uses_the_wit_names() {
-    let b =
-        moderngov::parse_parish_details_page(&fixture("parish-details/example-id-12.html"), "12")
-            .unwrap();
+    let b = moderngov::parse_parish_details_page(
+        &fixture("parish-details/example-id-12.html"),
+        "12",
+        public(),
+    )
+    .unwrap();
     let v = serde_json::to_value(&b).unwrap();
     assert_eq!(v["kind"], "parish-council");
     assert_eq!(v["gss_code"], serde_json::Value::Null);
