@@ -155,7 +155,6 @@ impl Settings {
         V: AsRef<str>,
     {
         let mut s = Settings::default();
-        let mut source_set = false;
         for (k, v) in pairs {
             let (k, v) = (k.as_ref().trim(), v.as_ref());
             if v.trim().is_empty() {
@@ -163,7 +162,6 @@ impl Settings {
             }
             match k {
                 "contacts_source" => {
-                    source_set = true;
                     s.source = match v.trim().to_ascii_lowercase().as_str() {
                         "moderngov" => SourceKind::Moderngov,
                         "directory" => SourceKind::Directory,
@@ -199,7 +197,6 @@ impl Settings {
                 _ => {}
             }
         }
-        let _ = source_set;
         if s.source == SourceKind::Moderngov && s.moderngov_base_url.is_none() {
             return Err(Error::NotConfigured(
                 "moderngov_base_url: required when contacts_source is moderngov".into(),
