@@ -1,2 +1,27 @@
 //! Council gazetteer import (AddressBase, LLPG DTF, Code-Point Open, CSV), the on-disk address index and the address queries behind council:address.
+//!
+//! - [`model`]: the gazetteer (streets, properties with their BLPU, LPIs, DPAs,
+//!   classifications, organisations, cross references, successors; postcode units).
+//! - [`index`]: the versioned on-disk index and [`AddressIndex`], which answers every
+//!   query with a few positioned reads (`docs/address-index.md`).
+//! - [`types`]: the records of `wit/address/lookup.wit`, one to one.
+//! - [`postcode`], [`text`], [`classification`]: postcode rules, address text
+//!   normalisation, the AddressBase classification scheme and Surrey's sets.
+//! - [`output`]: OS Places, plain JSON, GeoJSON and Surrey presentation shapes.
+//! - `import` (feature `import`, native only): the importers and generators.
 #![deny(missing_docs)]
+
+pub mod classification;
+#[cfg(feature = "import")]
+pub mod import;
+pub mod index;
+pub mod model;
+pub mod postcode;
+mod query;
+pub mod text;
+pub mod types;
+pub mod view;
+
+pub use index::{AddressIndex, IndexError};
+pub use query::{BNG_MAX, FIND_CANDIDATES, MAX_TEXT, SUGGEST_CANDIDATES};
+pub use types::*;

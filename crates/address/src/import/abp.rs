@@ -1,0 +1,1334 @@
+//! AddressBase Premium and council LLPG (DTF 7.3 / DTF 8.1) CSV: one file with every
+//! record type and no header, or one file per record type with a header row
+//! (Ordnance Survey's `AddressBasePremium_RecordSplitter`); full supplies and
+//! change-only updates.
+//!
+//! Column layouts, by record type and column count:
+//!
+//! | type | AddressBase Premium / DTF 8.1 | DTF 7.3 |
+//! |---|---|---|
+//! | 10 header | 9 | 9 |
+//! | 11 street | 24 (with start/end lat/long) or 20 (without) | 20, dates in the order VERSION, RECORD_ENTRY_DATE, LAST_UPDATE_DATE, START, END |
+//! | 15 descriptor | 13 | 9 (no dates) or 13 |
+//! | 21 BLPU | 22 (with LATITUDE, LONGITUDE), 20 without (DTF 8.1 extracts, pre-Islands AddressBase) | 23: BLPU_CLASS, ORGANISATION, WARD_CODE, PARISH_CODE inline, no COUNTRY |
+//! | 23 cross reference | 12 | 11: dates before CROSS_REFERENCE, SOURCE |
+//! | 24 LPI | 26 | 30: LEVEL, POSTALLY_ADDRESSABLE, POSTCODE, POST_TOWN, OFFICIAL_FLAG, custodian and CAN keys |
+//! | 28 DPA | 29 | — |
+//! | 29 metadata | 17 | 17 |
+//! | 30 successor | 10 | 10 |
+//! | 31 organisation | 11 | 11 |
+//! | 32 classification | 12 | 12 |
+//! | 99 trailer | 5 | 5 |
+//!
+//! Sources: AddressBase Premium columns from Ordnance Survey's published loading
+//! scripts (OrdnanceSurvey/AddressBase: `PostgreSQL_AddressBase_Premium_CreateTable.sql`,
+//! `Oracle_AddressBasePremium_Control.ctl`, `AddressBasePremium_RecordSplitter_v3_7.py`
+//! for the split-file header names); DTF 7.3 columns from a published NLPG DTF loader
+//! (bitweaver `BitNlpg.php`, record handlers for 11, 15, 21, 23 and 24); DTF 8.1 LLPG
+//! records 24-32 as AddressBase Premium (AddressBase Premium is delivered in the DTF 8.1
+//! record structure), record 21 with or without latitude/longitude. Trailer
+//! `RECORD_COUNT` excludes the header, metadata and trailer records (OS AddressBase
+//! Premium technical specification, "Trailer – Type 99 record"); the NSG DTF 8.1 trailer
+//! excludes only header and trailer, so both readings are accepted.
+//!
+//! Variant detection: the header row of split files names the columns; otherwise the
+//! first record of each type fixes its layout by column count (and for DTF without an
+//! explicit version, the header record's `VERSION`, else 8.1), and every later record
+//! of that type must have the same count.
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use csv::StringRecord;
+
+use super::{ImportError, Importer};
+use crate::model::{
+    Blpu, Classification, CrossReference, Date, Dpa, Gazetteer, Lpi, Organisation, Property,
+    Street, StreetDescriptor, Successor,
+};
+use crate::types::AddressableObject;
+
+/// DTF version of an LLPG extract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DtfVersion {
+    /// NLPG DTF 7.3.
+    V73,
+    /// GeoPlace DTF 8.1.
+    V81,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Flavour {
+    Abp,
+    Dtf(Option<DtfVersion>),
+}
+
+const C3: [&str; 3] = ["RECORD_IDENTIFIER", "CHANGE_TYPE", "PRO_ORDER"];
+
+macro_rules! cols {
+    ($($c:expr),* $(,)?) => { &[$($c),*] };
+}
+
+const L10: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CUSTODIAN_NAME",
+    "LOCAL_CUSTODIAN_CODE",
+    "PROCESS_DATE",
+    "VOLUME_NUMBER",
+    "ENTRY_DATE",
+    "TIME_STAMP",
+    "VERSION",
+    "FILE_TYPE"
+];
+const L11_ABP: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "USRN",
+    "RECORD_TYPE",
+    "SWA_ORG_REF_NAMING",
+    "STATE",
+    "STATE_DATE",
+    "STREET_SURFACE",
+    "STREET_CLASSIFICATION",
+    "VERSION",
+    "STREET_START_DATE",
+    "STREET_END_DATE",
+    "LAST_UPDATE_DATE",
+    "RECORD_ENTRY_DATE",
+    "STREET_START_X",
+    "STREET_START_Y",
+    "STREET_START_LAT",
+    "STREET_START_LONG",
+    "STREET_END_X",
+    "STREET_END_Y",
+    "STREET_END_LAT",
+    "STREET_END_LONG",
+    "STREET_TOLERANCE"
+];
+const L11_NOLL: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "USRN",
+    "RECORD_TYPE",
+    "SWA_ORG_REF_NAMING",
+    "STATE",
+    "STATE_DATE",
+    "STREET_SURFACE",
+    "STREET_CLASSIFICATION",
+    "VERSION",
+    "STREET_START_DATE",
+    "STREET_END_DATE",
+    "LAST_UPDATE_DATE",
+    "RECORD_ENTRY_DATE",
+    "STREET_START_X",
+    "STREET_START_Y",
+    "STREET_END_X",
+    "STREET_END_Y",
+    "STREET_TOLERANCE"
+];
+const L11_73: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "USRN",
+    "RECORD_TYPE",
+    "SWA_ORG_REF_NAMING",
+    "STATE",
+    "STATE_DATE",
+    "STREET_SURFACE",
+    "STREET_CLASSIFICATION",
+    "VERSION",
+    "RECORD_ENTRY_DATE",
+    "LAST_UPDATE_DATE",
+    "STREET_START_DATE",
+    "STREET_END_DATE",
+    "STREET_START_X",
+    "STREET_START_Y",
+    "STREET_END_X",
+    "STREET_END_Y",
+    "STREET_TOLERANCE"
+];
+const L15: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "USRN",
+    "STREET_DESCRIPTION",
+    "LOCALITY",
+    "TOWN_NAME",
+    "ADMINISTRATIVE_AREA",
+    "LANGUAGE",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE"
+];
+const L15_73: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "USRN",
+    "STREET_DESCRIPTION",
+    "LOCALITY",
+    "TOWN_NAME",
+    "ADMINISTRATIVE_AREA",
+    "LANGUAGE"
+];
+const L21_ABP: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "LOGICAL_STATUS",
+    "BLPU_STATE",
+    "BLPU_STATE_DATE",
+    "PARENT_UPRN",
+    "X_COORDINATE",
+    "Y_COORDINATE",
+    "LATITUDE",
+    "LONGITUDE",
+    "RPC",
+    "LOCAL_CUSTODIAN_CODE",
+    "COUNTRY",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE",
+    "ADDRESSBASE_POSTAL",
+    "POSTCODE_LOCATOR",
+    "MULTI_OCC_COUNT"
+];
+const L21_NOLL: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "LOGICAL_STATUS",
+    "BLPU_STATE",
+    "BLPU_STATE_DATE",
+    "PARENT_UPRN",
+    "X_COORDINATE",
+    "Y_COORDINATE",
+    "RPC",
+    "LOCAL_CUSTODIAN_CODE",
+    "COUNTRY",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE",
+    "ADDRESSBASE_POSTAL",
+    "POSTCODE_LOCATOR",
+    "MULTI_OCC_COUNT"
+];
+const L21_73: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "LOGICAL_STATUS",
+    "BLPU_STATE",
+    "BLPU_STATE_DATE",
+    "BLPU_CLASS",
+    "PARENT_UPRN",
+    "X_COORDINATE",
+    "Y_COORDINATE",
+    "RPC",
+    "LOCAL_CUSTODIAN_CODE",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE",
+    "ORGANISATION",
+    "WARD_CODE",
+    "PARISH_CODE",
+    "CUSTODIAN_ONE",
+    "CUSTODIAN_TWO",
+    "CAN_KEY"
+];
+const L23: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "XREF_KEY",
+    "CROSS_REFERENCE",
+    "VERSION",
+    "SOURCE",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE"
+];
+const L23_73: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "XREF_KEY",
+    "START_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE",
+    "END_DATE",
+    "CROSS_REFERENCE",
+    "SOURCE"
+];
+const L24: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "LPI_KEY",
+    "LANGUAGE",
+    "LOGICAL_STATUS",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE",
+    "SAO_START_NUMBER",
+    "SAO_START_SUFFIX",
+    "SAO_END_NUMBER",
+    "SAO_END_SUFFIX",
+    "SAO_TEXT",
+    "PAO_START_NUMBER",
+    "PAO_START_SUFFIX",
+    "PAO_END_NUMBER",
+    "PAO_END_SUFFIX",
+    "PAO_TEXT",
+    "USRN",
+    "USRN_MATCH_INDICATOR",
+    "AREA_NAME",
+    "LEVEL",
+    "OFFICIAL_FLAG"
+];
+const L24_73: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "LPI_KEY",
+    "LANGUAGE",
+    "LOGICAL_STATUS",
+    "START_DATE",
+    "END_DATE",
+    "ENTRY_DATE",
+    "LAST_UPDATE_DATE",
+    "SAO_START_NUMBER",
+    "SAO_START_SUFFIX",
+    "SAO_END_NUMBER",
+    "SAO_END_SUFFIX",
+    "SAO_TEXT",
+    "PAO_START_NUMBER",
+    "PAO_START_SUFFIX",
+    "PAO_END_NUMBER",
+    "PAO_END_SUFFIX",
+    "PAO_TEXT",
+    "USRN",
+    "LEVEL",
+    "POSTALLY_ADDRESSABLE",
+    "POSTCODE",
+    "POST_TOWN",
+    "OFFICIAL_FLAG",
+    "CUSTODIAN_ONE",
+    "CUSTODIAN_TWO",
+    "CAN_KEY"
+];
+const L28: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "UDPRN",
+    "ORGANISATION_NAME",
+    "DEPARTMENT_NAME",
+    "SUB_BUILDING_NAME",
+    "BUILDING_NAME",
+    "BUILDING_NUMBER",
+    "DEPENDENT_THOROUGHFARE",
+    "THOROUGHFARE",
+    "DOUBLE_DEPENDENT_LOCALITY",
+    "DEPENDENT_LOCALITY",
+    "POST_TOWN",
+    "POSTCODE",
+    "POSTCODE_TYPE",
+    "DELIVERY_POINT_SUFFIX",
+    "WELSH_DEPENDENT_THOROUGHFARE",
+    "WELSH_THOROUGHFARE",
+    "WELSH_DOUBLE_DEPENDENT_LOCALITY",
+    "WELSH_DEPENDENT_LOCALITY",
+    "WELSH_POST_TOWN",
+    "PO_BOX_NUMBER",
+    "PROCESS_DATE",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE"
+];
+const L29: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "GAZ_NAME",
+    "GAZ_SCOPE",
+    "TER_OF_USE",
+    "LINKED_DATA",
+    "GAZ_OWNER",
+    "NGAZ_FREQ",
+    "CUSTODIAN_NAME",
+    "CUSTODIAN_UPRN",
+    "LOCAL_CUSTODIAN_CODE",
+    "CO_ORD_SYSTEM",
+    "CO_ORD_UNIT",
+    "META_DATE",
+    "CLASS_SCHEME",
+    "GAZ_DATE",
+    "LANGUAGE",
+    "CHARACTER_SET"
+];
+const L30: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "SUCC_KEY",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE",
+    "SUCCESSOR"
+];
+const L31: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "ORG_KEY",
+    "ORGANISATION",
+    "LEGAL_NAME",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE"
+];
+const L32: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "CHANGE_TYPE",
+    "PRO_ORDER",
+    "UPRN",
+    "CLASS_KEY",
+    "CLASSIFICATION_CODE",
+    "CLASS_SCHEME",
+    "SCHEME_VERSION",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE"
+];
+const L99: &[&str] = cols![
+    "RECORD_IDENTIFIER",
+    "NEXT_VOLUME_NUMBER",
+    "RECORD_COUNT",
+    "ENTRY_DATE",
+    "TIME_STAMP"
+];
+
+/// The record types AddressBase Premium has.
+const ABP_TYPES: [u8; 12] = [10, 11, 15, 21, 23, 24, 28, 29, 30, 31, 32, 99];
+
+/// Layouts a record type may have under a flavour, most likely first.
+fn candidates(rt: u8, fl: Flavour) -> Vec<(&'static [&'static str], &'static str)> {
+    let v73 = fl == Flavour::Dtf(Some(DtfVersion::V73));
+    let auto = fl == Flavour::Dtf(None);
+    match rt {
+        10 => vec![(L10, "header")],
+        11 if v73 => vec![(L11_73, "DTF 7.3")],
+        11 => vec![
+            (L11_ABP, "with start/end lat/long"),
+            (L11_NOLL, "without lat/long"),
+        ],
+        15 if v73 => vec![(L15_73, "DTF 7.3, no dates"), (L15, "with dates")],
+        15 => vec![(L15, "standard"), (L15_73, "DTF 7.3, no dates")],
+        21 if v73 => vec![(L21_73, "DTF 7.3")],
+        21 if auto => vec![
+            (L21_ABP, "with lat/long"),
+            (L21_NOLL, "DTF 8.1, without lat/long"),
+            (L21_73, "DTF 7.3"),
+        ],
+        21 => vec![(L21_ABP, "with lat/long"), (L21_NOLL, "without lat/long")],
+        23 if v73 => vec![(L23_73, "DTF 7.3")],
+        23 if auto => vec![(L23, "standard"), (L23_73, "DTF 7.3")],
+        23 => vec![(L23, "standard")],
+        24 if v73 => vec![(L24_73, "DTF 7.3")],
+        24 if auto => vec![(L24, "standard"), (L24_73, "DTF 7.3")],
+        24 => vec![(L24, "standard")],
+        28 => vec![(L28, "standard")],
+        29 => vec![(L29, "standard")],
+        30 => vec![(L30, "standard")],
+        31 => vec![(L31, "standard")],
+        32 => vec![(L32, "standard")],
+        99 => vec![(L99, "trailer")],
+        _ => Vec::new(),
+    }
+}
+
+/// Header names in Ordnance Survey's splitter and in councils' exports that differ
+/// from the names used here.
+fn canonical(name: &str) -> &str {
+    match name {
+        "LOCALITY_NAME" => "LOCALITY",
+        "ADMINSTRATIVE_AREA" => "ADMINISTRATIVE_AREA",
+        "USRN_M_INDICATOR" => "USRN_MATCH_INDICATOR",
+        "DOU_DEP_LOCALITY" => "DOUBLE_DEPENDENT_LOCALITY",
+        "WELSH_DOU_DEP_LOCALITY" => "WELSH_DOUBLE_DEPENDENT_LOCALITY",
+        "WELSH_DEP_LOCALITY" => "WELSH_DEPENDENT_LOCALITY",
+        "WELSH_DEP_THOROUGHFARE" => "WELSH_DEPENDENT_THOROUGHFARE",
+        "LOCAL_CUSTODIAN_NAME" => "LOCAL_CUSTODIAN_CODE",
+        "STREET_DESCRIPTOR" => "STREET_DESCRIPTION",
+        "ADDLEVEL" | "V_LEVEL" => "LEVEL",
+        "RPA" => "RPC",
+        "NEXT_VOLUME_NAME" => "NEXT_VOLUME_NUMBER",
+        other => other,
+    }
+}
+
+type ColMap = HashMap<&'static str, usize>;
+
+fn map_of(cols: &'static [&'static str]) -> ColMap {
+    cols.iter().enumerate().map(|(i, c)| (*c, i)).collect()
+}
+
+/// Column access for one record.
+struct Row<'a> {
+    rec: &'a StringRecord,
+    map: &'a ColMap,
+}
+
+impl<'a> Row<'a> {
+    fn get(&self, name: &str) -> Option<&'a str> {
+        let i = *self.map.get(name)?;
+        let v = self.rec.get(i)?.trim();
+        (!v.is_empty()).then_some(v)
+    }
+    fn string(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_string)
+    }
+    fn num<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => {
+                // Integers written as decimals (`12.0`) appear in some exports.
+                let t = v
+                    .strip_suffix(".0")
+                    .or_else(|| v.strip_suffix(".00"))
+                    .unwrap_or(v);
+                t.parse::<T>()
+                    .map(Some)
+                    .map_err(|_| format!("{name} '{v}' is not a valid number"))
+            }
+        }
+    }
+    fn req_u64(&self, name: &str) -> Result<u64, String> {
+        self.num::<u64>(name)?
+            .ok_or_else(|| format!("{name} is empty"))
+    }
+    fn float(&self, name: &str) -> Result<Option<f64>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|f| f.is_finite())
+                .map(Some)
+                .ok_or_else(|| format!("{name} '{v}' is not a valid coordinate")),
+        }
+    }
+    fn date(&self, name: &str) -> Result<Option<Date>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => Date::parse(v)
+                .map(Some)
+                .ok_or_else(|| format!("{name} '{v}' is not a date (YYYY-MM-DD)")),
+        }
+    }
+}
+
+/// A change, as read: what and how.
+enum Rec {
+    Street(Street),
+    Descriptor(u64, StreetDescriptor),
+    Blpu(u64, Blpu, Option<String>, Option<String>),
+    Xref(u64, CrossReference),
+    Lpi(u64, Lpi),
+    Dpa(u64, Dpa),
+    Successor(u64, Successor),
+    Org(u64, Organisation),
+    Class(u64, Classification),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Change {
+    Insert,
+    Update,
+    Delete,
+}
+
+struct TypeState {
+    map: ColMap,
+    ncols: usize,
+    variant: &'static str,
+}
+
+pub(crate) fn read<R: Read>(
+    imp: &mut Importer,
+    reader: R,
+    file: &str,
+    mut flavour: Flavour,
+) -> Result<(), ImportError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
+    let mut rec = StringRecord::new();
+    let mut types: HashMap<u8, TypeState> = HashMap::new();
+    let mut split_map: Option<(ColMap, Vec<String>)> = None;
+    let mut counted = 0u64; // records other than 10, 29, 99
+    let mut meta_count = 0u64;
+    let mut trailer_seen = false;
+    let mut cou = false;
+    let mut pending: Vec<(u64, u64, u64, Change, Rec)> = Vec::new();
+    let mut unused: HashMap<u8, u64> = HashMap::new();
+    let mut variants: Vec<String> = Vec::new();
+    let mut line = 0u64;
+    let csv_err = |e: csv::Error, line: u64| ImportError::Csv {
+        file: file.to_string(),
+        line: e.position().map_or(line, |p| p.line()),
+        reason: e.to_string(),
+    };
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_err(e, line + 1)),
+        }
+        line = rec.position().map_or(line + 1, |p| p.line());
+        let first = rec
+            .get(0)
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches('\u{feff}');
+        if line == 1 || (split_map.is_none() && counted == 0 && types.is_empty()) {
+            let upper = first.to_ascii_uppercase();
+            if upper == "RECORD_IDENTIFIER" {
+                let names: Vec<String> = rec
+                    .iter()
+                    .map(|h| {
+                        canonical(&h.trim().trim_start_matches('\u{feff}').to_ascii_uppercase())
+                            .to_string()
+                    })
+                    .collect();
+                let mut m: ColMap = HashMap::new();
+                for (i, n) in names.iter().enumerate() {
+                    if let Some(known) = all_names().iter().find(|k| **k == n.as_str()) {
+                        m.insert(known, i);
+                    }
+                }
+                split_map = Some((m, names));
+                variants.push("split by record type, header row".into());
+                continue;
+            }
+            if upper
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphabetic())
+            {
+                return Err(wrong_format_first(file, line, &rec));
+            }
+        }
+        let rt: u8 = match first.parse::<u64>() {
+            Ok(n) if n <= 99 => n as u8,
+            _ => return Err(wrong_format_first(file, line, &rec)),
+        };
+        if flavour == Flavour::Abp && !ABP_TYPES.contains(&rt) {
+            return Err(ImportError::WrongFormat {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "record type {rt} is not an AddressBase Premium record (10, 11, 15, 21, 23, 24, 28, 29, 30, 31, 32, 99); an LLPG extract in DTF should be imported as dtf"
+                ),
+            });
+        }
+        // Layout of this record type.
+        let state = match types.get(&rt) {
+            Some(s) => s,
+            None => {
+                let st = match &split_map {
+                    Some((m, names)) => {
+                        if !m.contains_key("RECORD_IDENTIFIER") {
+                            return Err(ImportError::WrongFormat {
+                                file: file.into(),
+                                line: 1,
+                                reason: "the header row has no RECORD_IDENTIFIER column".into(),
+                            });
+                        }
+                        TypeState {
+                            map: m.clone(),
+                            ncols: names.len(),
+                            variant: "named by header",
+                        }
+                    }
+                    None => {
+                        let cands = candidates(rt, flavour);
+                        if cands.is_empty() {
+                            // A DTF record type the address index does not use.
+                            *unused.entry(rt).or_default() += 1;
+                            imp.report.count(&rt.to_string());
+                            counted += 1;
+                            continue;
+                        }
+                        match cands.iter().find(|(c, _)| c.len() == rec.len()) {
+                            Some((c, v)) => {
+                                if rt == 21 && *c == L21_73 && flavour == Flavour::Dtf(None) {
+                                    flavour = Flavour::Dtf(Some(DtfVersion::V73));
+                                }
+                                TypeState {
+                                    map: map_of(c),
+                                    ncols: c.len(),
+                                    variant: v,
+                                }
+                            }
+                            None => {
+                                let expected: Vec<String> = cands
+                                    .iter()
+                                    .map(|(c, v)| format!("{} ({v})", c.len()))
+                                    .collect();
+                                return Err(ImportError::ColumnCount {
+                                    file: file.into(),
+                                    line,
+                                    reason: format!(
+                                        "record type {rt} has {} columns; {} has {}",
+                                        rec.len(),
+                                        flavour_name(flavour),
+                                        expected.join(" or ")
+                                    ),
+                                });
+                            }
+                        }
+                    }
+                };
+                if split_map.is_none() {
+                    variants.push(format!("{rt}: {} columns, {}", st.ncols, st.variant));
+                }
+                types.insert(rt, st);
+                &types[&rt]
+            }
+        };
+        if rec.len() != state.ncols {
+            return Err(ImportError::ColumnCount {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "record type {rt} has {} columns but the earlier type {rt} records have {} (mixed layouts, or a row cut short)",
+                    rec.len(),
+                    state.ncols
+                ),
+            });
+        }
+        let row = Row {
+            rec: &rec,
+            map: &state.map,
+        };
+        imp.report.count(&rt.to_string());
+        match rt {
+            10 => {
+                let s = &mut imp.gaz.supply;
+                s.custodian_name = row.string("CUSTODIAN_NAME");
+                s.local_custodian_code = row.num("LOCAL_CUSTODIAN_CODE").ok().flatten();
+                s.process_date = row.date("PROCESS_DATE").ok().flatten();
+                s.volume_number = row.num("VOLUME_NUMBER").ok().flatten();
+                s.entry_date = row.date("ENTRY_DATE").ok().flatten();
+                s.version = row.string("VERSION");
+                s.file_type = row.string("FILE_TYPE");
+                if s.file_type.as_deref() == Some("C") {
+                    cou = true;
+                }
+                if flavour == Flavour::Dtf(None) {
+                    let v = s.version.clone().unwrap_or_default();
+                    if v.contains("7.3") {
+                        flavour = Flavour::Dtf(Some(DtfVersion::V73));
+                    } else if v.contains('8') {
+                        flavour = Flavour::Dtf(Some(DtfVersion::V81));
+                    }
+                }
+                if imp.gaz.epoch.is_empty() {
+                    imp.gaz.epoch = match (&s.custodian_name, s.process_date) {
+                        (Some(c), Some(d)) => format!("{c} {}", d.iso()),
+                        (None, Some(d)) => d.iso(),
+                        (Some(c), None) => c.clone(),
+                        _ => String::new(),
+                    };
+                }
+                continue;
+            }
+            29 => {
+                meta_count += 1;
+                let pairs = L29
+                    .iter()
+                    .skip(1)
+                    .filter_map(|n| row.get(n).map(|v| (n.to_string(), v.to_string())))
+                    .collect();
+                imp.gaz.supply.metadata = pairs;
+                continue;
+            }
+            99 => {
+                trailer_seen = true;
+                let count = match row.num::<u64>("RECORD_COUNT") {
+                    Ok(Some(c)) => c,
+                    _ => {
+                        return Err(ImportError::Truncated {
+                            file: file.into(),
+                            line,
+                            reason: "the trailer's RECORD_COUNT is missing or not a number".into(),
+                        });
+                    }
+                };
+                if split_map.is_some() {
+                    let t = imp
+                        .split_trailer
+                        .get_or_insert((file.to_string(), line, 0, 0));
+                    t.2 += count;
+                    t.3 = t.3.max(meta_count);
+                } else if count != counted && count != counted + meta_count {
+                    return Err(ImportError::Truncated {
+                        file: file.into(),
+                        line,
+                        reason: format!(
+                            "the trailer says {count} records but the file has {counted} (excluding header, metadata and trailer)"
+                        ),
+                    });
+                }
+                continue;
+            }
+            _ => {}
+        }
+        counted += 1;
+        if split_map.is_some() {
+            imp.split_records += 1;
+        }
+        let change = match row.get("CHANGE_TYPE") {
+            Some("I") | None => Change::Insert,
+            Some("U") => Change::Update,
+            Some("D") => Change::Delete,
+            Some(other) => {
+                imp.report.reject(
+                    file,
+                    line,
+                    format!("CHANGE_TYPE '{other}' is not I, U or D"),
+                );
+                continue;
+            }
+        };
+        let pro_order = row.num::<u64>("PRO_ORDER").ok().flatten().unwrap_or(0);
+        let parsed = match parse_record(rt, &row) {
+            Ok(r) => r,
+            Err(reason) => {
+                imp.report
+                    .reject(file, line, format!("record {rt}: {reason}"));
+                continue;
+            }
+        };
+        if change != Change::Insert || cou {
+            cou = true;
+            pending.push((pro_order, line, pending.len() as u64, change, parsed));
+        } else {
+            apply(imp, file, line, change, parsed);
+        }
+    }
+    if split_map.is_none() && !trailer_seen && line > 0 {
+        return Err(ImportError::Truncated {
+            file: file.into(),
+            line,
+            reason: format!(
+                "the file ends at line {line} without a trailer (99) record; {counted} records were read"
+            ),
+        });
+    }
+    if line == 0 {
+        return Err(ImportError::WrongFormat {
+            file: file.into(),
+            line: 0,
+            reason: "the file is empty".into(),
+        });
+    }
+    // Change-only updates apply in PRO_ORDER (file order breaks ties).
+    pending.sort_by_key(|p| (p.0, p.2));
+    for (_, l, _, change, r) in pending {
+        apply(imp, file, l, change, r);
+    }
+    for (rt, n) in unused {
+        imp.report.warn(
+            file,
+            0,
+            format!("{n} record(s) of DTF type {rt} are not used by the address index"),
+        );
+    }
+    let fmt = match flavour {
+        Flavour::Abp => "addressbase-premium",
+        Flavour::Dtf(Some(DtfVersion::V73)) => "dtf-7.3",
+        Flavour::Dtf(_) => "dtf-8.1",
+    };
+    imp.gaz.add_source(fmt);
+    imp.report.files.push((
+        file.to_string(),
+        format!(
+            "{}{}: {}",
+            fmt,
+            if cou { " change-only update" } else { "" },
+            variants.join("; ")
+        ),
+    ));
+    Ok(())
+}
+
+fn flavour_name(f: Flavour) -> &'static str {
+    match f {
+        Flavour::Abp => "AddressBase Premium",
+        Flavour::Dtf(Some(DtfVersion::V73)) => "DTF 7.3",
+        Flavour::Dtf(Some(DtfVersion::V81)) => "DTF 8.1",
+        Flavour::Dtf(None) => "DTF 7.3/8.1",
+    }
+}
+
+fn all_names() -> &'static [&'static str] {
+    use std::sync::OnceLock;
+    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
+    NAMES.get_or_init(|| {
+        let mut v: Vec<&'static str> = [
+            L10, L11_ABP, L11_NOLL, L11_73, L15, L21_ABP, L21_73, L23, L23_73, L24, L24_73, L28,
+            L29, L30, L31, L32, L99,
+        ]
+        .iter()
+        .flat_map(|l| l.iter().copied())
+        .chain(C3)
+        .collect();
+        v.sort_unstable();
+        v.dedup();
+        v
+    })
+}
+
+/// Explains a first row that is not an AddressBase/DTF record.
+fn wrong_format_first(file: &str, line: u64, rec: &StringRecord) -> ImportError {
+    let first = rec
+        .get(0)
+        .unwrap_or("")
+        .trim()
+        .trim_start_matches('\u{feff}');
+    let upper = first.to_ascii_uppercase();
+    let hint = if upper == "UPRN" && rec.len() >= 70 {
+        "a header row (UPRN, UDPRN, ...) where AddressBase Premium has none: this looks like AddressBase Plus (format addressbase-plus)".to_string()
+    } else if upper == "UPRN" {
+        "a header row starting UPRN where AddressBase Premium has none: this looks like OS Open UPRN or a plain CSV".to_string()
+    } else if first.len() >= 5 && first.bytes().all(|c| c.is_ascii_digit()) && rec.len() == 77 {
+        format!(
+            "'{first}' is not a record identifier; a row of 77 columns starting with a UPRN looks like AddressBase Plus (format addressbase-plus)"
+        )
+    } else if crate::postcode::Postcode::parse_lenient(first).is_some() && rec.len() == 10 {
+        format!("'{first}' is a postcode: this looks like Code-Point Open (format codepoint-open)")
+    } else if upper
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+    {
+        format!(
+            "a header row ('{first}', ...) where none is expected: AddressBase Premium and DTF files start with a record identifier (10), unless split by record type with a RECORD_IDENTIFIER header"
+        )
+    } else {
+        format!(
+            "'{first}' is not a record identifier (10, 11, 15, 21, 23, 24, 28, 29, 30, 31, 32, 99)"
+        )
+    };
+    ImportError::WrongFormat {
+        file: file.into(),
+        line,
+        reason: hint,
+    }
+}
+
+fn ao(row: &Row<'_>, p: &str) -> Result<AddressableObject, String> {
+    Ok(AddressableObject {
+        start_number: row.num(&format!("{p}_START_NUMBER"))?,
+        start_suffix: row.string(&format!("{p}_START_SUFFIX")),
+        end_number: row.num(&format!("{p}_END_NUMBER"))?,
+        end_suffix: row.string(&format!("{p}_END_SUFFIX")),
+        text: row.string(&format!("{p}_TEXT")),
+    })
+}
+
+fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
+    Ok(match rt {
+        11 => {
+            let xy = |x: &str, y: &str| -> Result<Option<(f64, f64)>, String> {
+                Ok(match (row.float(x)?, row.float(y)?) {
+                    (Some(a), Some(b)) => Some((a, b)),
+                    _ => None,
+                })
+            };
+            Rec::Street(Street {
+                usrn: row.req_u64("USRN")?,
+                record_type: row.num("RECORD_TYPE")?,
+                swa_org_ref_naming: row.num("SWA_ORG_REF_NAMING")?,
+                state: row.num("STATE")?,
+                state_date: row.date("STATE_DATE")?,
+                street_surface: row.num("STREET_SURFACE")?,
+                street_classification: row.num("STREET_CLASSIFICATION")?,
+                version: row.num("VERSION")?,
+                start_date: row.date("STREET_START_DATE")?,
+                end_date: row.date("STREET_END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("RECORD_ENTRY_DATE")?,
+                start_xy: xy("STREET_START_X", "STREET_START_Y")?,
+                start_latlon: xy("STREET_START_LAT", "STREET_START_LONG")?,
+                end_xy: xy("STREET_END_X", "STREET_END_Y")?,
+                end_latlon: xy("STREET_END_LAT", "STREET_END_LONG")?,
+                tolerance: row.num("STREET_TOLERANCE")?,
+                descriptors: Vec::new(),
+            })
+        }
+        15 => Rec::Descriptor(
+            row.req_u64("USRN")?,
+            StreetDescriptor {
+                description: row
+                    .string("STREET_DESCRIPTION")
+                    .ok_or("STREET_DESCRIPTION is empty")?,
+                locality: row.string("LOCALITY"),
+                town: row.string("TOWN_NAME"),
+                administrative_area: row.string("ADMINISTRATIVE_AREA"),
+                language: row.string("LANGUAGE").unwrap_or_else(|| "ENG".into()),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        21 => {
+            let status: u8 = row
+                .num("LOGICAL_STATUS")?
+                .ok_or("LOGICAL_STATUS is empty")?;
+            let b = Blpu {
+                logical_status: status,
+                state: row.num("BLPU_STATE")?,
+                state_date: row.date("BLPU_STATE_DATE")?,
+                parent_uprn: row.num("PARENT_UPRN")?,
+                x: row.float("X_COORDINATE")?,
+                y: row.float("Y_COORDINATE")?,
+                latitude: row.float("LATITUDE")?,
+                longitude: row.float("LONGITUDE")?,
+                rpc: row.num("RPC")?,
+                local_custodian_code: row.num("LOCAL_CUSTODIAN_CODE")?,
+                country: row.string("COUNTRY"),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+                addressbase_postal: row.string("ADDRESSBASE_POSTAL"),
+                postcode_locator: row.string("POSTCODE_LOCATOR"),
+                multi_occ_count: row.num("MULTI_OCC_COUNT")?,
+                ward_code: row.string("WARD_CODE"),
+                parish_code: row.string("PARISH_CODE"),
+            };
+            if b.x.is_some() != b.y.is_some() {
+                return Err("only one of X_COORDINATE and Y_COORDINATE is given".into());
+            }
+            Rec::Blpu(
+                row.req_u64("UPRN")?,
+                b,
+                row.string("BLPU_CLASS"),
+                row.string("ORGANISATION"),
+            )
+        }
+        23 => Rec::Xref(
+            row.req_u64("UPRN")?,
+            CrossReference {
+                xref_key: row.string("XREF_KEY").ok_or("XREF_KEY is empty")?,
+                cross_reference: row.string("CROSS_REFERENCE").unwrap_or_default(),
+                version: row.num("VERSION")?,
+                source: row.string("SOURCE"),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        24 => {
+            let status: u8 = row
+                .num("LOGICAL_STATUS")?
+                .ok_or("LOGICAL_STATUS is empty")?;
+            Rec::Lpi(
+                row.req_u64("UPRN")?,
+                Lpi {
+                    lpi_key: row.string("LPI_KEY").ok_or("LPI_KEY is empty")?,
+                    language: row.string("LANGUAGE").unwrap_or_else(|| "ENG".into()),
+                    logical_status: status,
+                    start_date: row.date("START_DATE")?,
+                    end_date: row.date("END_DATE")?,
+                    last_update_date: row.date("LAST_UPDATE_DATE")?,
+                    entry_date: row.date("ENTRY_DATE")?,
+                    sao: ao(row, "SAO")?,
+                    pao: ao(row, "PAO")?,
+                    usrn: row.num("USRN")?,
+                    usrn_match_indicator: row.string("USRN_MATCH_INDICATOR"),
+                    area_name: row.string("AREA_NAME"),
+                    level: row.string("LEVEL"),
+                    official_flag: row.string("OFFICIAL_FLAG"),
+                    postally_addressable: row.string("POSTALLY_ADDRESSABLE"),
+                    postcode: row.string("POSTCODE"),
+                    post_town: row.string("POST_TOWN"),
+                    street: None,
+                },
+            )
+        }
+        28 => Rec::Dpa(
+            row.req_u64("UPRN")?,
+            Dpa {
+                udprn: row.num("UDPRN")?,
+                organisation_name: row.string("ORGANISATION_NAME"),
+                department_name: row.string("DEPARTMENT_NAME"),
+                sub_building_name: row.string("SUB_BUILDING_NAME"),
+                building_name: row.string("BUILDING_NAME"),
+                building_number: row.num("BUILDING_NUMBER")?,
+                dependent_thoroughfare: row.string("DEPENDENT_THOROUGHFARE"),
+                thoroughfare: row.string("THOROUGHFARE"),
+                double_dependent_locality: row.string("DOUBLE_DEPENDENT_LOCALITY"),
+                dependent_locality: row.string("DEPENDENT_LOCALITY"),
+                post_town: row.string("POST_TOWN"),
+                postcode: row.string("POSTCODE"),
+                postcode_type: row.string("POSTCODE_TYPE"),
+                delivery_point_suffix: row.string("DELIVERY_POINT_SUFFIX"),
+                welsh_dependent_thoroughfare: row.string("WELSH_DEPENDENT_THOROUGHFARE"),
+                welsh_thoroughfare: row.string("WELSH_THOROUGHFARE"),
+                welsh_double_dependent_locality: row.string("WELSH_DOUBLE_DEPENDENT_LOCALITY"),
+                welsh_dependent_locality: row.string("WELSH_DEPENDENT_LOCALITY"),
+                welsh_post_town: row.string("WELSH_POST_TOWN"),
+                po_box_number: row.string("PO_BOX_NUMBER"),
+                process_date: row.date("PROCESS_DATE")?,
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        30 => Rec::Successor(
+            row.req_u64("UPRN")?,
+            Successor {
+                succ_key: row.string("SUCC_KEY").ok_or("SUCC_KEY is empty")?,
+                successor: row.num("SUCCESSOR")?,
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        31 => Rec::Org(
+            row.req_u64("UPRN")?,
+            Organisation {
+                org_key: row.string("ORG_KEY").ok_or("ORG_KEY is empty")?,
+                organisation: row.string("ORGANISATION").ok_or("ORGANISATION is empty")?,
+                legal_name: row.string("LEGAL_NAME"),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        32 => Rec::Class(
+            row.req_u64("UPRN")?,
+            Classification {
+                class_key: row.string("CLASS_KEY").ok_or("CLASS_KEY is empty")?,
+                code: row
+                    .string("CLASSIFICATION_CODE")
+                    .ok_or("CLASSIFICATION_CODE is empty")?,
+                scheme: row.string("CLASS_SCHEME"),
+                scheme_version: row.float("SCHEME_VERSION").ok().flatten(),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        other => return Err(format!("record type {other} is not handled")),
+    })
+}
+
+/// Inserts, replaces or removes an element of a keyed list; returns whether it existed.
+fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
+    match list.iter().position(|x| same(x, &item)) {
+        Some(i) => {
+            list[i] = item;
+            true
+        }
+        None => {
+            list.push(item);
+            false
+        }
+    }
+}
+
+fn remove<T>(list: &mut Vec<T>, pred: impl Fn(&T) -> bool) -> bool {
+    let n = list.len();
+    list.retain(|x| !pred(x));
+    list.len() != n
+}
+
+fn prop(g: &mut Gazetteer, uprn: u64) -> &mut Property {
+    g.properties
+        .entry(uprn)
+        .or_insert_with(|| Property::new(uprn))
+}
+
+fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
+    let what: String;
+    let existed: bool;
+    let g = &mut imp.gaz;
+    match rec {
+        Rec::Street(s) => {
+            what = format!("street USRN {}", s.usrn);
+            if change == Change::Delete {
+                existed = g.streets.remove(&s.usrn).is_some();
+            } else {
+                let e = g.streets.get(&s.usrn);
+                existed = e.is_some_and(|e| e.record_type.is_some() || e.state.is_some());
+                let descriptors = e.map(|e| e.descriptors.clone()).unwrap_or_default();
+                g.streets.insert(s.usrn, Street { descriptors, ..s });
+            }
+        }
+        Rec::Descriptor(usrn, d) => {
+            what = format!("street descriptor USRN {usrn} {}", d.language);
+            let st = g.streets.entry(usrn).or_insert_with(|| Street {
+                usrn,
+                ..Street::default()
+            });
+            existed = if change == Change::Delete {
+                let lang = d.language.clone();
+                remove(&mut st.descriptors, |x| x.language == lang)
+            } else {
+                upsert(&mut st.descriptors, d, |a, b| a.language == b.language)
+            };
+        }
+        Rec::Blpu(uprn, b, class, org) => {
+            what = format!("BLPU UPRN {uprn}");
+            let p = prop(g, uprn);
+            existed = p.blpu.is_some();
+            if change == Change::Delete {
+                p.blpu = None;
+            } else {
+                // DTF 7.3 carries the class and organisation on the BLPU.
+                if let Some(c) = class {
+                    upsert(
+                        &mut p.classifications,
+                        Classification {
+                            class_key: format!("{uprn}C"),
+                            code: c,
+                            scheme: Some("DTF 7.3 BLPU_CLASS".into()),
+                            start_date: b.start_date,
+                            ..Classification::default()
+                        },
+                        |a, b| a.class_key == b.class_key,
+                    );
+                }
+                if let Some(o) = org {
+                    upsert(
+                        &mut p.organisations,
+                        Organisation {
+                            org_key: format!("{uprn}O"),
+                            organisation: o,
+                            start_date: b.start_date,
+                            ..Organisation::default()
+                        },
+                        |a, b| a.org_key == b.org_key,
+                    );
+                }
+                p.blpu = Some(b);
+            }
+        }
+        Rec::Xref(uprn, x) => {
+            what = format!("cross reference {}", x.xref_key);
+            let p = prop(g, uprn);
+            existed = if change == Change::Delete {
+                remove(&mut p.cross_references, |y| y.xref_key == x.xref_key)
+            } else {
+                upsert(&mut p.cross_references, x, |a, b| a.xref_key == b.xref_key)
+            };
+        }
+        Rec::Lpi(uprn, l) => {
+            what = format!("LPI {}", l.lpi_key);
+            let p = prop(g, uprn);
+            existed = if change == Change::Delete {
+                remove(&mut p.lpis, |y| y.lpi_key == l.lpi_key)
+            } else {
+                upsert(&mut p.lpis, l, |a, b| a.lpi_key == b.lpi_key)
+            };
+        }
+        Rec::Dpa(uprn, d) => {
+            what = format!("DPA UDPRN {:?} of UPRN {uprn}", d.udprn);
+            let p = prop(g, uprn);
+            existed = if change == Change::Delete {
+                remove(&mut p.dpas, |y| y.udprn == d.udprn)
+            } else {
+                upsert(&mut p.dpas, d, |a, b| a.udprn == b.udprn)
+            };
+        }
+        Rec::Successor(uprn, s) => {
+            what = format!("successor {}", s.succ_key);
+            let p = prop(g, uprn);
+            existed = if change == Change::Delete {
+                remove(&mut p.successors, |y| y.succ_key == s.succ_key)
+            } else {
+                upsert(&mut p.successors, s, |a, b| a.succ_key == b.succ_key)
+            };
+        }
+        Rec::Org(uprn, o) => {
+            what = format!("organisation {}", o.org_key);
+            let p = prop(g, uprn);
+            existed = if change == Change::Delete {
+                remove(&mut p.organisations, |y| y.org_key == o.org_key)
+            } else {
+                upsert(&mut p.organisations, o, |a, b| a.org_key == b.org_key)
+            };
+        }
+        Rec::Class(uprn, c) => {
+            what = format!("classification {}", c.class_key);
+            let p = prop(g, uprn);
+            existed = if change == Change::Delete {
+                remove(&mut p.classifications, |y| y.class_key == c.class_key)
+            } else {
+                upsert(&mut p.classifications, c, |a, b| a.class_key == b.class_key)
+            };
+        }
+    }
+    let counts = &mut imp.report.changes;
+    match (change, existed) {
+        (Change::Insert, false) => counts.inserted += 1,
+        (Change::Insert, true) => {
+            counts.updated += 1;
+            imp.report.warn(
+                file,
+                line,
+                format!("insert of {what}, which already exists: applied as an update"),
+            );
+        }
+        (Change::Update, true) => counts.updated += 1,
+        (Change::Update, false) => {
+            counts.inserted += 1;
+            imp.report.warn(
+                file,
+                line,
+                format!("update of {what}, which does not exist: applied as an insert"),
+            );
+        }
+        (Change::Delete, true) => counts.deleted += 1,
+        (Change::Delete, false) => imp.report.warn(
+            file,
+            line,
+            format!("delete of {what}, which does not exist: nothing to do"),
+        ),
+    }
+}

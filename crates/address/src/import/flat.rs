@@ -1,0 +1,832 @@
+//! Flat formats: AddressBase Plus (77 columns, one row per address), OS Open UPRN,
+//! Code-Point Open and a plain CSV.
+//!
+//! AddressBase Plus columns follow Ordnance Survey's published create-table script
+//! (OrdnanceSurvey/AddressBase, `SQL/PostgreSQL_AddressBase_Plus_CreateTable.sql`, 77
+//! columns from UPRN to ALT_LANGUAGE). Files come without a header as supplied; a
+//! header row naming the columns is accepted too. OS Open UPRN has a header
+//! (`UPRN,X_COORDINATE,Y_COORDINATE,LATITUDE,LONGITUDE`). Code-Point Open has none
+//! (`PC,PQ,EA,NO,CY,RH,LH,CC,DC,WC`, `Code-Point_Open_Column_Headers.csv`).
+
+use std::collections::HashMap;
+use std::io::Read;
+
+use csv::StringRecord;
+
+use super::{ImportError, Importer};
+use crate::model::{
+    Blpu, Classification, Date, Dpa, Lpi, Organisation, PostcodeUnitRecord, Property, StreetNames,
+};
+use crate::postcode::{self, Postcode, PostcodeQuery};
+use crate::types::AddressableObject;
+
+const ABPLUS: [&str; 77] = [
+    "UPRN",
+    "UDPRN",
+    "CHANGE_TYPE",
+    "STATE",
+    "STATE_DATE",
+    "CLASS",
+    "PARENT_UPRN",
+    "X_COORDINATE",
+    "Y_COORDINATE",
+    "LATITUDE",
+    "LONGITUDE",
+    "RPC",
+    "LOCAL_CUSTODIAN_CODE",
+    "COUNTRY",
+    "LA_START_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE",
+    "RM_ORGANISATION_NAME",
+    "LA_ORGANISATION",
+    "DEPARTMENT_NAME",
+    "LEGAL_NAME",
+    "SUB_BUILDING_NAME",
+    "BUILDING_NAME",
+    "BUILDING_NUMBER",
+    "SAO_START_NUMBER",
+    "SAO_START_SUFFIX",
+    "SAO_END_NUMBER",
+    "SAO_END_SUFFIX",
+    "SAO_TEXT",
+    "ALT_LANGUAGE_SAO_TEXT",
+    "PAO_START_NUMBER",
+    "PAO_START_SUFFIX",
+    "PAO_END_NUMBER",
+    "PAO_END_SUFFIX",
+    "PAO_TEXT",
+    "ALT_LANGUAGE_PAO_TEXT",
+    "USRN",
+    "USRN_MATCH_INDICATOR",
+    "AREA_NAME",
+    "LEVEL",
+    "OFFICIAL_FLAG",
+    "OS_ADDRESS_TOID",
+    "OS_ADDRESS_TOID_VERSION",
+    "OS_ROADLINK_TOID",
+    "OS_ROADLINK_TOID_VERSION",
+    "OS_TOPO_TOID",
+    "OS_TOPO_TOID_VERSION",
+    "VOA_CT_RECORD",
+    "VOA_NDR_RECORD",
+    "STREET_DESCRIPTION",
+    "ALT_LANGUAGE_STREET_DESCRIPTION",
+    "DEPENDENT_THOROUGHFARE",
+    "THOROUGHFARE",
+    "WELSH_DEPENDENT_THOROUGHFARE",
+    "WELSH_THOROUGHFARE",
+    "DOUBLE_DEPENDENT_LOCALITY",
+    "DEPENDENT_LOCALITY",
+    "LOCALITY",
+    "WELSH_DEPENDENT_LOCALITY",
+    "WELSH_DOUBLE_DEPENDENT_LOCALITY",
+    "TOWN_NAME",
+    "ADMINISTRATIVE_AREA",
+    "POST_TOWN",
+    "WELSH_POST_TOWN",
+    "POSTCODE",
+    "POSTCODE_LOCATOR",
+    "POSTCODE_TYPE",
+    "DELIVERY_POINT_SUFFIX",
+    "ADDRESSBASE_POSTAL",
+    "PO_BOX_NUMBER",
+    "WARD_CODE",
+    "PARISH_CODE",
+    "RM_START_DATE",
+    "MULTI_OCC_COUNT",
+    "VOA_NDR_P_DESC_CODE",
+    "VOA_NDR_SCAT_CODE",
+    "ALT_LANGUAGE",
+];
+
+struct Cols {
+    map: HashMap<String, usize>,
+}
+
+impl Cols {
+    fn from_names<'a>(names: impl Iterator<Item = &'a str>) -> Cols {
+        Cols {
+            map: names
+                .enumerate()
+                .map(|(i, n)| {
+                    (
+                        n.trim()
+                            .trim_start_matches('\u{feff}')
+                            .to_ascii_uppercase()
+                            .replace([' ', '-'], "_"),
+                        i,
+                    )
+                })
+                .collect(),
+        }
+    }
+    fn idx(&self, names: &[&str]) -> Option<usize> {
+        names.iter().find_map(|n| self.map.get(*n).copied())
+    }
+}
+
+struct R<'a> {
+    rec: &'a StringRecord,
+    cols: &'a Cols,
+}
+
+impl<'a> R<'a> {
+    fn get(&self, name: &str) -> Option<&'a str> {
+        let v = self.rec.get(*self.cols.map.get(name)?)?.trim();
+        (!v.is_empty()).then_some(v)
+    }
+    fn s(&self, name: &str) -> Option<String> {
+        self.get(name).map(str::to_string)
+    }
+    fn n<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => {
+                let t = v.strip_suffix(".0").unwrap_or(v);
+                t.parse()
+                    .map(Some)
+                    .map_err(|_| format!("{name} '{v}' is not a valid number"))
+            }
+        }
+    }
+    fn f(&self, name: &str) -> Result<Option<f64>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v
+                .parse::<f64>()
+                .ok()
+                .filter(|x| x.is_finite())
+                .map(Some)
+                .ok_or_else(|| format!("{name} '{v}' is not a valid coordinate")),
+        }
+    }
+    fn d(&self, name: &str) -> Result<Option<Date>, String> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => Date::parse(v)
+                .map(Some)
+                .ok_or_else(|| format!("{name} '{v}' is not a date (YYYY-MM-DD)")),
+        }
+    }
+}
+
+fn csv_reader<Rd: Read>(r: Rd) -> csv::Reader<Rd> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(r)
+}
+
+fn csv_err(file: &str, e: csv::Error, line: u64) -> ImportError {
+    ImportError::Csv {
+        file: file.to_string(),
+        line: e.position().map_or(line, |p| p.line()),
+        reason: e.to_string(),
+    }
+}
+
+/// Normalises a postcode from a data file. A valid one is returned as is; an
+/// O/0 or I/1 slip (`C09 1HT`) is corrected with a warning; anything else is `Err`.
+pub(crate) fn clean_postcode(raw: &str) -> Result<(Postcode, Option<String>), String> {
+    if let Some(p) = Postcode::parse_lenient(raw) {
+        return Ok((p, None));
+    }
+    match postcode::correct_slips(raw) {
+        Some(PostcodeQuery::Full(p)) => {
+            let note = format!(
+                "postcode '{}' corrected to {p} (O/0 or I/1 slip)",
+                raw.trim()
+            );
+            Ok((p, Some(note)))
+        }
+        _ => Err(format!("'{}' is not a valid postcode", raw.trim())),
+    }
+}
+
+pub(crate) fn read_abplus<Rd: Read>(
+    imp: &mut Importer,
+    r: Rd,
+    file: &str,
+) -> Result<(), ImportError> {
+    let mut rdr = csv_reader(r);
+    let mut rec = StringRecord::new();
+    let mut cols = Cols::from_names(ABPLUS.iter().copied());
+    let mut line = 0u64;
+    let mut had_header = false;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_err(file, e, line + 1)),
+        }
+        line = rec.position().map_or(line + 1, |p| p.line());
+        let first = rec
+            .get(0)
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches('\u{feff}');
+        if line == 1 && first.eq_ignore_ascii_case("UPRN") {
+            cols = Cols::from_names(rec.iter());
+            for need in ["UPRN", "CLASS", "POSTCODE_LOCATOR"] {
+                if !cols.map.contains_key(need) {
+                    return Err(ImportError::WrongFormat {
+                        file: file.into(),
+                        line,
+                        reason: format!("the header has no {need} column: not AddressBase Plus"),
+                    });
+                }
+            }
+            had_header = true;
+            continue;
+        }
+        if !had_header && rec.len() != 77 {
+            let hint = if first == "10" || first == "11" {
+                " (a row starting with record identifier 10/11 looks like AddressBase Premium)"
+            } else {
+                ""
+            };
+            return Err(ImportError::ColumnCount {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "AddressBase Plus rows have 77 columns; this one has {}{hint}",
+                    rec.len()
+                ),
+            });
+        }
+        if had_header && rec.len() != cols.map.len() {
+            return Err(ImportError::ColumnCount {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "the header has {} columns; this row has {}",
+                    cols.map.len(),
+                    rec.len()
+                ),
+            });
+        }
+        imp.report.count("abplus");
+        let row = R {
+            rec: &rec,
+            cols: &cols,
+        };
+        match abplus_row(&row) {
+            Ok((change, p, warn)) => {
+                if let Some(w) = warn {
+                    imp.report.warn(file, line, w);
+                }
+                let existed = imp.gaz.properties.contains_key(&p.uprn);
+                match change {
+                    'D' => {
+                        if imp.gaz.properties.remove(&p.uprn).is_some() {
+                            imp.report.changes.deleted += 1;
+                        } else {
+                            imp.report.warn(
+                                file,
+                                line,
+                                format!("delete of UPRN {}, which does not exist", p.uprn),
+                            );
+                        }
+                    }
+                    _ => {
+                        if existed {
+                            imp.report.changes.updated += 1;
+                        } else {
+                            imp.report.changes.inserted += 1;
+                        }
+                        imp.gaz.properties.insert(p.uprn, p);
+                    }
+                }
+            }
+            Err(reason) => imp.report.reject(file, line, reason),
+        }
+    }
+    if line == 0 {
+        return Err(ImportError::WrongFormat {
+            file: file.into(),
+            line: 0,
+            reason: "the file is empty".into(),
+        });
+    }
+    imp.gaz.add_source("addressbase-plus");
+    imp.report.files.push((
+        file.into(),
+        format!(
+            "addressbase-plus{}",
+            if had_header { ", header row" } else { "" }
+        ),
+    ));
+    Ok(())
+}
+
+fn abplus_row(r: &R<'_>) -> Result<(char, Property, Option<String>), String> {
+    let uprn: u64 = r.n("UPRN")?.ok_or("UPRN is empty")?;
+    let change = match r.get("CHANGE_TYPE") {
+        None | Some("I") => 'I',
+        Some("U") => 'U',
+        Some("D") => 'D',
+        Some(o) => return Err(format!("CHANGE_TYPE '{o}' is not I, U or D")),
+    };
+    let mut warn = None;
+    let mut p = Property::new(uprn);
+    let postcode_locator = match r.get("POSTCODE_LOCATOR") {
+        Some(pc) => match clean_postcode(pc) {
+            Ok((p, w)) => {
+                warn = w;
+                Some(p.to_string())
+            }
+            Err(e) => return Err(format!("POSTCODE_LOCATOR {e}")),
+        },
+        None => None,
+    };
+    p.blpu = Some(Blpu {
+        logical_status: 1,
+        state: r.n("STATE")?,
+        state_date: r.d("STATE_DATE")?,
+        parent_uprn: r.n("PARENT_UPRN")?,
+        x: r.f("X_COORDINATE")?,
+        y: r.f("Y_COORDINATE")?,
+        latitude: r.f("LATITUDE")?,
+        longitude: r.f("LONGITUDE")?,
+        rpc: r.n("RPC")?,
+        local_custodian_code: r.n("LOCAL_CUSTODIAN_CODE")?,
+        country: r.s("COUNTRY"),
+        start_date: r.d("LA_START_DATE")?,
+        end_date: None,
+        last_update_date: r.d("LAST_UPDATE_DATE")?,
+        entry_date: r.d("ENTRY_DATE")?,
+        addressbase_postal: r.s("ADDRESSBASE_POSTAL"),
+        postcode_locator,
+        multi_occ_count: r.n("MULTI_OCC_COUNT")?,
+        ward_code: r.s("WARD_CODE"),
+        parish_code: r.s("PARISH_CODE"),
+    });
+    if let Some(c) = r.s("CLASS") {
+        p.classifications.push(Classification {
+            class_key: format!("{uprn}C"),
+            code: c,
+            scheme: Some("AddressBase Plus CLASS".into()),
+            ..Classification::default()
+        });
+    }
+    if let Some(o) = r.s("LA_ORGANISATION") {
+        p.organisations.push(Organisation {
+            org_key: format!("{uprn}O"),
+            organisation: o,
+            legal_name: r.s("LEGAL_NAME"),
+            ..Organisation::default()
+        });
+    }
+    let ao = |pre: &str| -> Result<AddressableObject, String> {
+        Ok(AddressableObject {
+            start_number: r.n(&format!("{pre}_START_NUMBER"))?,
+            start_suffix: r.s(&format!("{pre}_START_SUFFIX")),
+            end_number: r.n(&format!("{pre}_END_NUMBER"))?,
+            end_suffix: r.s(&format!("{pre}_END_SUFFIX")),
+            text: r.s(&format!("{pre}_TEXT")),
+        })
+    };
+    let sao = ao("SAO")?;
+    let pao = ao("PAO")?;
+    let street = r.s("STREET_DESCRIPTION");
+    if street.is_some() || !pao.is_empty() {
+        p.lpis.push(Lpi {
+            lpi_key: format!("{uprn}PLUS"),
+            language: "ENG".into(),
+            logical_status: 1,
+            start_date: r.d("LA_START_DATE")?,
+            last_update_date: r.d("LAST_UPDATE_DATE")?,
+            entry_date: r.d("ENTRY_DATE")?,
+            sao,
+            pao,
+            usrn: r.n("USRN")?,
+            usrn_match_indicator: r.s("USRN_MATCH_INDICATOR"),
+            area_name: r.s("AREA_NAME"),
+            level: r.s("LEVEL"),
+            official_flag: r.s("OFFICIAL_FLAG"),
+            street: Some(StreetNames {
+                description: street,
+                locality: r.s("LOCALITY"),
+                town: r.s("TOWN_NAME"),
+                administrative_area: r.s("ADMINISTRATIVE_AREA"),
+            }),
+            ..Lpi::default()
+        });
+    }
+    let udprn: Option<u32> = r.n("UDPRN")?;
+    if udprn.is_some() || r.get("POSTCODE").is_some() {
+        let postcode = match r.get("POSTCODE") {
+            Some(pc) => Some(
+                clean_postcode(pc)
+                    .map_err(|e| format!("POSTCODE {e}"))?
+                    .0
+                    .to_string(),
+            ),
+            None => None,
+        };
+        p.dpas.push(Dpa {
+            udprn,
+            organisation_name: r.s("RM_ORGANISATION_NAME"),
+            department_name: r.s("DEPARTMENT_NAME"),
+            sub_building_name: r.s("SUB_BUILDING_NAME"),
+            building_name: r.s("BUILDING_NAME"),
+            building_number: r.n("BUILDING_NUMBER")?,
+            dependent_thoroughfare: r.s("DEPENDENT_THOROUGHFARE"),
+            thoroughfare: r.s("THOROUGHFARE"),
+            double_dependent_locality: r.s("DOUBLE_DEPENDENT_LOCALITY"),
+            dependent_locality: r.s("DEPENDENT_LOCALITY"),
+            post_town: r.s("POST_TOWN"),
+            postcode,
+            postcode_type: r.s("POSTCODE_TYPE"),
+            delivery_point_suffix: r.s("DELIVERY_POINT_SUFFIX"),
+            welsh_dependent_thoroughfare: r.s("WELSH_DEPENDENT_THOROUGHFARE"),
+            welsh_thoroughfare: r.s("WELSH_THOROUGHFARE"),
+            welsh_double_dependent_locality: r.s("WELSH_DOUBLE_DEPENDENT_LOCALITY"),
+            welsh_dependent_locality: r.s("WELSH_DEPENDENT_LOCALITY"),
+            welsh_post_town: r.s("WELSH_POST_TOWN"),
+            po_box_number: r.s("PO_BOX_NUMBER"),
+            start_date: r.d("RM_START_DATE")?,
+            last_update_date: r.d("LAST_UPDATE_DATE")?,
+            entry_date: r.d("ENTRY_DATE")?,
+            ..Dpa::default()
+        });
+    }
+    Ok((change, p, warn))
+}
+
+pub(crate) fn read_open_uprn<Rd: Read>(
+    imp: &mut Importer,
+    r: Rd,
+    file: &str,
+) -> Result<(), ImportError> {
+    let mut rdr = csv_reader(r);
+    let mut rec = StringRecord::new();
+    let mut line = 0u64;
+    let mut cols: Option<Cols> = None;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_err(file, e, line + 1)),
+        }
+        line = rec.position().map_or(line + 1, |p| p.line());
+        let Some(c) = &cols else {
+            let c = Cols::from_names(rec.iter());
+            if c.idx(&["UPRN"]).is_none() || c.idx(&["X_COORDINATE", "LATITUDE"]).is_none() {
+                return Err(ImportError::WrongFormat {
+                    file: file.into(),
+                    line,
+                    reason: "OS Open UPRN starts with the header UPRN,X_COORDINATE,Y_COORDINATE,LATITUDE,LONGITUDE".into(),
+                });
+            }
+            cols = Some(c);
+            continue;
+        };
+        if rec.len() != c.map.len() {
+            return Err(ImportError::ColumnCount {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "the header has {} columns; this row has {}",
+                    c.map.len(),
+                    rec.len()
+                ),
+            });
+        }
+        imp.report.count("open-uprn");
+        let row = R { rec: &rec, cols: c };
+        let parsed = (|| -> Result<_, String> {
+            let uprn: u64 = row.n("UPRN")?.ok_or("UPRN is empty")?;
+            let xy = match (row.f("X_COORDINATE")?, row.f("Y_COORDINATE")?) {
+                (Some(x), Some(y)) => Some((x, y)),
+                _ => None,
+            };
+            let ll = match (row.f("LATITUDE")?, row.f("LONGITUDE")?) {
+                (Some(a), Some(b)) => Some((a, b)),
+                _ => None,
+            };
+            if xy.is_none() && ll.is_none() {
+                return Err("no coordinates".to_string());
+            }
+            Ok((uprn, xy, ll))
+        })();
+        match parsed {
+            Ok((u, xy, ll)) => {
+                imp.open_uprn.insert(u, (xy, ll));
+            }
+            Err(e) => imp.report.reject(file, line, e),
+        }
+    }
+    imp.gaz.add_source("open-uprn");
+    imp.report.files.push((file.into(), "open-uprn".into()));
+    Ok(())
+}
+
+pub(crate) fn read_codepoint<Rd: Read>(
+    imp: &mut Importer,
+    r: Rd,
+    file: &str,
+) -> Result<(), ImportError> {
+    let mut rdr = csv_reader(r);
+    let mut rec = StringRecord::new();
+    let mut line = 0u64;
+    let opt = |s: Option<&str>| {
+        s.map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_err(file, e, line + 1)),
+        }
+        line = rec.position().map_or(line + 1, |p| p.line());
+        let first = rec
+            .get(0)
+            .unwrap_or("")
+            .trim()
+            .trim_start_matches('\u{feff}');
+        if line == 1 && (first.eq_ignore_ascii_case("PC") || first.eq_ignore_ascii_case("POSTCODE"))
+        {
+            continue;
+        }
+        if rec.len() != 10 {
+            return Err(ImportError::ColumnCount {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "Code-Point Open rows have 10 columns (PC, PQ, EA, NO, CY, RH, LH, CC, DC, WC); this one has {}",
+                    rec.len()
+                ),
+            });
+        }
+        imp.report.count("codepoint");
+        let pc = match Postcode::parse_lenient(first) {
+            Some(p) => p,
+            None => {
+                if line == 1 {
+                    return Err(ImportError::WrongFormat {
+                        file: file.into(),
+                        line,
+                        reason: format!("'{first}' is not a postcode: not Code-Point Open"),
+                    });
+                }
+                imp.report
+                    .reject(file, line, format!("PC '{first}' is not a valid postcode"));
+                continue;
+            }
+        };
+        let pq: u8 = match rec.get(1).map(str::trim).unwrap_or("").parse() {
+            Ok(v) => v,
+            Err(_) => {
+                imp.report.reject(file, line, "PQ is not a number");
+                continue;
+            }
+        };
+        let e = rec.get(2).and_then(|s| s.trim().parse::<f64>().ok());
+        let n = rec.get(3).and_then(|s| s.trim().parse::<f64>().ok());
+        let position = match (e, n) {
+            (Some(e), Some(n)) if pq != 90 && (e != 0.0 || n != 0.0) => Some((e, n)),
+            _ => None,
+        };
+        imp.gaz.postcodes.insert(
+            pc.key(),
+            PostcodeUnitRecord {
+                postcode: pc,
+                positional_quality: pq,
+                position,
+                lonlat: None,
+                country_code: opt(rec.get(4)),
+                nhs_region_code: opt(rec.get(5)),
+                nhs_ha_code: opt(rec.get(6)),
+                county_code: opt(rec.get(7)),
+                district_code: opt(rec.get(8)),
+                ward_code: opt(rec.get(9)),
+            },
+        );
+    }
+    imp.gaz.add_source("codepoint-open");
+    imp.report
+        .files
+        .push((file.into(), "codepoint-open".into()));
+    Ok(())
+}
+
+/// Column names accepted by the plain CSV importer.
+const ID: &[&str] = &["UPRN", "ID", "UNIQUE_ID", "REFERENCE", "REF"];
+const ADDRESS: &[&str] = &[
+    "ADDRESS",
+    "ADDRESS_CONCAT",
+    "FULL_ADDRESS",
+    "SINGLE_LINE",
+    "SINGLE_LINE_ADDRESS",
+];
+const POSTCODE: &[&str] = &["POSTCODE", "POST_CODE", "POSTCODE_LOCATOR", "PCD"];
+const EASTING: &[&str] = &["EASTING", "X", "X_COORDINATE"];
+const NORTHING: &[&str] = &["NORTHING", "Y", "Y_COORDINATE"];
+const LAT: &[&str] = &["LATITUDE", "LAT"];
+const LON: &[&str] = &["LONGITUDE", "LON", "LNG", "LONG"];
+const CLASS: &[&str] = &["CLASSIFICATION_CODE", "CLASS", "CLASSIFICATION"];
+
+/// Identifiers for rows without one: far above any real UPRN's range would be
+/// nicer, but UPRNs use all 12 digits; these start at 9 999 000 000 000 (13 digits).
+const SYNTHETIC_ID_BASE: u64 = 9_999_000_000_000;
+
+pub(crate) fn read_plain<Rd: Read>(
+    imp: &mut Importer,
+    r: Rd,
+    file: &str,
+) -> Result<(), ImportError> {
+    let mut rdr = csv_reader(r);
+    let mut rec = StringRecord::new();
+    let mut line = 0u64;
+    let mut cols: Option<(Cols, Vec<usize>)> = None;
+    let mut next_id = SYNTHETIC_ID_BASE + imp.gaz.properties.len() as u64;
+    loop {
+        match rdr.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(csv_err(file, e, line + 1)),
+        }
+        line = rec.position().map_or(line + 1, |p| p.line());
+        let Some((c, lines)) = &cols else {
+            let c = Cols::from_names(rec.iter());
+            // Address lines: ADDRESS_LINE_1.., LINE1.., ADDRESS1..
+            let mut lines: Vec<(String, usize)> = c
+                .map
+                .iter()
+                .filter(|(k, _)| {
+                    let k = k.as_str();
+                    (k.starts_with("ADDRESS_LINE")
+                        || k.starts_with("LINE")
+                        || k.starts_with("ADDRESS"))
+                        && k.chars().last().is_some_and(|ch| ch.is_ascii_digit())
+                })
+                .map(|(k, v)| (k.clone(), *v))
+                .collect();
+            lines.sort_by(|a, b| crate::view::natural_cmp(&a.0, &b.0));
+            let lines: Vec<usize> = lines.into_iter().map(|(_, i)| i).collect();
+            if c.idx(ADDRESS).is_none() && lines.is_empty() {
+                return Err(ImportError::WrongFormat {
+                    file: file.into(),
+                    line,
+                    reason: "a plain address CSV needs a header with an ADDRESS column (or ADDRESS_LINE_1, ...) and a POSTCODE column".into(),
+                });
+            }
+            cols = Some((c, lines));
+            continue;
+        };
+        if rec.len() != c.map.len() {
+            return Err(ImportError::ColumnCount {
+                file: file.into(),
+                line,
+                reason: format!(
+                    "the header has {} columns; this row has {}",
+                    c.map.len(),
+                    rec.len()
+                ),
+            });
+        }
+        imp.report.count("csv");
+        let get = |names: &[&str]| -> Option<String> {
+            c.idx(names)
+                .and_then(|i| rec.get(i))
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+        };
+        let num = |names: &[&str]| -> Result<Option<f64>, String> {
+            match get(names) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite())
+                    .map(Some)
+                    .ok_or_else(|| format!("{} '{v}' is not a number", names[0])),
+            }
+        };
+        let row = (|| -> Result<(Property, Vec<String>), String> {
+            let mut notes = Vec::new();
+            let id = match get(ID) {
+                Some(v) => v
+                    .parse::<u64>()
+                    .map_err(|_| format!("UPRN/ID '{v}' is not a whole number"))?,
+                None => {
+                    next_id += 1;
+                    next_id
+                }
+            };
+            let mut parts: Vec<String> = Vec::new();
+            if let Some(a) = get(ADDRESS) {
+                parts.extend(
+                    a.split(',')
+                        .map(|s| s.trim().to_string())
+                        .filter(|s| !s.is_empty()),
+                );
+            }
+            for &i in lines {
+                if let Some(v) = rec.get(i).map(str::trim).filter(|s| !s.is_empty()) {
+                    parts.push(v.to_string());
+                }
+            }
+            let postcode = match get(POSTCODE) {
+                Some(pc) => match clean_postcode(&pc) {
+                    Ok((p, note)) => {
+                        notes.extend(note);
+                        Some(p)
+                    }
+                    Err(e) => {
+                        notes.push(format!(
+                            "postcode {e}: the address is kept without a postcode"
+                        ));
+                        None
+                    }
+                },
+                None => None,
+            };
+            // A postcode written into the last address part is not an address line.
+            if let (Some(last), Some(pc)) = (parts.last(), &postcode) {
+                if Postcode::parse_lenient(last).as_ref() == Some(pc) {
+                    parts.pop();
+                }
+            }
+            if parts.is_empty() {
+                return Err("the address is empty".into());
+            }
+            let (e, n) = (num(EASTING)?, num(NORTHING)?);
+            let (lat, lon) = (num(LAT)?, num(LON)?);
+            let mut p = Property::new(id);
+            p.blpu = Some(Blpu {
+                logical_status: 1,
+                x: e.zip(n).map(|v| v.0),
+                y: e.zip(n).map(|v| v.1),
+                latitude: lat.zip(lon).map(|v| v.0),
+                longitude: lat.zip(lon).map(|v| v.1),
+                rpc: (e.is_some() || lat.is_some()).then_some(1),
+                postcode_locator: postcode.as_ref().map(|p| p.to_string()),
+                ..Blpu::default()
+            });
+            if let Some(c) = get(CLASS) {
+                p.classifications.push(Classification {
+                    class_key: format!("{id}C"),
+                    code: c,
+                    ..Classification::default()
+                });
+            }
+            // First part: a leading whole number is the building number and the rest
+            // the thoroughfare; otherwise the part is a building name. Later parts are
+            // localities, the last one the post town.
+            let mut d = Dpa {
+                postcode: postcode.as_ref().map(|p| p.to_string()),
+                ..Dpa::default()
+            };
+            let first = &parts[0];
+            let (head, rest) = first.split_once(' ').unwrap_or((first.as_str(), ""));
+            if parts.len() >= 2 && !rest.is_empty() && head.bytes().all(|b| b.is_ascii_digit()) {
+                d.building_number = head.parse().ok();
+                d.thoroughfare = Some(rest.trim().to_string());
+            } else {
+                d.building_name = Some(first.clone());
+            }
+            if parts.len() >= 2 {
+                d.post_town = parts.last().cloned();
+            }
+            if parts.len() >= 3 {
+                d.dependent_locality = Some(parts[1..parts.len() - 1].join(", "));
+            }
+            p.dpas.push(d);
+            Ok((p, notes))
+        })();
+        match row {
+            Ok((p, notes)) => {
+                for n in notes {
+                    imp.report.warn(file, line, n);
+                }
+                if imp.gaz.properties.insert(p.uprn, p).is_some() {
+                    imp.report.warn(
+                        file,
+                        line,
+                        "the UPRN/ID repeats an earlier row: the later row replaces it",
+                    );
+                    imp.report.changes.updated += 1;
+                } else {
+                    imp.report.changes.inserted += 1;
+                }
+            }
+            Err(e) => imp.report.reject(file, line, e),
+        }
+    }
+    if cols.is_none() {
+        return Err(ImportError::WrongFormat {
+            file: file.into(),
+            line: 0,
+            reason: "the file is empty".into(),
+        });
+    }
+    imp.gaz.add_source("csv");
+    imp.report.files.push((file.into(), "plain csv".into()));
+    Ok(())
+}

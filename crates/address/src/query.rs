@@ -1,0 +1,1027 @@
+//! The queries of `council:address/lookup`, on an open [`AddressIndex`].
+//!
+//! Every query reads only what it needs (see `docs/address-index.md` for the read
+//! counts): list queries count, filter and sort from the fixed-size entries of the
+//! postcode, USRN and spatial tables and read property records only for the page.
+
+use std::collections::{HashMap, HashSet};
+use std::io::{Read, Seek};
+
+use crate::classification;
+use crate::index::{AddressIndex, IndexError, PropMeta, StoredProperty};
+use crate::postcode::{self, Postcode, PostcodeQuery};
+use crate::text::{self, Number};
+use crate::types::{
+    Address, AddressMatch, AddressView, BngPoint, IndexInfo, Location, LookupError, Page,
+    PostcodeUnit, QueryOptions, SortOrder, Wgs84Point,
+};
+use crate::view;
+
+/// Longest free text accepted by `find` and `suggest`, in characters.
+pub const MAX_TEXT: usize = 200;
+/// How many properties `find` scores at most.
+pub const FIND_CANDIDATES: usize = 600;
+/// How many properties `suggest` scores at most.
+pub const SUGGEST_CANDIDATES: usize = 300;
+/// BNG extent accepted for points (the OSTN15 grid's): eastings 0-700 km, northings 0-1250 km.
+pub const BNG_MAX: (f64, f64) = (700_000.0, 1_250_000.0);
+
+impl From<IndexError> for LookupError {
+    fn from(e: IndexError) -> LookupError {
+        LookupError::IndexUnavailable(e.to_string())
+    }
+}
+
+/// A property in a list, with what is needed to count, filter, sort and read it.
+#[derive(Debug, Clone, Copy)]
+struct Cand {
+    ord: u32,
+    meta: PropMeta,
+    pos: Option<(u64, u32)>,
+    distance: Option<f64>,
+}
+
+struct Filter {
+    dpa: bool,
+    lpi: bool,
+    hist: bool,
+    allowed: Option<Vec<bool>>,
+}
+
+impl Filter {
+    fn new<R: Read + Seek>(idx: &AddressIndex<R>, o: &QueryOptions) -> Filter {
+        let (dpa, lpi) = o.effective_datasets();
+        let allowed = (!o.classification.is_empty()).then(|| {
+            let codes = &idx.directory().meta.class_codes;
+            let mut v = vec![false; codes.len() + 1];
+            for (i, c) in codes.iter().enumerate() {
+                v[i + 1] = classification::matches(Some(c), &o.classification);
+            }
+            v
+        });
+        Filter {
+            dpa,
+            lpi,
+            hist: o.include_historical,
+            allowed,
+        }
+    }
+    fn class_ok(&self, m: &PropMeta) -> bool {
+        match &self.allowed {
+            None => true,
+            Some(v) => v.get(m.class as usize).copied().unwrap_or(false),
+        }
+    }
+    fn count(&self, m: &PropMeta) -> u32 {
+        if !self.class_ok(m) {
+            return 0;
+        }
+        m.count(self.dpa, self.lpi, self.hist)
+    }
+}
+
+fn check_bng(p: BngPoint, what: &str) -> Result<(), LookupError> {
+    if !p.easting.is_finite()
+        || !p.northing.is_finite()
+        || p.easting < 0.0
+        || p.northing < 0.0
+        || p.easting > BNG_MAX.0
+        || p.northing > BNG_MAX.1
+    {
+        return Err(LookupError::OutOfRange(format!(
+            "{what} ({:.1}, {:.1}) is outside the British National Grid (eastings 0 to 700000 m, northings 0 to 1250000 m)",
+            p.easting, p.northing
+        )));
+    }
+    Ok(())
+}
+
+impl<R: Read + Seek> AddressIndex<R> {
+    /// Describes the index (no reads beyond opening).
+    pub fn info(&self) -> Result<IndexInfo, LookupError> {
+        let m = &self.directory().meta;
+        Ok(IndexInfo {
+            format_version: crate::index::FORMAT_VERSION,
+            epoch: m.epoch.clone(),
+            built: m.built.clone(),
+            sources: m.sources.clone(),
+            address_count: m.address_count.min(u32::MAX as u64) as u32,
+            postcode_count: m.postcode_count.min(u32::MAX as u64) as u32,
+        })
+    }
+
+    /// Addresses with a postcode or under a postcode prefix (`M31 4AN`, `M31 4`, `M31`, `M`).
+    pub fn by_postcode(&self, postcode: &str, o: &QueryOptions) -> Result<Page, LookupError> {
+        let size = o.page_size()?;
+        let q = postcode::parse_query(postcode)
+            .map_err(|e| LookupError::InvalidPostcode(e.to_string()))?;
+        let (lo, hi) = q.key_range();
+        let entries = self.postcode_entries(lo, hi)?;
+        let with: Vec<_> = entries.iter().filter(|e| e.count > 0).collect();
+        let (Some(first), Some(last)) = (with.first(), with.last()) else {
+            return Ok(Page {
+                total: 0,
+                offset: o.offset,
+                results: Vec::new(),
+            });
+        };
+        let start = first.first;
+        let end = last.first + last.count;
+        let props = self.props_range(start, end - start)?;
+        let mut cands: Vec<Cand> = props
+            .iter()
+            .enumerate()
+            .map(|(i, p)| Cand {
+                ord: start + i as u32,
+                meta: p.meta,
+                pos: Some((p.offset, p.len)),
+                distance: None,
+            })
+            .collect();
+        if o.sort == SortOrder::Uprn {
+            cands.sort_by_key(|c| c.meta.uprn_rank);
+        }
+        self.page(cands, o, size)
+    }
+
+    /// Every record of one property (its DPAs and LPIs under the options).
+    pub fn by_uprn(&self, uprn: u64, o: &QueryOptions) -> Result<Vec<Address>, LookupError> {
+        let f = Filter::new(self, o);
+        let Some((_, sp)) = self.record_by_uprn(uprn)? else {
+            return Ok(Vec::new());
+        };
+        let code = sp.property.classification_code();
+        if f.allowed.is_some() && !classification::matches(code, &o.classification) {
+            return Ok(Vec::new());
+        }
+        Ok(view::views(&sp, f.dpa, f.lpi, f.hist))
+    }
+
+    /// Addresses on a street, by USRN, in the order of `options.sort`.
+    pub fn by_usrn(&self, usrn: u64, o: &QueryOptions) -> Result<Page, LookupError> {
+        let size = o.page_size()?;
+        let mut cands: Vec<Cand> = self
+            .usrn_postings(usrn)?
+            .into_iter()
+            .map(|(ord, meta)| Cand {
+                ord,
+                meta,
+                pos: None,
+                distance: None,
+            })
+            .collect();
+        if o.sort == SortOrder::Uprn {
+            cands.sort_by_key(|c| c.meta.uprn_rank);
+        }
+        self.page(cands, o, size)
+    }
+
+    /// The Code-Point record of a full postcode, with how many addresses it has.
+    pub fn postcode(&self, postcode: &str) -> Result<Option<PostcodeUnit>, LookupError> {
+        let p =
+            Postcode::parse(postcode).map_err(|e| LookupError::InvalidPostcode(e.to_string()))?;
+        let k = p.key();
+        let Some(e) = self.postcode_entries(k, k)?.into_iter().next() else {
+            return Ok(None);
+        };
+        let located = e.has_codepoint && e.has_position;
+        Ok(Some(PostcodeUnit {
+            postcode: e.postcode.to_string(),
+            location: Location {
+                bng: if located {
+                    BngPoint {
+                        easting: e.e,
+                        northing: e.n,
+                    }
+                } else {
+                    BngPoint::default()
+                },
+                wgs84: if located {
+                    Wgs84Point {
+                        longitude: e.lon,
+                        latitude: e.lat,
+                    }
+                } else {
+                    Wgs84Point::default()
+                },
+                rpc: if located { 9 } else { 0 },
+            },
+            positional_quality: if e.has_codepoint { e.pq } else { 90 },
+            district_code: e.district,
+            ward_code: e.ward,
+            county_code: e.county,
+            country_code: e.country,
+            address_count: e.address_count,
+        }))
+    }
+
+    /// The addresses nearest a point within `max_distance_m` (1 to 1000 m).
+    pub fn nearest(
+        &self,
+        at: BngPoint,
+        max_distance_m: f64,
+        o: &QueryOptions,
+    ) -> Result<Page, LookupError> {
+        if !(1.0..=1000.0).contains(&max_distance_m) {
+            return Err(LookupError::InvalidQuery(format!(
+                "max-distance-m is {max_distance_m}; it must be 1 to 1000"
+            )));
+        }
+        self.radius(at, max_distance_m, o)
+    }
+
+    /// The addresses within `radius_m` (0.01 to 1000 m) of a point, nearest first.
+    pub fn within_radius(
+        &self,
+        at: BngPoint,
+        radius_m: f64,
+        o: &QueryOptions,
+    ) -> Result<Page, LookupError> {
+        if !(0.01..=1000.0).contains(&radius_m) {
+            return Err(LookupError::InvalidQuery(format!(
+                "radius-m is {radius_m}; it must be 0.01 to 1000"
+            )));
+        }
+        self.radius(at, radius_m, o)
+    }
+
+    fn radius(&self, at: BngPoint, r: f64, o: &QueryOptions) -> Result<Page, LookupError> {
+        let size = o.page_size()?;
+        check_bng(at, "the point")?;
+        let cell = crate::index::CELL_M;
+        let rows = ((at.northing - r).max(0.0) / cell) as u64..=((at.northing + r) / cell) as u64;
+        let cols = (
+            ((at.easting - r).max(0.0) / cell) as u64,
+            ((at.easting + r) / cell) as u64,
+        );
+        let mut cands: Vec<Cand> = self
+            .spatial_cells(rows, cols)?
+            .into_iter()
+            .filter_map(|(ord, e, n, meta)| {
+                let d = ((e - at.easting).powi(2) + (n - at.northing).powi(2)).sqrt();
+                (d <= r).then_some(Cand {
+                    ord,
+                    meta,
+                    pos: None,
+                    distance: Some(d),
+                })
+            })
+            .collect();
+        cands.sort_by(|a, b| {
+            a.distance
+                .partial_cmp(&b.distance)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.meta.rank.cmp(&b.meta.rank))
+        });
+        self.page(cands, o, size)
+    }
+
+    /// The addresses inside a box (at most 1 km²), in the order of `options.sort`.
+    pub fn within_bbox(
+        &self,
+        a: BngPoint,
+        b: BngPoint,
+        o: &QueryOptions,
+    ) -> Result<Page, LookupError> {
+        let size = o.page_size()?;
+        check_bng(a, "the first corner")?;
+        check_bng(b, "the second corner")?;
+        let (x0, x1) = (a.easting.min(b.easting), a.easting.max(b.easting));
+        let (y0, y1) = (a.northing.min(b.northing), a.northing.max(b.northing));
+        let area = (x1 - x0) * (y1 - y0);
+        if x1 - x0 <= 0.0 || y1 - y0 <= 0.0 {
+            return Err(LookupError::InvalidQuery(
+                "the bounding box is empty: its corners must differ in both easting and northing"
+                    .into(),
+            ));
+        }
+        if area > 1_000_000.0 {
+            return Err(LookupError::InvalidQuery(format!(
+                "the bounding box is {:.3} km²; it may be at most 1 km²",
+                area / 1e6
+            )));
+        }
+        let cell = crate::index::CELL_M;
+        let rows = (y0 / cell) as u64..=(y1 / cell) as u64;
+        let cols = ((x0 / cell) as u64, (x1 / cell) as u64);
+        let mut cands: Vec<Cand> = self
+            .spatial_cells(rows, cols)?
+            .into_iter()
+            .filter(|&(_, e, n, _)| e >= x0 && e <= x1 && n >= y0 && n <= y1)
+            .map(|(ord, _, _, meta)| Cand {
+                ord,
+                meta,
+                pos: None,
+                distance: None,
+            })
+            .collect();
+        match o.sort {
+            SortOrder::AddressOrder => cands.sort_by_key(|c| c.meta.rank),
+            SortOrder::Uprn => cands.sort_by_key(|c| c.meta.uprn_rank),
+        }
+        self.page(cands, o, size)
+    }
+
+    /// Counts every candidate's records, then reads the records of the page only.
+    fn page(&self, cands: Vec<Cand>, o: &QueryOptions, size: u32) -> Result<Page, LookupError> {
+        let f = Filter::new(self, o);
+        let counts: Vec<u32> = cands.iter().map(|c| f.count(&c.meta)).collect();
+        let total: u64 = counts.iter().map(|&c| c as u64).sum();
+        let start = o.offset as u64;
+        let end = (start + size as u64).min(total);
+        let mut need: Vec<(usize, usize, usize)> = Vec::new(); // (cand, skip, take)
+        let mut acc = 0u64;
+        for (i, &c) in counts.iter().enumerate() {
+            let (a, b) = (acc, acc + c as u64);
+            acc = b;
+            if c == 0 || b <= start {
+                continue;
+            }
+            if a >= end {
+                break;
+            }
+            let skip = start.saturating_sub(a) as usize;
+            let take = (end.min(b) - a) as usize - skip;
+            need.push((i, skip, take));
+        }
+        let missing: Vec<u32> = need
+            .iter()
+            .filter(|n| cands[n.0].pos.is_none())
+            .map(|n| cands[n.0].ord)
+            .collect();
+        let props = if missing.is_empty() {
+            HashMap::new()
+        } else {
+            self.props(&missing)?
+        };
+        let spans: Vec<(u32, u64, u32)> = need
+            .iter()
+            .filter_map(|n| {
+                let c = &cands[n.0];
+                c.pos
+                    .or_else(|| props.get(&c.ord).map(|p| (p.offset, p.len)))
+                    .map(|(off, len)| (c.ord, off, len))
+            })
+            .collect();
+        let recs = self.records(&spans)?;
+        let mut results = Vec::with_capacity(end.saturating_sub(start) as usize);
+        for (i, skip, take) in need {
+            let c = &cands[i];
+            let Some(sp) = recs.get(&c.ord) else {
+                return Err(LookupError::IndexUnavailable(format!(
+                    "{}: property {} has no record",
+                    self.name(),
+                    c.ord
+                )));
+            };
+            for a in view::views(sp, f.dpa, f.lpi, f.hist)
+                .into_iter()
+                .skip(skip)
+                .take(take)
+            {
+                results.push(AddressMatch {
+                    address: a,
+                    score: 1.0,
+                    distance_m: c.distance,
+                });
+            }
+        }
+        Ok(Page {
+            total: total.min(u32::MAX as u64) as u32,
+            offset: o.offset,
+            results,
+        })
+    }
+
+    /// Free-text search, ranked by score (0 to 1); `min_score` drops weaker matches.
+    pub fn find(&self, text: &str, min_score: f32, o: &QueryOptions) -> Result<Page, LookupError> {
+        let size = o.page_size()?;
+        if !(0.0..=1.0).contains(&min_score) {
+            return Err(LookupError::InvalidQuery(format!(
+                "min-score is {min_score}; it must be 0 to 1"
+            )));
+        }
+        let t = text.trim();
+        if t.is_empty() {
+            return Err(LookupError::InvalidQuery("the search text is empty".into()));
+        }
+        if t.chars().count() > MAX_TEXT {
+            return Err(LookupError::InvalidQuery(format!(
+                "the search text is {} characters; at most {MAX_TEXT} are accepted",
+                t.chars().count()
+            )));
+        }
+        let q = ParsedQuery::parse(t, false);
+        if q.is_empty() {
+            return Err(LookupError::InvalidQuery(
+                "the search text has no letters or digits".into(),
+            ));
+        }
+        let scored = self.search(&q, o, FIND_CANDIDATES)?;
+        let kept: Vec<AddressMatch> = scored
+            .into_iter()
+            .filter(|m| m.score >= min_score)
+            .collect();
+        let total = kept.len() as u32;
+        let results = kept
+            .into_iter()
+            .skip(o.offset as usize)
+            .take(size as usize)
+            .collect();
+        Ok(Page {
+            total,
+            offset: o.offset,
+            results,
+        })
+    }
+
+    /// Type-ahead: the best `limit` (1 to 50, 0 means 10) matches for partial input,
+    /// where the last word may be incomplete. Only datasets and classification apply.
+    pub fn suggest(
+        &self,
+        text: &str,
+        limit: u32,
+        o: &QueryOptions,
+    ) -> Result<Vec<AddressMatch>, LookupError> {
+        let limit = match limit {
+            0 => 10,
+            n if n > 50 => {
+                return Err(LookupError::InvalidQuery(format!(
+                    "limit is {n}; it must be 1 to 50 (0 means 10)"
+                )));
+            }
+            n => n,
+        };
+        if text.chars().count() > MAX_TEXT {
+            return Err(LookupError::InvalidQuery(format!(
+                "the text is {} characters; at most {MAX_TEXT} are accepted",
+                text.chars().count()
+            )));
+        }
+        let q = ParsedQuery::parse(text, !text.ends_with(char::is_whitespace));
+        if q.is_empty() {
+            return Ok(Vec::new());
+        }
+        let opts = QueryOptions {
+            datasets: o.datasets.clone(),
+            classification: o.classification.clone(),
+            ..QueryOptions::default()
+        };
+        let mut scored = self.search(&q, &opts, SUGGEST_CANDIDATES)?;
+        scored.truncate(limit as usize);
+        Ok(scored)
+    }
+
+    /// Candidate retrieval, then scoring of every view of every candidate.
+    fn search(
+        &self,
+        q: &ParsedQuery,
+        o: &QueryOptions,
+        cap: usize,
+    ) -> Result<Vec<AddressMatch>, LookupError> {
+        let f = Filter::new(self, o);
+        let mut ords: Vec<u32> = Vec::new();
+        let mut from_postcode = false;
+        if let Some(pc) = &q.postcode {
+            let k = pc.key();
+            if let Some(e) = self
+                .postcode_entries(k, k)?
+                .into_iter()
+                .find(|e| e.count > 0)
+            {
+                ords = (e.first..e.first + e.count).collect();
+                from_postcode = true;
+            }
+        }
+        if !from_postcode {
+            let district = match &q.district {
+                Some(d) => {
+                    let (lo, hi) = PostcodeQuery::District(d.clone()).key_range();
+                    let es = self.postcode_entries(lo, hi)?;
+                    let with: Vec<_> = es.iter().filter(|e| e.count > 0).collect();
+                    match (with.first(), with.last()) {
+                        (Some(a), Some(b)) => Some(a.first..b.first + b.count),
+                        _ => None,
+                    }
+                }
+                None => None,
+            };
+            ords = self.retrieve(q, cap, district.clone())?;
+            if ords.is_empty() {
+                if let Some(r) = district {
+                    if q.words.is_empty() && q.numbers.is_empty() {
+                        ords = r.take(cap).collect();
+                    }
+                }
+            }
+        }
+        ords.truncate(cap);
+        let props = self.props(&ords)?;
+        let mut keep: Vec<(u32, u64, u32)> = ords
+            .iter()
+            .filter_map(|o| props.get(o).map(|p| (*o, p)))
+            .filter(|(_, p)| f.count(&p.meta) > 0)
+            .map(|(o, p)| (o, p.offset, p.len))
+            .collect();
+        keep.sort_by_key(|k| k.0);
+        let recs = self.records(&keep)?;
+        let mut out: Vec<(f32, u32, usize, Address)> = Vec::new();
+        for (ord, _, _) in &keep {
+            let Some(sp) = recs.get(ord) else { continue };
+            let rank = props.get(ord).map_or(u32::MAX, |p| p.meta.rank);
+            for (vi, a) in view::views(sp, f.dpa, f.lpi, f.hist)
+                .into_iter()
+                .enumerate()
+            {
+                let s = score(q, &a, sp);
+                out.push((s, rank, vi, a));
+            }
+        }
+        out.sort_by(|a, b| {
+            b.0.partial_cmp(&a.0)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.1.cmp(&b.1))
+                .then(a.2.cmp(&b.2))
+        });
+        Ok(out
+            .into_iter()
+            .map(|(s, _, _, a)| AddressMatch {
+                address: a,
+                score: s,
+                distance_m: None,
+            })
+            .collect())
+    }
+
+    /// Term look-ups and greedy intersection, rarest group first. A group that would
+    /// empty the set is skipped (a business name, a misspelt town), and a second pass
+    /// without the rarest group guards against a rare but wrong first word.
+    fn retrieve(
+        &self,
+        q: &ParsedQuery,
+        cap: usize,
+        within: Option<std::ops::Range<u32>>,
+    ) -> Result<Vec<u32>, LookupError> {
+        let mut groups: Vec<Group> = Vec::new();
+        for n in &q.numbers {
+            let mut terms = vec![n.term()];
+            if let Some(e) = n.end {
+                terms.push(format!("{}-{}", n.start, e));
+            }
+            let mut vars = Vec::new();
+            for t in terms {
+                if let Some(i) = self.term(&t)? {
+                    vars.push(i);
+                }
+            }
+            groups.push(Group::new(vars));
+        }
+        for w in &q.words {
+            if w.weight < 0.5 {
+                continue;
+            }
+            let mut vars = Vec::new();
+            if w.prefix {
+                let mut all = self.terms_with_prefix(&w.text)?;
+                if let Some(raw) = &w.raw {
+                    if raw != &w.text {
+                        all.extend(self.terms_with_prefix(raw)?);
+                    }
+                }
+                all.sort_by(|a, b| b.1.df.cmp(&a.1.df));
+                all.dedup_by(|a, b| a.0 == b.0);
+                vars.extend(all.into_iter().take(64).map(|(_, i)| i));
+            } else {
+                let mut found = false;
+                for t in std::iter::once(&w.text).chain(w.alt.iter()) {
+                    if let Some(i) = self.term(t)? {
+                        vars.push(i);
+                        found = true;
+                    }
+                }
+                let budget = text::typo_budget(&w.text);
+                if !found && budget > 0 {
+                    let first: String = w.text.chars().take(1).collect();
+                    for (t, i) in self.terms_with_prefix(&first)? {
+                        if text::edit_distance(&w.text, &t, budget).is_some() {
+                            vars.push(i);
+                        }
+                    }
+                }
+            }
+            groups.push(Group::new(vars));
+        }
+        groups.retain(|g| !g.vars.is_empty());
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        groups.sort_by_key(|g| g.df);
+        let first = self.greedy(&groups, 0, cap, within.clone())?;
+        if groups.len() >= 3 && first.len() < cap / 4 {
+            let second = self.greedy(&groups, 1, cap, within)?;
+            let mut all: Vec<u32> = first.into_iter().chain(second).collect();
+            all.sort_unstable();
+            all.dedup();
+            return Ok(all);
+        }
+        Ok(first)
+    }
+
+    fn greedy(
+        &self,
+        groups: &[Group],
+        skip_first: usize,
+        cap: usize,
+        within: Option<std::ops::Range<u32>>,
+    ) -> Result<Vec<u32>, LookupError> {
+        let mut cur: Option<Vec<u32>> = within.map(|r| r.collect());
+        for (gi, g) in groups.iter().enumerate() {
+            if gi < skip_first {
+                continue;
+            }
+            // Very common groups only narrow an existing set.
+            let lists = self.postings(&g.vars)?;
+            let next: Vec<u32> = match &cur {
+                None => union(&lists),
+                Some(c) => {
+                    let mut acc: Vec<u32> = Vec::new();
+                    for l in &lists {
+                        acc.extend(intersect(c, l));
+                    }
+                    acc.sort_unstable();
+                    acc.dedup();
+                    acc
+                }
+            };
+            if next.is_empty() {
+                continue;
+            }
+            cur = Some(next);
+            if cur.as_ref().is_some_and(|c| c.len() <= 8) {
+                // Few enough: later groups only rank, through the score.
+                break;
+            }
+        }
+        let mut v = cur.unwrap_or_default();
+        v.truncate(cap.max(1) * 4);
+        Ok(v)
+    }
+}
+
+struct Group {
+    vars: Vec<crate::index::TermInfo>,
+    df: u64,
+}
+
+impl Group {
+    fn new(vars: Vec<crate::index::TermInfo>) -> Group {
+        let df = vars.iter().map(|v| v.df as u64).sum();
+        Group { vars, df }
+    }
+}
+
+fn union(lists: &[Vec<u32>]) -> Vec<u32> {
+    let mut v: Vec<u32> = lists.iter().flatten().copied().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// Intersection of two sorted lists, galloping through the longer.
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    let mut out = Vec::new();
+    let mut lo = 0;
+    for &x in small {
+        let mut step = 1;
+        let mut hi = lo;
+        while hi < large.len() && large[hi] < x {
+            lo = hi;
+            hi += step;
+            step *= 2;
+        }
+        let hi = hi.min(large.len());
+        let p = lo + large[lo..hi].partition_point(|&y| y < x);
+        if p < large.len() && large[p] == x {
+            out.push(x);
+        }
+        lo = p;
+    }
+    out
+}
+
+/// A query word.
+#[derive(Debug, Clone)]
+struct QWord {
+    text: String,
+    alt: Option<String>,
+    raw: Option<String>,
+    weight: f32,
+    prefix: bool,
+}
+
+/// A query number (`12`, `12A`, `1-3`).
+#[derive(Debug, Clone, Copy)]
+struct QNum {
+    start: u32,
+    suffix: Option<u8>,
+    end: Option<u32>,
+    prefix: bool,
+}
+
+impl QNum {
+    fn term(&self) -> String {
+        match self.suffix {
+            Some(s) => format!("{}{}", self.start, s as char),
+            None => self.start.to_string(),
+        }
+    }
+}
+
+/// Free text parsed for search.
+#[derive(Debug, Clone, Default)]
+struct ParsedQuery {
+    postcode: Option<Postcode>,
+    district: Option<String>,
+    words: Vec<QWord>,
+    numbers: Vec<QNum>,
+}
+
+impl ParsedQuery {
+    fn is_empty(&self) -> bool {
+        self.postcode.is_none()
+            && self.district.is_none()
+            && self.words.is_empty()
+            && self.numbers.is_empty()
+    }
+
+    fn parse(text: &str, last_is_prefix: bool) -> ParsedQuery {
+        let mut words = text::raw_words(text);
+        let mut q = ParsedQuery::default();
+        let spans = text::postcode_spans(&words);
+        let mut prefix_ok = last_is_prefix;
+        if let Some((i, n, p)) = spans.last().cloned() {
+            if i + n == words.len() {
+                prefix_ok = false;
+            }
+            q.postcode = Some(p);
+            // Remove every postcode span (from the end, so indices stay valid).
+            for (i, n, _) in spans.iter().rev() {
+                words.drain(*i..*i + *n);
+            }
+        } else if words.len() >= 2 {
+            // A final outward code (`HIGH STREET M31`) filters by district.
+            let last = words[words.len() - 1].clone();
+            let prev = &words[words.len() - 2];
+            if !text::is_flat_word(prev)
+                && last.bytes().any(|c| c.is_ascii_digit())
+                && last.as_bytes()[0].is_ascii_alphabetic()
+                && matches!(postcode::parse_query(&last), Ok(PostcodeQuery::District(_)))
+            {
+                q.district = Some(last);
+                words.pop();
+                prefix_ok = false;
+            }
+        }
+        let expanded = text::expand_with_alternatives(&words);
+        let n = expanded.len();
+        // The raw last word, before abbreviation, for prefix matching (`12 high st`).
+        let raw_last = words.last().cloned();
+        for (i, (w, alt)) in expanded.into_iter().enumerate() {
+            let is_last = i + 1 == n;
+            let prefix = prefix_ok && is_last;
+            if let Some(num) = Number::parse(&w) {
+                q.numbers.push(QNum {
+                    start: num.start,
+                    suffix: num.suffix,
+                    end: num.end,
+                    prefix,
+                });
+                continue;
+            }
+            let weight = if text::is_flat_word(&w) {
+                0.3
+            } else if matches!(w.as_str(), "THE" | "OF" | "AND") {
+                0.2
+            } else {
+                1.0
+            };
+            q.words.push(QWord {
+                text: w,
+                alt,
+                raw: if prefix { raw_last.clone() } else { None },
+                weight,
+                prefix,
+            });
+        }
+        q
+    }
+}
+
+struct ViewTokens {
+    core: Vec<String>,
+    numbers: Vec<Number>,
+    other: Vec<String>,
+    postcode: Option<Postcode>,
+}
+
+fn words_of(s: Option<&str>, out: &mut Vec<String>, nums: &mut Vec<Number>) {
+    if let Some(s) = s {
+        for w in text::normalise(s) {
+            if let Some(n) = Number::parse(&w) {
+                nums.push(n);
+            } else {
+                out.push(w);
+            }
+        }
+    }
+}
+
+fn ao_numbers(o: &crate::types::AddressableObject, nums: &mut Vec<Number>) {
+    if let Some(s) = o.start_number {
+        nums.push(Number {
+            start: s,
+            suffix: o.start_suffix.as_ref().and_then(|x| x.bytes().next()),
+            end: o.end_number,
+        });
+    }
+}
+
+fn view_tokens(a: &Address) -> ViewTokens {
+    let mut core = Vec::new();
+    let mut numbers = Vec::new();
+    let mut other = Vec::new();
+    let mut scratch = Vec::new();
+    match &a.view {
+        AddressView::Postal(d) => {
+            words_of(d.sub_building_name.as_deref(), &mut core, &mut numbers);
+            words_of(d.building_name.as_deref(), &mut core, &mut numbers);
+            if let Some(n) = d.building_number {
+                numbers.push(Number {
+                    start: n,
+                    suffix: None,
+                    end: None,
+                });
+            }
+            words_of(d.dependent_thoroughfare.as_deref(), &mut core, &mut numbers);
+            words_of(d.thoroughfare.as_deref(), &mut core, &mut numbers);
+            for s in [
+                &d.organisation_name,
+                &d.department_name,
+                &d.double_dependent_locality,
+                &d.dependent_locality,
+                &d.post_town,
+                &d.po_box_number,
+            ] {
+                words_of(s.as_deref(), &mut other, &mut scratch);
+            }
+        }
+        AddressView::Gazetteer(l) => {
+            words_of(l.sao.text.as_deref(), &mut core, &mut numbers);
+            ao_numbers(&l.sao, &mut numbers);
+            words_of(l.pao.text.as_deref(), &mut core, &mut numbers);
+            ao_numbers(&l.pao, &mut numbers);
+            words_of(l.street_description.as_deref(), &mut core, &mut numbers);
+            for s in [
+                &l.organisation,
+                &l.locality,
+                &l.town,
+                &l.administrative_area,
+                &l.area_name,
+            ] {
+                words_of(s.as_deref(), &mut other, &mut scratch);
+            }
+        }
+    }
+    core.retain(|w| !text::is_flat_word(w));
+    ViewTokens {
+        core,
+        numbers,
+        other,
+        postcode: a.postcode.as_deref().and_then(Postcode::parse_lenient),
+    }
+}
+
+fn word_match(q: &QWord, t: &str) -> f32 {
+    if t == q.text || q.alt.as_deref() == Some(t) {
+        return 1.0;
+    }
+    if q.prefix
+        && (t.starts_with(q.text.as_str()) || q.raw.as_deref().is_some_and(|r| t.starts_with(r)))
+    {
+        return 0.95;
+    }
+    let budget = text::typo_budget(&q.text);
+    if budget > 0 {
+        if let Some(d) = text::edit_distance(&q.text, t, budget) {
+            return 1.0 - 0.15 * d as f32;
+        }
+    }
+    0.0
+}
+
+fn num_match(q: &QNum, n: &Number) -> f32 {
+    if q.end.is_some() {
+        // A range typed: the same range, or a number inside it.
+        if n.start == q.start && n.end == q.end {
+            return 1.0;
+        }
+        let range = Number {
+            start: q.start,
+            suffix: None,
+            end: q.end,
+        };
+        if range.covers(n.start) {
+            return 0.8;
+        }
+        return 0.0;
+    }
+    if n.start == q.start && n.end.is_none() {
+        return match (q.suffix, n.suffix) {
+            (a, b) if a == b => 1.0,
+            (None, Some(_)) if q.prefix => 0.95,
+            _ => 0.6,
+        };
+    }
+    if n.covers(q.start) {
+        return 0.9;
+    }
+    if q.prefix && n.start.to_string().starts_with(&q.start.to_string()) {
+        return 0.5;
+    }
+    0.0
+}
+
+/// The match score of one view record (0 to 1): how much of the query the record
+/// explains (numbers weigh double), how much of the record's own SAO, PAO and street
+/// the query covers, and whether the postcode agrees.
+fn score(q: &ParsedQuery, a: &Address, _sp: &StoredProperty) -> f32 {
+    let vt = view_tokens(a);
+    let mut q_total = 0.0f32;
+    let mut q_match = 0.0f32;
+    let mut core_hit: HashSet<usize> = HashSet::new();
+    let mut num_hit: HashSet<usize> = HashSet::new();
+    for w in &q.words {
+        q_total += w.weight;
+        let mut best = 0.0f32;
+        for (i, t) in vt.core.iter().enumerate() {
+            let m = word_match(w, t);
+            if m > 0.0 {
+                core_hit.insert(i);
+            }
+            best = best.max(m);
+        }
+        for t in &vt.other {
+            best = best.max(word_match(w, t));
+        }
+        q_match += w.weight * best;
+    }
+    for n in &q.numbers {
+        q_total += 2.0;
+        let mut best = 0.0f32;
+        for (i, vn) in vt.numbers.iter().enumerate() {
+            let m = num_match(n, vn);
+            if m > 0.0 {
+                num_hit.insert(i);
+            }
+            best = best.max(m);
+        }
+        q_match += 2.0 * best;
+    }
+    let qs = if q_total > 0.0 {
+        q_match / q_total
+    } else {
+        1.0
+    };
+    let core_total = vt.core.len() as f32 + 2.0 * vt.numbers.len() as f32;
+    let cov = if core_total > 0.0 && q_total > 0.0 {
+        (core_hit.len() as f32 + 2.0 * num_hit.len() as f32) / core_total
+    } else {
+        1.0
+    };
+    let pc = match (&q.postcode, &q.district, &vt.postcode) {
+        (Some(qp), _, Some(vp)) => {
+            if qp == vp {
+                1.0
+            } else if qp.outward() == vp.outward() && qp.inward()[..1] == vp.inward()[..1] {
+                0.85
+            } else if qp.outward() == vp.outward() {
+                0.8
+            } else {
+                0.6
+            }
+        }
+        (Some(_), _, None) => 0.6,
+        (None, Some(d), Some(vp)) => {
+            if vp.outward() == d {
+                1.0
+            } else {
+                0.6
+            }
+        }
+        (None, Some(_), None) => 0.6,
+        (None, None, _) => 1.0,
+    };
+    let s = (0.7 * qs + 0.3 * cov) * pc;
+    (s.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
+}
