@@ -4,7 +4,7 @@
 //! The data file is OS's CSV (CRLF line ends) with the header
 //! `Point_ID,ETRS89_Easting,ETRS89_Northing,ETRS89_OSGB36_EShift,ETRS89_OSGB36_NShift,ETRS89_ODN_HeightShift,Height_Datum_Flag`
 //! and one line per node, `Point_ID` 1 to 876 951, row by row from the south, west to
-//! east, at 1 km (OSTN15 user guide, "OSTN15 data file format"). Every line is
+//! east, at 1 km (as the OSTN15 user guide describes the data file). Every line is
 //! checked: its `Point_ID` and position must be the next node's, its shifts numbers of
 //! metres with at most 3 decimals, so that a shuffled, truncated or edited file is
 //! rejected rather than producing a plausible but wrong grid.

@@ -132,8 +132,8 @@ pub const MAX_NORTHING: f64 = ((GRID_ROWS - 1) * GRID_SPACING_M) as f64;
 /// either side.
 const EDGE_SLACK_M: f64 = 1e-6;
 
-/// A generous longitude/latitude box around the whole grid rectangle (whose corners lie
-/// within longitude −11.0°..+5.4° and latitude 49.7°..61.3°, see the test below):
+/// A generous longitude/latitude box around the whole grid rectangle (whose corners are
+/// at longitude −9.39°..+3.55°, latitude 49.77°..61.02°, see the test below):
 /// points outside it are rejected before projecting, because the National Grid's
 /// projection series are only meant for Great Britain and far away they no longer
 /// map monotonically to the plane.
@@ -141,8 +141,8 @@ const AREA_LON: std::ops::RangeInclusive<f64> = -16.0..=9.0;
 const AREA_LAT: std::ops::RangeInclusive<f64> = 46.0..=64.0;
 
 /// Bilinear interpolation of the OSTN15 shift at ETRS89 easting/northing (metres),
-/// as in the OSTN15 user guide (*Transformations and OSGM15 User Guide*, "OSTN15
-/// bilinear interpolation"): the cell's south-west node is (⌊E/1000⌋, ⌊N/1000⌋),
+/// as in the OSTN15 user guide (*Transformations and OSGM15 User Guide*, its worked
+/// bilinear interpolation): the cell's south-west node is (⌊E/1000⌋, ⌊N/1000⌋),
 /// dx = E − 1000·e_index, dy = N − 1000·n_index, t = dx/1000, u = dy/1000, and
 /// shift = (1−t)(1−u)·S0 + t(1−u)·S1 + t·u·S2 + (1−t)·u·S3.
 ///
@@ -369,7 +369,7 @@ mod tests {
         ] {
             let p = projection::en_to_etrs89(e, n);
             assert!(
-                (-11.0..=5.4).contains(&p.lon) && (49.7..=61.3).contains(&p.lat),
+                (-9.4..=3.6).contains(&p.lon) && (49.7..=61.1).contains(&p.lat),
                 "{e} {n}: {p:?}"
             );
             assert!(
