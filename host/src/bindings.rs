@@ -1,0 +1,31 @@
+//! Host bindings generated from the vendored Spin-provided WIT drafts.
+
+/// `wasi:keyvalue@0.2.0-draft2` (store, atomics, batch).
+#[allow(
+    missing_docs,
+    reason = "generated from the WIT, whose own docs are not carried over"
+)]
+pub mod keyvalue {
+    wasmtime::component::bindgen!({
+        path: "../wit/deps/keyvalue-2024-10-17",
+        world: "wasi:keyvalue/imports",
+        imports: { default: trappable },
+        with: {
+            "wasi:keyvalue/store.bucket": crate::keyvalue::Bucket,
+            "wasi:keyvalue/atomics.cas": crate::keyvalue::Cas,
+        },
+    });
+}
+
+/// `wasi:config@0.2.0-draft-2024-09-27` (store).
+#[allow(
+    missing_docs,
+    reason = "generated from the WIT, whose own docs are not carried over"
+)]
+pub mod config {
+    wasmtime::component::bindgen!({
+        path: "../wit/deps/config-2024-09-27",
+        world: "wasi:config/imports",
+        imports: { default: trappable },
+    });
+}

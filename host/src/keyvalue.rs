@@ -1,0 +1,583 @@
+//! `wasi:keyvalue@0.2.0-draft2`, the key-value interface Spin 3 and 4 provide, backed by
+//! SQLite on disk so that data survives a restart (or a `kill -9`).
+//!
+//! wasmtime's own `wasmtime-wasi-keyvalue` 48 implements a different draft
+//! (`@0.2.0-draft`, in memory only), so the host generates bindings for the draft2 WIT
+//! vendored in `wit/deps/keyvalue-2024-10-17` and implements them here.
+//!
+//! Storage follows Spin's local default: one SQLite database per application,
+//! `<state dir>/sqlite_key_value.db`, with one table keyed by (store label, key). The
+//! database runs in WAL mode with `synchronous = NORMAL`: a committed `set` survives the
+//! host process being killed (SQLite documents WAL + NORMAL as durable across
+//! application crashes; only an operating-system crash or power loss may roll back the
+//! last transactions).
+//!
+//! A component may open only the stores its manifest lists in `key_value_stores`
+//! (`access-denied` otherwise, as Spin answers).
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use wasmtime::component::{HasData, Resource, ResourceTable};
+
+use crate::bindings::keyvalue::wasi::keyvalue::{atomics, batch, store};
+
+/// Errors opening the key-value database.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyValueError {
+    /// Occurs when the state directory cannot be created.
+    #[error("cannot create the key-value directory {path}: {source}")]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Occurs when SQLite cannot open or set up the database.
+    #[error("key-value database {path}: {source}")]
+    Sqlite {
+        /// The database file.
+        path: PathBuf,
+        /// SQLite's error.
+        source: rusqlite::Error,
+    },
+}
+
+/// The SQLite database holding every store of one application.
+#[derive(Debug)]
+pub struct KeyValueDatabase {
+    connection: Mutex<Connection>,
+    path: PathBuf,
+}
+
+/// Page size for `list-keys`; the cursor is the last key of the previous page.
+const LIST_PAGE: usize = 1000;
+
+impl KeyValueDatabase {
+    /// Opens (creating if needed) the database in `state_dir`.
+    pub fn open(state_dir: &Path) -> Result<Self, KeyValueError> {
+        std::fs::create_dir_all(state_dir).map_err(|source| KeyValueError::CreateDir {
+            path: state_dir.to_path_buf(),
+            source,
+        })?;
+        let path = state_dir.join("sqlite_key_value.db");
+        let sqlite = |source| KeyValueError::Sqlite {
+            path: path.clone(),
+            source,
+        };
+        let connection = Connection::open(&path).map_err(sqlite)?;
+        connection
+            .execute_batch(
+                "PRAGMA journal_mode = WAL;
+                 PRAGMA synchronous = NORMAL;
+                 PRAGMA busy_timeout = 5000;
+                 CREATE TABLE IF NOT EXISTS spin_key_value (
+                     store TEXT NOT NULL,
+                     key   TEXT NOT NULL,
+                     value BLOB NOT NULL,
+                     PRIMARY KEY (store, key)
+                 );",
+            )
+            .map_err(sqlite)?;
+        Ok(Self {
+            connection: Mutex::new(connection),
+            path,
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
+    ) -> Result<T, store::Error> {
+        // A poisoned lock means a panic mid-operation elsewhere; SQLite's own
+        // transactions keep the data consistent, so carry on with the connection.
+        let mut connection = self
+            .connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        f(&mut connection).map_err(|e| store::Error::Other(format!("key-value store: {e}")))
+    }
+
+    /// Reads one value.
+    pub fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, store::Error> {
+        self.with(|c| {
+            c.query_row(
+                "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                params![store, key],
+                |row| row.get(0),
+            )
+            .optional()
+        })
+    }
+
+    /// Writes one value.
+    pub fn set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), store::Error> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                params![store, key, value],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Deletes one value (no error when absent).
+    pub fn delete(&self, store: &str, key: &str) -> Result<(), store::Error> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                params![store, key],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Lists keys after `cursor`, a page at a time.
+    pub fn list_keys(
+        &self,
+        store: &str,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), store::Error> {
+        let keys: Vec<String> = self.with(|c| {
+            let mut statement = c.prepare_cached(
+                "SELECT key FROM spin_key_value WHERE store = ?1 AND key > ?2 ORDER BY key LIMIT ?3",
+            )?;
+            let rows = statement.query_map(
+                params![store, cursor.unwrap_or(""), (LIST_PAGE + 1) as i64],
+                |row| row.get(0),
+            )?;
+            rows.collect()
+        })?;
+        if keys.len() > LIST_PAGE {
+            let page = keys[..LIST_PAGE].to_vec();
+            let next = page.last().cloned();
+            Ok((page, next))
+        } else {
+            Ok((keys, None))
+        }
+    }
+
+    /// Adds `delta` to an integer stored as its decimal text (absent counts as 0),
+    /// atomically.
+    pub fn increment(&self, store: &str, key: &str, delta: i64) -> Result<i64, store::Error> {
+        let mut failure = None;
+        let result = self.with(|c| {
+            let tx = c.transaction()?;
+            let current: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                    params![store, key],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            let current = match current {
+                None => 0,
+                Some(bytes) => match std::str::from_utf8(&bytes)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<i64>().ok())
+                {
+                    Some(n) => n,
+                    None => {
+                        failure = Some(format!("value of `{key}` is not a decimal integer"));
+                        return Ok(0);
+                    }
+                },
+            };
+            let Some(next) = current.checked_add(delta) else {
+                failure = Some(format!("incrementing `{key}` overflows"));
+                return Ok(0);
+            };
+            tx.execute(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                params![store, key, next.to_string().into_bytes()],
+            )?;
+            tx.commit()?;
+            Ok(next)
+        })?;
+        match failure {
+            Some(message) => Err(store::Error::Other(message)),
+            None => Ok(result),
+        }
+    }
+
+    /// Writes `value` only if the key still holds `expected` (`None`: still absent).
+    pub fn compare_and_swap(
+        &self,
+        store: &str,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<bool, store::Error> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            let current: Option<Vec<u8>> = tx
+                .query_row(
+                    "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                    params![store, key],
+                    |row| row.get(0),
+                )
+                .optional()?;
+            if current.as_deref() != expected {
+                return Ok(false);
+            }
+            tx.execute(
+                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                params![store, key, value],
+            )?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    /// Writes several values in one transaction.
+    pub fn set_many(&self, store: &str, entries: &[(String, Vec<u8>)]) -> Result<(), store::Error> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for (key, value) in entries {
+                tx.execute(
+                    "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+                     ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+                    params![store, key, value],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+
+    /// Deletes several keys in one transaction.
+    pub fn delete_many(&self, store: &str, keys: &[String]) -> Result<(), store::Error> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for key in keys {
+                tx.execute(
+                    "DELETE FROM spin_key_value WHERE store = ?1 AND key = ?2",
+                    params![store, key],
+                )?;
+            }
+            tx.commit()
+        })
+    }
+}
+
+/// Per-request key-value state: the database and the stores this component may open.
+#[derive(Debug, Clone)]
+pub struct KeyValueCtx {
+    database: Option<Arc<KeyValueDatabase>>,
+    allowed: Arc<[String]>,
+}
+
+impl KeyValueCtx {
+    /// A context allowing the listed store labels.
+    pub fn new(database: Option<Arc<KeyValueDatabase>>, allowed: Arc<[String]>) -> Self {
+        Self { database, allowed }
+    }
+}
+
+/// An open bucket (a store label).
+#[derive(Debug)]
+pub struct Bucket {
+    database: Arc<KeyValueDatabase>,
+    label: String,
+}
+
+/// A compare-and-swap handle: the key and the value seen when it was created.
+#[derive(Debug)]
+pub struct Cas {
+    database: Arc<KeyValueDatabase>,
+    label: String,
+    key: String,
+    seen: Option<Vec<u8>>,
+}
+
+/// The view the generated bindings are implemented for.
+#[derive(Debug)]
+pub struct KeyValueView<'a> {
+    /// The request's key-value context.
+    pub ctx: &'a KeyValueCtx,
+    /// The store's resource table.
+    pub table: &'a mut ResourceTable,
+}
+
+/// [`HasData`] marker for the key-value bindings.
+#[derive(Debug)]
+pub struct KeyValueData;
+
+impl HasData for KeyValueData {
+    type Data<'a> = KeyValueView<'a>;
+}
+
+/// Adds `wasi:keyvalue/{store,atomics,batch}@0.2.0-draft2` to a linker.
+pub fn add_to_linker<T: Send + 'static>(
+    linker: &mut wasmtime::component::Linker<T>,
+    view: fn(&mut T) -> KeyValueView<'_>,
+) -> wasmtime::Result<()> {
+    store::add_to_linker::<T, KeyValueData>(linker, view)?;
+    atomics::add_to_linker::<T, KeyValueData>(linker, view)?;
+    batch::add_to_linker::<T, KeyValueData>(linker, view)?;
+    Ok(())
+}
+
+fn table_error(e: wasmtime::component::ResourceTableError) -> wasmtime::Error {
+    // A bad handle from the guest is a host-side invariant failure: trap.
+    wasmtime::Error::msg(format!("key-value resource: {e}"))
+}
+
+impl store::Host for KeyValueView<'_> {
+    fn open(
+        &mut self,
+        identifier: String,
+    ) -> wasmtime::Result<Result<Resource<Bucket>, store::Error>> {
+        if !self.ctx.allowed.iter().any(|label| *label == identifier) {
+            return Ok(Err(store::Error::AccessDenied));
+        }
+        let Some(database) = &self.ctx.database else {
+            return Ok(Err(store::Error::NoSuchStore));
+        };
+        let bucket = Bucket {
+            database: database.clone(),
+            label: identifier,
+        };
+        Ok(Ok(self.table.push(bucket).map_err(table_error)?))
+    }
+}
+
+impl store::HostBucket for KeyValueView<'_> {
+    fn get(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        Ok(bucket.database.get(&bucket.label, &key))
+    }
+
+    fn set(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        Ok(bucket.database.set(&bucket.label, &key, &value))
+    }
+
+    fn delete(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        Ok(bucket.database.delete(&bucket.label, &key))
+    }
+
+    fn exists(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<bool, store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        Ok(bucket
+            .database
+            .get(&bucket.label, &key)
+            .map(|v| v.is_some()))
+    }
+
+    fn list_keys(
+        &mut self,
+        bucket: Resource<Bucket>,
+        cursor: Option<String>,
+    ) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        Ok(bucket
+            .database
+            .list_keys(&bucket.label, cursor.as_deref())
+            .map(|(keys, cursor)| store::KeyResponse { keys, cursor }))
+    }
+
+    fn drop(&mut self, bucket: Resource<Bucket>) -> wasmtime::Result<()> {
+        self.table.delete(bucket).map_err(table_error)?;
+        Ok(())
+    }
+}
+
+impl atomics::Host for KeyValueView<'_> {
+    fn increment(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+        delta: i64,
+    ) -> wasmtime::Result<Result<i64, store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        Ok(bucket.database.increment(&bucket.label, &key, delta))
+    }
+
+    fn swap(
+        &mut self,
+        cas: Resource<Cas>,
+        value: Vec<u8>,
+    ) -> wasmtime::Result<Result<(), atomics::CasError>> {
+        let cas = self.table.delete(cas).map_err(table_error)?;
+        Ok(
+            match cas
+                .database
+                .compare_and_swap(&cas.label, &cas.key, cas.seen.as_deref(), &value)
+            {
+                Ok(true) => Ok(()),
+                Ok(false) => {
+                    // The value changed since the handle was made: hand back a fresh
+                    // handle so the guest can retry, as the interface describes.
+                    let seen = cas.database.get(&cas.label, &cas.key);
+                    match seen {
+                        Ok(seen) => {
+                            let fresh = Cas { seen, ..cas };
+                            Err(atomics::CasError::CasFailed(
+                                self.table.push(fresh).map_err(table_error)?,
+                            ))
+                        }
+                        Err(e) => Err(atomics::CasError::StoreError(e)),
+                    }
+                }
+                Err(e) => Err(atomics::CasError::StoreError(e)),
+            },
+        )
+    }
+}
+
+impl atomics::HostCas for KeyValueView<'_> {
+    fn new(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key: String,
+    ) -> wasmtime::Result<Result<Resource<Cas>, store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        let database = bucket.database.clone();
+        let label = bucket.label.clone();
+        let seen = match database.get(&label, &key) {
+            Ok(seen) => seen,
+            Err(e) => return Ok(Err(e)),
+        };
+        let cas = Cas {
+            database,
+            label,
+            key,
+            seen,
+        };
+        Ok(Ok(self.table.push(cas).map_err(table_error)?))
+    }
+
+    fn current(
+        &mut self,
+        cas: Resource<Cas>,
+    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
+        let cas = self.table.get(&cas).map_err(table_error)?;
+        Ok(Ok(cas.seen.clone()))
+    }
+
+    fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
+        self.table.delete(cas).map_err(table_error)?;
+        Ok(())
+    }
+}
+
+impl batch::Host for KeyValueView<'_> {
+    fn get_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        let mut out = Vec::with_capacity(keys.len());
+        for key in keys {
+            match bucket.database.get(&bucket.label, &key) {
+                Ok(value) => out.push((key, value)),
+                Err(e) => return Ok(Err(e)),
+            }
+        }
+        Ok(Ok(out))
+    }
+
+    fn set_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        key_values: Vec<(String, Vec<u8>)>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        Ok(bucket.database.set_many(&bucket.label, &key_values))
+    }
+
+    fn delete_many(
+        &mut self,
+        bucket: Resource<Bucket>,
+        keys: Vec<String>,
+    ) -> wasmtime::Result<Result<(), store::Error>> {
+        let bucket = self.table.get(&bucket).map_err(table_error)?;
+        Ok(bucket.database.delete_many(&bucket.label, &keys))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp_dir(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("council-host-kv-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        dir
+    }
+
+    #[test]
+    fn values_survive_reopening() {
+        let dir = temp_dir("reopen");
+        {
+            let db = KeyValueDatabase::open(&dir).unwrap();
+            db.set("default", "report:1", b"queued").unwrap();
+        }
+        let db = KeyValueDatabase::open(&dir).unwrap();
+        assert_eq!(
+            db.get("default", "report:1").unwrap().as_deref(),
+            Some(&b"queued"[..])
+        );
+        assert_eq!(db.get("other", "report:1").unwrap(), None);
+    }
+
+    #[test]
+    fn increment_and_compare_and_swap() {
+        let dir = temp_dir("atomics");
+        let db = KeyValueDatabase::open(&dir).unwrap();
+        assert_eq!(db.increment("s", "n", 5).unwrap(), 5);
+        assert_eq!(db.increment("s", "n", -2).unwrap(), 3);
+        db.set("s", "text", b"x").unwrap();
+        assert!(db.increment("s", "text", 1).is_err());
+        assert!(db.compare_and_swap("s", "k", None, b"1").unwrap());
+        assert!(!db.compare_and_swap("s", "k", None, b"2").unwrap());
+        assert!(db.compare_and_swap("s", "k", Some(b"1"), b"2").unwrap());
+        assert_eq!(db.get("s", "k").unwrap().as_deref(), Some(&b"2"[..]));
+    }
+
+    #[test]
+    fn list_keys_pages_with_a_cursor() {
+        let dir = temp_dir("list");
+        let db = KeyValueDatabase::open(&dir).unwrap();
+        let entries: Vec<(String, Vec<u8>)> = (0..(LIST_PAGE + 5))
+            .map(|i| (format!("k{i:05}"), vec![1]))
+            .collect();
+        db.set_many("s", &entries).unwrap();
+        let (first, cursor) = db.list_keys("s", None).unwrap();
+        assert_eq!(first.len(), LIST_PAGE);
+        let (second, end) = db.list_keys("s", cursor.as_deref()).unwrap();
+        assert_eq!(second.len(), 5);
+        assert_eq!(end, None);
+        db.delete_many("s", &[first[0].clone()]).unwrap();
+        assert_eq!(db.get("s", &first[0]).unwrap(), None);
+    }
+}

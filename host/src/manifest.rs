@@ -1,0 +1,936 @@
+//! Reading and checking a Spin application manifest (`spin.toml`, manifest version 2).
+//!
+//! `council-host` runs the same manifest a council gives to Spin, so this module reads
+//! the subset of the format that matters for running WASI 0.2 HTTP components and
+//! applies Spin's own rules to it (see Spin's manifest-v2 JSON schema and
+//! <https://spinframework.dev/v3/writing-apps>): the schema checks shape only, Spin
+//! additionally requires that each dependency name is a valid interface or package
+//! name, that dependency names are disjoint, that a package-form dependency has no
+//! `export`, and that every variable a component uses is declared by the application.
+//! Whether each dependency name matches an import of the component is checked when the
+//! component's binary is read (see [`crate::compose`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::outbound::AllowedHost;
+use crate::routes::Route;
+use crate::variables::Template;
+
+/// Errors found while reading or checking a manifest.
+#[derive(Debug, thiserror::Error)]
+pub enum ManifestError {
+    /// Occurs when the manifest file cannot be read.
+    #[error("cannot read manifest {path}: {source}")]
+    Read {
+        /// The manifest's path.
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// Occurs when the manifest is not valid TOML or does not have the expected shape.
+    #[error("{path}: {message}")]
+    Syntax {
+        /// The manifest's path.
+        path: PathBuf,
+        /// The TOML parser's message, which includes line and column.
+        message: String,
+    },
+    /// Occurs when the manifest is well formed but breaks one of Spin's rules.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The manifest's path.
+        path: PathBuf,
+        /// What is wrong, naming the component, trigger or variable.
+        message: String,
+    },
+}
+
+/// A parsed and checked application manifest.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    /// The manifest file's path.
+    pub path: PathBuf,
+    /// The directory relative paths in the manifest are resolved against.
+    pub base_dir: PathBuf,
+    /// `[application]`.
+    pub application: Application,
+    /// `[variables]`, by name.
+    pub variables: BTreeMap<String, VariableDecl>,
+    /// `[[trigger.http]]`, in file order.
+    pub http_triggers: Vec<HttpTrigger>,
+    /// `[component.<id>]`, by id.
+    pub components: BTreeMap<String, ComponentDecl>,
+}
+
+/// `[application]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Application {
+    /// The application's name.
+    pub name: String,
+    /// The application's version.
+    #[serde(default)]
+    pub version: Option<String>,
+    /// A description.
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Authors.
+    #[serde(default)]
+    pub authors: Vec<String>,
+    /// Application-level trigger settings (`[application.trigger.http] base = "/"`).
+    #[serde(default)]
+    pub trigger: Option<toml::Value>,
+    /// Target environments (ignored by `council-host`).
+    #[serde(default)]
+    pub targets: Option<toml::Value>,
+}
+
+/// An application variable declaration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VariableDecl {
+    /// The value used when none is supplied at runtime.
+    #[serde(default)]
+    pub default: Option<String>,
+    /// Whether a value must be supplied at runtime.
+    #[serde(default)]
+    pub required: bool,
+    /// Whether the value is sensitive (never logged).
+    #[serde(default)]
+    pub secret: bool,
+    /// A description.
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// One `[[trigger.http]]`.
+#[derive(Debug, Clone)]
+pub struct HttpTrigger {
+    /// The route, or `None` for a private route (reachable only from other components).
+    pub route: Option<Route>,
+    /// The component id it invokes.
+    pub component: String,
+}
+
+/// A files mount, as `files = [...]` lists them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FilesMount {
+    /// A glob pattern relative to the manifest directory; matching files appear at the
+    /// same relative path under `/`.
+    Pattern(String),
+    /// A host directory mapped to a guest directory.
+    Directory {
+        /// The host directory, relative to the manifest directory.
+        source: PathBuf,
+        /// The absolute guest path.
+        destination: String,
+    },
+}
+
+/// How a dependency is named: a whole package or one interface.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DependencyName {
+    /// `ns:pkg@version`: every import from the package is satisfied by the dependency's
+    /// exports of the same names.
+    Package {
+        /// `ns:pkg`.
+        package: String,
+        /// The version, if given.
+        version: Option<String>,
+    },
+    /// `ns:pkg/iface@version`: one import.
+    Interface {
+        /// `ns:pkg`.
+        package: String,
+        /// `iface`.
+        interface: String,
+        /// The version, if given.
+        version: Option<String>,
+    },
+}
+
+impl DependencyName {
+    /// Parses a dependency key as Spin accepts it.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (name, version) = match text.split_once('@') {
+            Some((name, version)) => {
+                if version.is_empty() {
+                    return Err(format!("`{text}`: empty version after `@`"));
+                }
+                (name, Some(version.to_string()))
+            }
+            None => (text, None),
+        };
+        let (package, interface) = match name.split_once('/') {
+            Some((package, interface)) => (package, Some(interface)),
+            None => (name, None),
+        };
+        let Some((namespace, pkg)) = package.split_once(':') else {
+            return Err(format!(
+                "`{text}` is neither a package (`ns:pkg`) nor an interface (`ns:pkg/iface`) name"
+            ));
+        };
+        for part in [namespace, pkg].into_iter().chain(interface) {
+            if !is_kebab_name(part) {
+                return Err(format!(
+                    "`{text}`: `{part}` is not a valid WIT name (lowercase kebab-case)"
+                ));
+            }
+        }
+        Ok(match interface {
+            Some(interface) => Self::Interface {
+                package: package.to_string(),
+                interface: interface.to_string(),
+                version,
+            },
+            None => Self::Package {
+                package: package.to_string(),
+                version,
+            },
+        })
+    }
+
+    /// The `ns:pkg` part.
+    pub fn package(&self) -> &str {
+        match self {
+            Self::Package { package, .. } | Self::Interface { package, .. } => package,
+        }
+    }
+
+    /// Whether this name covers a component import called `import_name`
+    /// (`ns:pkg/iface@1.2.3`), allowing semver-compatible versions as Spin does.
+    pub fn covers_import(&self, import_name: &str) -> bool {
+        let Ok(Self::Interface {
+            package,
+            interface,
+            version,
+        }) = Self::parse(import_name)
+        else {
+            return false;
+        };
+        match self {
+            Self::Package {
+                package: p,
+                version: v,
+            } => *p == package && versions_compatible(v.as_deref(), version.as_deref()),
+            Self::Interface {
+                package: p,
+                interface: i,
+                version: v,
+            } => {
+                *p == package
+                    && *i == interface
+                    && versions_compatible(v.as_deref(), version.as_deref())
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for DependencyName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Package { package, .. } => write!(f, "{package}")?,
+            Self::Interface {
+                package, interface, ..
+            } => write!(f, "{package}/{interface}")?,
+        }
+        match self {
+            Self::Package {
+                version: Some(v), ..
+            }
+            | Self::Interface {
+                version: Some(v), ..
+            } => write!(f, "@{v}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Two versions are compatible when either is absent or they share the semver
+/// compatibility track (`1.x` for majors ≥ 1, `0.y` for `0.y.z`), the rule the
+/// component model uses to match imports (and wac's `are_semver_compatible`).
+fn versions_compatible(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => semver_track(a) == semver_track(b),
+        _ => true,
+    }
+}
+
+fn semver_track(version: &str) -> String {
+    let core = version.split(['-', '+']).next().unwrap_or(version);
+    let pre = version.len() != core.len();
+    let parts: Vec<&str> = core.split('.').collect();
+    if pre {
+        // Pre-releases (`0.2.0-draft2`) only match themselves.
+        return version.to_string();
+    }
+    match parts.as_slice() {
+        ["0", "0", patch] => format!("0.0.{patch}"),
+        ["0", minor, ..] => format!("0.{minor}"),
+        [major, ..] => (*major).to_string(),
+        [] => version.to_string(),
+    }
+}
+
+fn is_kebab_name(part: &str) -> bool {
+    !part.is_empty()
+        && part.split('-').all(|word| {
+            !word.is_empty()
+                && word.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+}
+
+/// Where a dependency's binary comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DependencySource {
+    /// `{ path = "..." }`, relative to the manifest directory.
+    Path(PathBuf),
+    /// `{ component = "id" }`: another component of the application; only its binary
+    /// is used (its files, network and stores are not).
+    Component(String),
+}
+
+/// One `[component.<id>.dependencies]` entry.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Dependency {
+    /// The dependency key.
+    pub name: DependencyName,
+    /// Where its binary comes from.
+    pub source: DependencySource,
+    /// The export of the dependency to use, when it differs from the import name.
+    pub export: Option<String>,
+}
+
+/// A `[component.<id>]` table.
+#[derive(Debug, Clone)]
+pub struct ComponentDecl {
+    /// The component id.
+    pub id: String,
+    /// The Wasm file, relative to the manifest directory.
+    pub source: PathBuf,
+    /// Files mounts.
+    pub files: Vec<FilesMount>,
+    /// Glob patterns removed from `files`.
+    pub exclude_files: Vec<String>,
+    /// Outbound network destinations, as written (templates unresolved).
+    pub allowed_outbound_hosts: Vec<String>,
+    /// Key-value store labels the component may open.
+    pub key_value_stores: Vec<String>,
+    /// Environment variables.
+    pub environment: BTreeMap<String, String>,
+    /// Component variables: name → template over application variables.
+    pub variables: BTreeMap<String, Template>,
+    /// Dependencies, by key.
+    pub dependencies: Vec<Dependency>,
+    /// Whether dependencies get the component's files, network, stores and variables.
+    pub dependencies_inherit_configuration: bool,
+    /// The build command, if any.
+    pub build_command: Option<Vec<String>>,
+    /// A description.
+    pub description: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Raw TOML shapes, exactly as Spin's schema describes them.
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawManifest {
+    spin_manifest_version: i64,
+    application: Application,
+    #[serde(default)]
+    variables: BTreeMap<String, VariableDecl>,
+    #[serde(default)]
+    trigger: BTreeMap<String, toml::Value>,
+    #[serde(default)]
+    component: BTreeMap<String, RawComponent>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawHttpTrigger {
+    route: RawRoute,
+    #[serde(default)]
+    component: Option<toml::Value>,
+    #[serde(default)]
+    components: Option<toml::Value>,
+    #[serde(default)]
+    executor: Option<toml::Value>,
+    #[serde(default)]
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawRoute {
+    Path(String),
+    Private {
+        #[expect(dead_code, reason = "only its presence matters: the route is private")]
+        private: bool,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawComponent {
+    source: toml::Value,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(default)]
+    files: Vec<RawFiles>,
+    #[serde(default)]
+    exclude_files: Vec<String>,
+    #[serde(default)]
+    allowed_outbound_hosts: Vec<String>,
+    #[serde(default)]
+    allowed_http_hosts: Vec<String>,
+    #[serde(default)]
+    key_value_stores: Vec<String>,
+    #[serde(default)]
+    sqlite_databases: Vec<String>,
+    #[serde(default)]
+    ai_models: Vec<String>,
+    #[serde(default)]
+    environment: BTreeMap<String, String>,
+    #[serde(default)]
+    variables: BTreeMap<String, String>,
+    #[serde(default)]
+    dependencies: BTreeMap<String, RawDependency>,
+    #[serde(default)]
+    dependencies_inherit_configuration: Option<bool>,
+    #[serde(default)]
+    build: Option<RawBuild>,
+    #[serde(default)]
+    tool: Option<toml::Value>,
+    #[serde(default)]
+    targets: Option<toml::Value>,
+    #[serde(default)]
+    profile: Option<toml::Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawFiles {
+    Pattern(String),
+    Directory { source: String, destination: String },
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawDependency {
+    Version(
+        #[expect(
+            dead_code,
+            reason = "registry versions are rejected; only the form matters"
+        )]
+        String,
+    ),
+    Table(BTreeMap<String, toml::Value>),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawBuild {
+    command: RawCommands,
+    #[serde(default)]
+    workdir: Option<String>,
+    #[serde(default)]
+    watch: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum RawCommands {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl Manifest {
+    /// Reads and checks a manifest file.
+    pub fn from_file(path: &Path) -> Result<Self, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ManifestError::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Self::from_str(&text, path)
+    }
+
+    /// Parses and checks manifest text; `path` names it in errors and sets the base
+    /// directory for relative paths.
+    pub fn from_str(text: &str, path: &Path) -> Result<Self, ManifestError> {
+        let syntax = |message: String| ManifestError::Syntax {
+            path: path.to_path_buf(),
+            message,
+        };
+        let invalid = |message: String| ManifestError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let raw: RawManifest = toml::from_str(text).map_err(|e| syntax(e.to_string()))?;
+        if raw.spin_manifest_version != 2 {
+            return Err(invalid(format!(
+                "spin_manifest_version is {}; council-host reads manifest version 2",
+                raw.spin_manifest_version
+            )));
+        }
+        let base_dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+
+        for (name, decl) in &raw.variables {
+            if !is_variable_name(name) {
+                return Err(invalid(format!(
+                    "variable `{name}`: names are lowercase letters, digits and underscores, starting with a letter"
+                )));
+            }
+            match (&decl.default, decl.required) {
+                (Some(_), true) => {
+                    return Err(invalid(format!(
+                        "variable `{name}` is both required and has a default; choose one"
+                    )));
+                }
+                (None, false) => {
+                    return Err(invalid(format!(
+                        "variable `{name}` has no default and is not required"
+                    )));
+                }
+                _ => {}
+            }
+        }
+
+        let mut components = BTreeMap::new();
+        for (id, raw_component) in raw.component {
+            let component = ComponentDecl::from_raw(&id, raw_component, &raw.variables)
+                .map_err(|message| invalid(format!("component `{id}`: {message}")))?;
+            components.insert(id, component);
+        }
+
+        let mut http_triggers = Vec::new();
+        for (kind, value) in raw.trigger {
+            if kind != "http" {
+                return Err(invalid(format!(
+                    "trigger type `{kind}` is not supported by council-host (only `http`)"
+                )));
+            }
+            let list: Vec<RawHttpTrigger> = value
+                .try_into()
+                .map_err(|e: toml::de::Error| syntax(format!("[[trigger.http]]: {e}")))?;
+            for (index, trigger) in list.into_iter().enumerate() {
+                http_triggers.push(HttpTrigger::from_raw(trigger, &components).map_err(
+                    |message| invalid(format!("[[trigger.http]] #{}: {message}", index + 1)),
+                )?);
+            }
+        }
+        let mut seen_routes = BTreeMap::new();
+        for trigger in &http_triggers {
+            if let Some(route) = &trigger.route {
+                if let Some(other) = seen_routes.insert(route.to_string(), &trigger.component) {
+                    return Err(invalid(format!(
+                        "route `{route}` is used twice (components `{other}` and `{}`)",
+                        trigger.component
+                    )));
+                }
+            }
+        }
+
+        Ok(Self {
+            path: path.to_path_buf(),
+            base_dir,
+            application: raw.application,
+            variables: raw.variables,
+            http_triggers,
+            components,
+        })
+    }
+
+    /// Resolves a path from the manifest against its directory.
+    pub fn resolve(&self, relative: &Path) -> PathBuf {
+        if relative.is_absolute() {
+            relative.to_path_buf()
+        } else {
+            self.base_dir.join(relative)
+        }
+    }
+
+    /// The component with this id.
+    pub fn component(&self, id: &str) -> Option<&ComponentDecl> {
+        self.components.get(id)
+    }
+}
+
+fn is_variable_name(name: &str) -> bool {
+    name.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}
+
+fn is_component_id(id: &str) -> bool {
+    // Spin ids are kebab-case words of lowercase letters and digits.
+    !id.is_empty()
+        && id.split('-').all(|word| {
+            !word.is_empty()
+                && word
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        })
+        && id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+}
+
+impl HttpTrigger {
+    fn from_raw(
+        raw: RawHttpTrigger,
+        components: &BTreeMap<String, ComponentDecl>,
+    ) -> Result<Self, String> {
+        if raw.components.is_some() {
+            return Err("`components` (middleware chains) is not supported by council-host".into());
+        }
+        if let Some(executor) = &raw.executor {
+            let kind = executor.get("type").and_then(|t| t.as_str());
+            if kind.is_some_and(|k| k != "http") {
+                return Err(format!(
+                    "executor `{}` is not supported by council-host (only WASI HTTP components)",
+                    kind.unwrap_or_default()
+                ));
+            }
+        }
+        let _ = raw.id;
+        let component = match raw.component {
+            Some(toml::Value::String(id)) => id,
+            Some(_) => {
+                return Err(
+                    "inline component tables in triggers are not supported; declare `[component.<id>]` and refer to its id"
+                        .into(),
+                );
+            }
+            None => return Err("`component` is missing".into()),
+        };
+        if !components.contains_key(&component) {
+            return Err(format!("component `{component}` is not declared"));
+        }
+        let route = match raw.route {
+            RawRoute::Path(path) => Some(Route::parse(&path)?),
+            RawRoute::Private { .. } => None,
+        };
+        Ok(Self { route, component })
+    }
+}
+
+impl ComponentDecl {
+    fn from_raw(
+        id: &str,
+        raw: RawComponent,
+        app_variables: &BTreeMap<String, VariableDecl>,
+    ) -> Result<Self, String> {
+        if !is_component_id(id) {
+            return Err("component ids are lowercase kebab-case (letters, digits, `-`)".into());
+        }
+        let source = match raw.source {
+            toml::Value::String(path) => PathBuf::from(path),
+            _ => {
+                return Err(
+                    "only a local file `source` is supported by council-host (no URL or registry sources)".into(),
+                );
+            }
+        };
+        if !raw.allowed_http_hosts.is_empty() {
+            return Err("`allowed_http_hosts` is deprecated; use `allowed_outbound_hosts`".into());
+        }
+        if !raw.sqlite_databases.is_empty() || !raw.ai_models.is_empty() {
+            return Err("`sqlite_databases` and `ai_models` are Spin-specific and not provided by council-host".into());
+        }
+        let _ = (raw.tool, raw.targets, raw.profile);
+
+        let mut files = Vec::new();
+        for entry in raw.files {
+            files.push(match entry {
+                RawFiles::Pattern(pattern) => {
+                    if Path::new(&pattern).is_absolute() || pattern.split('/').any(|p| p == "..") {
+                        return Err(format!(
+                            "files pattern `{pattern}` must be relative and stay inside the application directory"
+                        ));
+                    }
+                    FilesMount::Pattern(pattern)
+                }
+                RawFiles::Directory {
+                    source,
+                    destination,
+                } => {
+                    if !destination.starts_with('/') {
+                        return Err(format!(
+                            "files destination `{destination}` must be an absolute guest path"
+                        ));
+                    }
+                    FilesMount::Directory {
+                        source: PathBuf::from(source),
+                        destination,
+                    }
+                }
+            });
+        }
+
+        for host in &raw.allowed_outbound_hosts {
+            AllowedHost::check_syntax(host).map_err(|e| format!("allowed_outbound_hosts: {e}"))?;
+            for name in Template::parse(host)
+                .map_err(|e| format!("allowed_outbound_hosts `{host}`: {e}"))?
+                .variable_names()
+            {
+                if !app_variables.contains_key(name) {
+                    return Err(format!(
+                        "allowed_outbound_hosts `{host}` uses variable `{name}`, which `[variables]` does not declare"
+                    ));
+                }
+            }
+        }
+
+        for label in &raw.key_value_stores {
+            if label.is_empty()
+                || !label
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return Err(format!(
+                    "key_value_stores: `{label}` is not a valid store label"
+                ));
+            }
+        }
+
+        let mut variables = BTreeMap::new();
+        for (name, template) in raw.variables {
+            if !is_variable_name(&name) {
+                return Err(format!(
+                    "variable `{name}`: names are lowercase letters, digits and underscores"
+                ));
+            }
+            let template =
+                Template::parse(&template).map_err(|e| format!("variable `{name}`: {e}"))?;
+            for used in template.variable_names() {
+                if !app_variables.contains_key(used) {
+                    return Err(format!(
+                        "variable `{name}` uses `{{{{ {used} }}}}`, which `[variables]` does not declare"
+                    ));
+                }
+            }
+            variables.insert(name, template);
+        }
+
+        let mut dependencies = Vec::new();
+        for (key, raw_dep) in raw.dependencies {
+            let name = DependencyName::parse(&key)?;
+            let table = match raw_dep {
+                RawDependency::Version(_) => {
+                    return Err(format!(
+                        "dependency `{key}`: registry dependencies are not supported by council-host; use `{{ path = \"...\" }}`"
+                    ));
+                }
+                RawDependency::Table(table) => table,
+            };
+            let mut path = None;
+            let mut component = None;
+            let mut export = None;
+            for (field, value) in table {
+                let text = || {
+                    value
+                        .as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| format!("dependency `{key}`: `{field}` must be a string"))
+                };
+                match field.as_str() {
+                    "path" => path = Some(text()?),
+                    "component" => component = Some(text()?),
+                    "export" => export = Some(text()?),
+                    "inherit_configuration" => {
+                        return Err(format!(
+                            "dependency `{key}`: per-dependency `inherit_configuration` is Spin 4 only; use the component's `dependencies_inherit_configuration`"
+                        ));
+                    }
+                    "version" | "registry" | "package" | "url" | "digest" => {
+                        return Err(format!(
+                            "dependency `{key}`: `{field}` sources are not supported by council-host; use `path` or `component`"
+                        ));
+                    }
+                    other => return Err(format!("dependency `{key}`: unknown field `{other}`")),
+                }
+            }
+            if matches!(name, DependencyName::Package { .. }) && export.is_some() {
+                return Err(format!(
+                    "dependency `{key}` names a whole package, so it cannot have an `export`"
+                ));
+            }
+            let source = match (path, component) {
+                (Some(path), None) => DependencySource::Path(PathBuf::from(path)),
+                (None, Some(component)) => DependencySource::Component(component),
+                _ => {
+                    return Err(format!(
+                        "dependency `{key}` needs exactly one of `path` or `component`"
+                    ));
+                }
+            };
+            dependencies.push(Dependency {
+                name,
+                source,
+                export,
+            });
+        }
+        check_disjoint(&dependencies)?;
+
+        let build_command = raw.build.map(|build| {
+            let _ = (build.workdir, build.watch);
+            match build.command {
+                RawCommands::One(command) => vec![command],
+                RawCommands::Many(commands) => commands,
+            }
+        });
+
+        Ok(Self {
+            id: id.to_string(),
+            source,
+            files,
+            exclude_files: raw.exclude_files,
+            allowed_outbound_hosts: raw.allowed_outbound_hosts,
+            key_value_stores: raw.key_value_stores,
+            environment: raw.environment,
+            variables,
+            dependencies,
+            dependencies_inherit_configuration: raw
+                .dependencies_inherit_configuration
+                .unwrap_or(false),
+            build_command,
+            description: raw.description,
+        })
+    }
+}
+
+/// Spin requires dependency names to be disjoint: a package-form name may not overlap
+/// an interface-form name from the same package, and no name may appear twice.
+fn check_disjoint(dependencies: &[Dependency]) -> Result<(), String> {
+    let mut packages = BTreeSet::new();
+    let mut interfaces = BTreeSet::new();
+    for dep in dependencies {
+        match &dep.name {
+            DependencyName::Package { package, .. } => {
+                if !packages.insert(package.clone()) {
+                    return Err(format!("dependency package `{package}` is named twice"));
+                }
+            }
+            DependencyName::Interface {
+                package, interface, ..
+            } => {
+                if !interfaces.insert((package.clone(), interface.clone())) {
+                    return Err(format!("dependency `{package}/{interface}` is named twice"));
+                }
+            }
+        }
+    }
+    for (package, interface) in &interfaces {
+        if packages.contains(package) {
+            return Err(format!(
+                "dependencies `{package}` and `{package}/{interface}` overlap; Spin requires disjoint names"
+            ));
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::from_str(text, Path::new("/app/spin.toml"))
+    }
+
+    const MINIMAL: &str = r#"
+spin_manifest_version = 2
+[application]
+name = "demo"
+[variables]
+origin = { default = "https://example.org" }
+[[trigger.http]]
+route = "/api/..."
+component = "api"
+[component.api]
+source = "api.wasm"
+allowed_outbound_hosts = ["{{ origin }}"]
+[component.api.variables]
+origin = "{{ origin }}"
+[component.api.dependencies]
+"council:address@0.1.0" = { path = "address.wasm" }
+"#;
+
+    #[test]
+    fn reads_a_minimal_manifest() {
+        let manifest = parse(MINIMAL).unwrap();
+        assert_eq!(manifest.application.name, "demo");
+        assert_eq!(manifest.http_triggers.len(), 1);
+        let api = manifest.component("api").unwrap();
+        assert_eq!(api.dependencies.len(), 1);
+        assert!(
+            api.dependencies[0]
+                .name
+                .covers_import("council:address/lookup@0.1.0")
+        );
+        assert!(
+            !api.dependencies[0]
+                .name
+                .covers_import("council:parish/areas@0.1.0")
+        );
+        assert_eq!(manifest.base_dir, PathBuf::from("/app"));
+    }
+
+    #[test]
+    fn rejects_a_package_dependency_with_an_export() {
+        let text = MINIMAL.replace(
+            r#"{ path = "address.wasm" }"#,
+            r#"{ path = "address.wasm", export = "x:y/z" }"#,
+        );
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("cannot have an `export`"), "{err}");
+    }
+
+    #[test]
+    fn rejects_overlapping_dependency_names() {
+        let text = MINIMAL.replace(
+            r#""council:address@0.1.0" = { path = "address.wasm" }"#,
+            "\"council:address@0.1.0\" = { path = \"a.wasm\" }\n\"council:address/lookup@0.1.0\" = { path = \"b.wasm\" }",
+        );
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("overlap"), "{err}");
+    }
+
+    #[test]
+    fn rejects_undeclared_template_variables() {
+        let text = MINIMAL.replace(r#"origin = "{{ origin }}""#, r#"origin = "{{ missing }}""#);
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("`missing`"), "{err}");
+    }
+
+    #[test]
+    fn rejects_unknown_components_in_triggers() {
+        let text = MINIMAL.replace(r#"component = "api""#, r#"component = "nope""#);
+        let err = parse(&text).unwrap_err().to_string();
+        assert!(err.contains("`nope` is not declared"), "{err}");
+    }
+
+    #[test]
+    fn reports_toml_syntax_errors_with_a_line() {
+        let err = parse("spin_manifest_version = \n").unwrap_err().to_string();
+        assert!(err.contains("line 1"), "{err}");
+    }
+
+    #[test]
+    fn semver_tracks_follow_the_component_model() {
+        assert!(versions_compatible(Some("0.2.0"), Some("0.2.12")));
+        assert!(!versions_compatible(Some("0.1.0"), Some("0.2.0")));
+        assert!(versions_compatible(Some("1.0.0"), Some("1.4.0")));
+        assert!(!versions_compatible(Some("0.2.0-draft2"), Some("0.2.0")));
+    }
+}

@@ -1,0 +1,539 @@
+//! Loading an application onto wasmtime: the engine, the on-disk cache of compiled
+//! components, the linker with every interface the host provides, and the per-request
+//! store.
+//!
+//! Per request the host creates a fresh instance, as Spin does, from a pre-instantiated
+//! component ([`ProxyPre`]) on the pooling allocator with copy-on-write memory
+//! initialisation, so instantiation costs microseconds. Each store has a memory cap and
+//! an epoch deadline: a component that runs past the request timeout traps, and only
+//! its own request fails.
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+use wasmtime::component::{Component, Linker, ResourceTable};
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store, StoreLimits,
+    StoreLimitsBuilder,
+};
+use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
+use wasmtime_wasi_http::p2::bindings::ProxyPre;
+use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
+
+use crate::compose::{ComposeError, compose_component};
+use crate::config::ConfigCtx;
+use crate::keyvalue::{KeyValueCtx, KeyValueDatabase, KeyValueError, KeyValueView};
+use crate::manifest::{ComponentDecl, FilesMount, Manifest};
+use crate::outbound::{AllowedHosts, OutboundError};
+use crate::outgoing::OutboundHooks;
+use crate::routes::Router;
+use crate::variables::{ResolvedVariables, VariableError};
+
+/// How often the epoch ticks; request deadlines are counted in ticks.
+pub const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Settings of the runtime, from the command line.
+#[derive(Debug, Clone)]
+pub struct RuntimeOptions {
+    /// Where key-value data lives (`sqlite_key_value.db`); Spin's default is the
+    /// application's `.spin` directory.
+    pub state_dir: PathBuf,
+    /// Where compiled components are cached; `None` disables the cache.
+    pub cache_dir: Option<PathBuf>,
+    /// The most linear memory one component instance may use, in bytes.
+    pub max_memory_bytes: usize,
+    /// How long a request may run before its instance is stopped.
+    pub request_timeout: Duration,
+    /// How many requests may run at once (each holds pooled instance slots).
+    pub max_concurrent_requests: usize,
+    /// The largest request body accepted, in bytes.
+    pub max_request_body_bytes: u64,
+    /// Connect and first-byte timeout for outgoing requests that set none themselves.
+    pub outgoing_timeout: Duration,
+}
+
+impl Default for RuntimeOptions {
+    fn default() -> Self {
+        Self {
+            state_dir: PathBuf::from(".spin"),
+            cache_dir: default_cache_dir(),
+            max_memory_bytes: 256 << 20,
+            request_timeout: Duration::from_secs(30),
+            max_concurrent_requests: 128,
+            max_request_body_bytes: 1 << 20,
+            outgoing_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// `$XDG_CACHE_HOME/council-host` or `~/.cache/council-host`.
+pub fn default_cache_dir() -> Option<PathBuf> {
+    std::env::var_os("XDG_CACHE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))
+        .map(|dir| dir.join("council-host"))
+}
+
+/// Errors loading an application.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// Occurs when wasmtime's engine cannot be configured.
+    #[error("cannot configure wasmtime: {0}")]
+    Engine(String),
+    /// Occurs when composing a component with its dependencies fails.
+    #[error(transparent)]
+    Compose(#[from] ComposeError),
+    /// Occurs when a component cannot be compiled.
+    #[error("component `{component}`: cannot compile: {message}")]
+    Compile {
+        /// The component id.
+        component: String,
+        /// wasmtime's message.
+        message: String,
+    },
+    /// Occurs when a component imports something the host does not provide, or does
+    /// not export `wasi:http/incoming-handler`.
+    #[error("component `{component}` cannot run on council-host: {message}")]
+    Link {
+        /// The component id.
+        component: String,
+        /// wasmtime's message, naming the import.
+        message: String,
+    },
+    /// Occurs when a variable cannot be resolved.
+    #[error("component `{component}`: {source}")]
+    Variable {
+        /// The component id.
+        component: String,
+        /// The problem.
+        source: VariableError,
+    },
+    /// Occurs when an allowed host is malformed after template resolution.
+    #[error("component `{component}`: allowed_outbound_hosts {source}")]
+    Outbound {
+        /// The component id.
+        component: String,
+        /// The problem.
+        source: OutboundError,
+    },
+    /// Occurs when a files mount cannot be prepared.
+    #[error("component `{component}`: files: {message}")]
+    Files {
+        /// The component id.
+        component: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Occurs when the key-value database cannot be opened.
+    #[error(transparent)]
+    KeyValue(#[from] KeyValueError),
+}
+
+/// Builds the wasmtime engine the host uses for every component.
+pub fn build_engine(options: &RuntimeOptions) -> Result<Engine, LoadError> {
+    let mut config = Config::new();
+    config.wasm_component_model(true);
+    config.epoch_interruption(true);
+    config.memory_init_cow(true);
+    let mut pooling = PoolingAllocationConfig::default();
+    // A composed component holds one core instance and one memory per component in
+    // it (our largest has four), plus a few adapter instances.
+    pooling.max_memories_per_component(16);
+    pooling.max_core_instances_per_component(64);
+    pooling.max_tables_per_component(64);
+    let slots = u32::try_from(options.max_concurrent_requests.max(1) * 8).unwrap_or(u32::MAX);
+    pooling.total_component_instances(slots);
+    pooling.total_core_instances(slots * 8);
+    pooling.total_memories(slots * 4);
+    pooling.total_tables(slots * 8);
+    pooling.total_stacks(slots);
+    pooling.max_memory_size(options.max_memory_bytes);
+    config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
+    Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))
+}
+
+/// Compiles a component, or loads it from the cache of earlier compilations.
+///
+/// The cache key is the SHA-256 of the component's bytes plus wasmtime's own
+/// compatibility hash of the engine's settings, so a different wasmtime or a different
+/// configuration never loads a stale artefact.
+pub fn compile_cached(
+    engine: &Engine,
+    cache_dir: Option<&Path>,
+    component_id: &str,
+    bytes: &[u8],
+) -> Result<Component, LoadError> {
+    let compile_error = |e: wasmtime::Error| LoadError::Compile {
+        component: component_id.to_string(),
+        message: format!("{e:#}"),
+    };
+    let Some(cache_dir) = cache_dir else {
+        return Component::new(engine, bytes).map_err(compile_error);
+    };
+    let mut engine_hash = std::hash::DefaultHasher::new();
+    engine
+        .precompile_compatibility_hash()
+        .hash(&mut engine_hash);
+    let key = format!("{:x}-{:016x}", Sha256::digest(bytes), engine_hash.finish());
+    let path = cache_dir.join(format!("{key}.cwasm"));
+    if path.exists() {
+        match load_precompiled(engine, &path) {
+            Ok(component) => {
+                tracing::debug!(component = component_id, cache = %path.display(), "loaded compiled component from cache");
+                return Ok(component);
+            }
+            Err(e) => {
+                tracing::warn!(component = component_id, cache = %path.display(), error = %format!("{e:#}"), "ignoring unusable cache entry");
+            }
+        }
+    }
+    let compiled = engine.precompile_component(bytes).map_err(compile_error)?;
+    if let Err(e) = write_atomically(cache_dir, &path, &compiled) {
+        tracing::warn!(component = component_id, cache = %path.display(), error = %e, "cannot write compile cache");
+    }
+    // Deserialising what was just compiled avoids compiling twice.
+    load_precompiled(engine, &path)
+        .or_else(|_| Component::new(engine, bytes).map_err(compile_error))
+}
+
+#[expect(
+    unsafe_code,
+    reason = "wasmtime requires `unsafe` to load precompiled code: the file must be one wasmtime wrote. \
+              The cache directory is the host's own (created 0700), entries are written atomically and \
+              keyed by content hash and engine settings, and wasmtime checks the header and compatibility."
+)]
+fn load_precompiled(engine: &Engine, path: &Path) -> wasmtime::Result<Component> {
+    // SAFETY: see the `expect` reason above; the file comes from `write_atomically`.
+    unsafe { Component::deserialize_file(engine, path) }
+}
+
+fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    let temp = path.with_extension(format!("tmp{}", std::process::id()));
+    std::fs::write(&temp, bytes)?;
+    std::fs::rename(&temp, path)
+}
+
+/// What a request's store holds.
+pub struct HostState {
+    wasi: WasiCtx,
+    http: WasiHttpCtx,
+    hooks: OutboundHooks,
+    table: ResourceTable,
+    keyvalue: KeyValueCtx,
+    config: ConfigCtx,
+    limits: StoreLimits,
+}
+
+impl std::fmt::Debug for HostState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostState").finish_non_exhaustive()
+    }
+}
+
+impl WasiView for HostState {
+    fn ctx(&mut self) -> WasiCtxView<'_> {
+        WasiCtxView {
+            ctx: &mut self.wasi,
+            table: &mut self.table,
+        }
+    }
+}
+
+impl WasiHttpView for HostState {
+    fn http(&mut self) -> WasiHttpCtxView<'_> {
+        WasiHttpCtxView {
+            ctx: &mut self.http,
+            table: &mut self.table,
+            hooks: &mut self.hooks,
+        }
+    }
+}
+
+/// Builds a linker with every interface `council-host` provides: WASI 0.2 (cli, io,
+/// clocks, random, filesystem, sockets), `wasi:http`, `wasi:keyvalue@0.2.0-draft2` and
+/// `wasi:config@0.2.0-draft-2024-09-27`.
+pub fn build_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
+    crate::keyvalue::add_to_linker(&mut linker, |state: &mut HostState| KeyValueView {
+        ctx: &state.keyvalue,
+        table: &mut state.table,
+    })?;
+    crate::config::add_to_linker(&mut linker, |state: &mut HostState| &state.config)?;
+    Ok(linker)
+}
+
+/// A component ready to serve requests.
+pub struct LoadedComponent {
+    /// The component id.
+    pub id: String,
+    /// The pre-instantiated component.
+    pub pre: ProxyPre<HostState>,
+    preopens: Vec<(PathBuf, String)>,
+    environment: Vec<(String, String)>,
+    allowed_hosts: Arc<AllowedHosts>,
+    key_value_stores: Arc<[String]>,
+    config: Arc<BTreeMap<String, String>>,
+}
+
+impl std::fmt::Debug for LoadedComponent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoadedComponent")
+            .field("id", &self.id)
+            .field("preopens", &self.preopens)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A loaded application.
+pub struct App {
+    /// The manifest it came from.
+    pub manifest: Manifest,
+    /// Its components, by id.
+    pub components: BTreeMap<String, Arc<LoadedComponent>>,
+    /// Its HTTP routes → component ids.
+    pub router: Router<String>,
+    /// The engine everything is compiled for.
+    pub engine: Engine,
+    /// Runtime settings.
+    pub options: RuntimeOptions,
+    keyvalue: Option<Arc<KeyValueDatabase>>,
+}
+
+impl std::fmt::Debug for App {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("App")
+            .field("application", &self.manifest.application.name)
+            .field("components", &self.components.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl App {
+    /// Loads every routed component of a manifest: composes dependencies, compiles
+    /// (or loads from cache), links and pre-instantiates.
+    pub fn load(
+        manifest: Manifest,
+        engine: Engine,
+        options: RuntimeOptions,
+    ) -> Result<Self, LoadError> {
+        let variables = ResolvedVariables::from_process_env(&manifest);
+        Self::load_with_variables(manifest, engine, options, variables)
+    }
+
+    /// [`App::load`] with explicitly resolved variables.
+    pub fn load_with_variables(
+        manifest: Manifest,
+        engine: Engine,
+        options: RuntimeOptions,
+        variables: ResolvedVariables,
+    ) -> Result<Self, LoadError> {
+        let linker = build_linker(&engine).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
+        let needs_keyvalue = manifest
+            .components
+            .values()
+            .any(|c| !c.key_value_stores.is_empty());
+        let keyvalue = if needs_keyvalue {
+            Some(Arc::new(KeyValueDatabase::open(&options.state_dir)?))
+        } else {
+            None
+        };
+
+        let routed: std::collections::BTreeSet<&String> = manifest
+            .http_triggers
+            .iter()
+            .map(|t| &t.component)
+            .collect();
+        let mut components = BTreeMap::new();
+        for id in routed {
+            let decl = &manifest.components[id];
+            let loaded = load_component(&manifest, decl, &engine, &linker, &options, &variables)?;
+            components.insert(id.clone(), Arc::new(loaded));
+        }
+        let router = Router::new(
+            manifest
+                .http_triggers
+                .iter()
+                .filter_map(|t| t.route.clone().map(|r| (r, t.component.clone())))
+                .collect(),
+        );
+        Ok(Self {
+            manifest,
+            components,
+            router,
+            engine,
+            options,
+            keyvalue,
+        })
+    }
+
+    /// A fresh store for one request to `component`.
+    pub fn new_store(&self, component: &LoadedComponent) -> wasmtime::Result<Store<HostState>> {
+        let mut wasi = WasiCtx::builder();
+        wasi.inherit_stdout().inherit_stderr();
+        wasi.envs(&component.environment);
+        for (host, guest) in &component.preopens {
+            wasi.preopened_dir(host, guest, FsPerms::ReadOnly)?;
+        }
+        let state = HostState {
+            wasi: wasi.build(),
+            http: WasiHttpCtx::new(),
+            hooks: OutboundHooks::new(
+                component.id.clone(),
+                component.allowed_hosts.clone(),
+                self.options.outgoing_timeout,
+            ),
+            table: ResourceTable::new(),
+            keyvalue: KeyValueCtx::new(self.keyvalue.clone(), component.key_value_stores.clone()),
+            config: ConfigCtx::new(component.config.clone()),
+            limits: StoreLimitsBuilder::new()
+                .memory_size(self.options.max_memory_bytes)
+                .instances(256)
+                .tables(256)
+                .memories(64)
+                .build(),
+        };
+        let mut store = Store::new(&self.engine, state);
+        store.limiter(|state| &mut state.limits);
+        let ticks = (self.options.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1);
+        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+        store.epoch_deadline_trap();
+        Ok(store)
+    }
+}
+
+fn load_component(
+    manifest: &Manifest,
+    decl: &ComponentDecl,
+    engine: &Engine,
+    linker: &Linker<HostState>,
+    options: &RuntimeOptions,
+    variables: &ResolvedVariables,
+) -> Result<LoadedComponent, LoadError> {
+    let id = decl.id.clone();
+    let composed = compose_component(manifest, decl)?;
+    for (import, dependency) in &composed.plugged {
+        tracing::debug!(component = %id, import = %import, dependency = %dependency, "plugged dependency");
+    }
+    let component = compile_cached(engine, options.cache_dir.as_deref(), &id, &composed.bytes)?;
+    let link_error = |e: wasmtime::Error| LoadError::Link {
+        component: id.clone(),
+        message: format!("{e:#}"),
+    };
+    let instance_pre = linker.instantiate_pre(&component).map_err(link_error)?;
+    let pre = ProxyPre::new(instance_pre).map_err(link_error)?;
+
+    let config = variables
+        .component_values(decl)
+        .map_err(|source| LoadError::Variable {
+            component: id.clone(),
+            source,
+        })?;
+    let allowed_hosts =
+        AllowedHosts::resolve(&decl.allowed_outbound_hosts, variables).map_err(|source| {
+            LoadError::Outbound {
+                component: id.clone(),
+                source,
+            }
+        })?;
+    let preopens = prepare_files(manifest, decl, &options.state_dir)?;
+
+    Ok(LoadedComponent {
+        id,
+        pre,
+        preopens,
+        environment: decl
+            .environment
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+        allowed_hosts: Arc::new(allowed_hosts),
+        key_value_stores: decl.key_value_stores.clone().into(),
+        config: Arc::new(config),
+    })
+}
+
+/// Turns `files` into read-only preopened directories. Directory mounts are used in
+/// place; glob patterns are copied (as Spin does) into a staging directory under the
+/// state directory, mounted at `/`.
+fn prepare_files(
+    manifest: &Manifest,
+    decl: &ComponentDecl,
+    state_dir: &Path,
+) -> Result<Vec<(PathBuf, String)>, LoadError> {
+    let files_error = |message: String| LoadError::Files {
+        component: decl.id.clone(),
+        message,
+    };
+    let mut preopens = Vec::new();
+    let mut patterns = Vec::new();
+    for mount in &decl.files {
+        match mount {
+            FilesMount::Directory {
+                source,
+                destination,
+            } => {
+                let host = manifest.resolve(source);
+                if !host.is_dir() {
+                    return Err(files_error(format!(
+                        "source `{}` ({}) is not a directory",
+                        source.display(),
+                        host.display()
+                    )));
+                }
+                preopens.push((host, destination.clone()));
+            }
+            FilesMount::Pattern(pattern) => patterns.push(pattern.clone()),
+        }
+    }
+    if !patterns.is_empty() {
+        let staging = state_dir.join("files").join(&decl.id);
+        let _ = std::fs::remove_dir_all(&staging);
+        std::fs::create_dir_all(&staging)
+            .map_err(|e| files_error(format!("{}: {e}", staging.display())))?;
+        let exclude: Vec<glob::Pattern> = decl
+            .exclude_files
+            .iter()
+            .map(|p| {
+                glob::Pattern::new(p).map_err(|e| files_error(format!("exclude_files `{p}`: {e}")))
+            })
+            .collect::<Result<_, _>>()?;
+        for pattern in patterns {
+            let full = manifest.base_dir.join(&pattern);
+            let matches = glob::glob(&full.to_string_lossy())
+                .map_err(|e| files_error(format!("pattern `{pattern}`: {e}")))?;
+            for entry in matches {
+                let path = entry.map_err(|e| files_error(format!("pattern `{pattern}`: {e}")))?;
+                if !path.is_file() {
+                    continue;
+                }
+                let relative = path.strip_prefix(&manifest.base_dir).map_err(|_| {
+                    files_error(format!("`{}` is outside the application", path.display()))
+                })?;
+                if exclude.iter().any(|p| p.matches_path(relative)) {
+                    continue;
+                }
+                let target = staging.join(relative);
+                if let Some(parent) = target.parent() {
+                    std::fs::create_dir_all(parent)
+                        .map_err(|e| files_error(format!("{}: {e}", parent.display())))?;
+                }
+                std::fs::copy(&path, &target)
+                    .map_err(|e| files_error(format!("{}: {e}", path.display())))?;
+            }
+        }
+        preopens.push((staging, "/".to_string()));
+    }
+    Ok(preopens)
+}
