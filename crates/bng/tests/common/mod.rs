@@ -6,7 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use council_bng::{MemoryGrid, write_grid_from_xz};
+use council_bng::{GridSummary, MemoryGrid, write_grid_from_xz};
 
 /// OS's OSTN15 data file as vendored in the repository.
 pub fn xz_path() -> PathBuf {
@@ -21,18 +21,27 @@ pub fn scratch_path(name: &str) -> PathBuf {
 }
 
 /// The grid file built from the vendored data with `write_grid_from_xz`, read back into
-/// memory; the file itself is removed again.
-pub fn grid_bytes() -> &'static [u8] {
-    static BYTES: OnceLock<Vec<u8>> = OnceLock::new();
-    BYTES.get_or_init(|| {
+/// memory (the file itself is removed again), with the importer's summary.
+fn built() -> &'static (Vec<u8>, GridSummary) {
+    static BUILT: OnceLock<(Vec<u8>, GridSummary)> = OnceLock::new();
+    BUILT.get_or_init(|| {
         let out = scratch_path("ostn15.grid");
         let summary =
             write_grid_from_xz(&xz_path(), &out).expect("building the grid from the vendored data");
         let bytes = std::fs::read(&out).expect("reading the built grid");
         std::fs::remove_file(&out).expect("removing the built grid");
-        assert_eq!(summary.bytes, bytes.len() as u64);
-        bytes
+        (bytes, summary)
     })
+}
+
+/// The bytes of the grid file built from the vendored data.
+pub fn grid_bytes() -> &'static [u8] {
+    &built().0
+}
+
+/// What `write_grid_from_xz` reported when building [`grid_bytes`].
+pub fn grid_summary() -> &'static GridSummary {
+    &built().1
 }
 
 /// The real grid in memory.
