@@ -19,7 +19,9 @@ pub const FORMAT_VERSION: u32 = 1;
 pub(crate) const HEADER_LEN: usize = 128;
 pub(crate) const TREE_REC: usize = 64;
 pub(crate) const AREA_REC: usize = 72;
-pub(crate) const PART_REC: usize = 40;
+/// R-tree leaf: a polygon's box, area and y-stripe directory.
+pub(crate) const LEAF_REC: usize = 40;
+/// R-tree internal entry: a box and the index of its first child.
 pub(crate) const ENTRY_REC: usize = 20;
 /// R-tree fan-out.
 pub(crate) const NODE_SIZE: usize = 16;
@@ -50,7 +52,6 @@ pub(crate) struct Header {
     pub tree_count: u32,
     pub flags: u32,
     pub areas_off: u64,
-    pub parts_off: u64,
     pub trees_off: u64,
     pub entries_off: u64,
     pub ids_off: u64,
@@ -73,7 +74,7 @@ impl Header {
         b[36..40].copy_from_slice(&self.flags.to_le_bytes());
         let offs = [
             self.areas_off,
-            self.parts_off,
+            0, // reserved
             self.trees_off,
             self.entries_off,
             self.ids_off,
@@ -118,7 +119,6 @@ impl Header {
             tree_count: le_u32(b, 32),
             flags: le_u32(b, 36),
             areas_off: o(0),
-            parts_off: o(1),
             trees_off: o(2),
             entries_off: o(3),
             ids_off: o(4),

@@ -2,12 +2,11 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::io::{Read, Seek, SeekFrom};
 
 use super::{
-    AREA_REC, ENTRY_REC, FLAG_HAS_PARISHES, HEADER_LEN, Header, MAX_LEVELS, NODE_SIZE, NONE,
-    PART_REC, TREE_REC, le_i32, le_u16, le_u32, le_u64,
+    AREA_REC, ENTRY_REC, FLAG_HAS_PARISHES, HEADER_LEN, Header, LEAF_REC, MAX_LEVELS, NODE_SIZE,
+    NONE, TREE_REC, le_i32, le_u16, le_u32, le_u64,
 };
 use crate::error::IndexError;
 use crate::geom::{Edge, Location, Pt, Stripes, bbox_contains, from_fixed, locate, to_fixed};
@@ -19,103 +18,106 @@ const PAGE: u64 = 4096;
 /// Reads longer than this many pages bypass the cache (whole geometries).
 const DIRECT_READ_PAGES: u64 = 8;
 
-/// Hashes page numbers (already well spread) without SipHash's cost.
-#[derive(Default)]
-struct PageHasher(u64);
-
-impl Hasher for PageHasher {
-    fn finish(&self) -> u64 {
-        self.0.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8) | u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
 /// Positioned reads over a `Read + Seek` with a page cache: a per-request instance
 /// reads only the pages a lookup touches; a long-lived one serves warm lookups from
-/// memory.
+/// memory. Pages live in one slab, found through a page table (no hashing).
 struct Pages<R> {
     reader: R,
     len: u64,
-    pages: HashMap<u64, Box<[u8]>, BuildHasherDefault<PageHasher>>,
+    /// Page number → slot + 1 in `slab` (0: not loaded).
+    table: Vec<u32>,
+    /// Loaded pages, `PAGE` bytes each (the last page of the file zero-padded).
+    slab: Vec<u8>,
     max_pages: usize,
     scratch: Vec<u8>,
 }
 
 impl<R: Read + Seek> Pages<R> {
-    fn raw_read(&mut self, off: u64, buf: &mut [u8]) -> std::io::Result<()> {
-        self.reader.seek(SeekFrom::Start(off))?;
-        self.reader.read_exact(buf)
-    }
-
-    fn page(&mut self, n: u64) -> Result<&[u8], String> {
-        if !self.pages.contains_key(&n) {
-            let start = n * PAGE;
-            let len = (self.len - start).min(PAGE) as usize;
-            let mut b = vec![0u8; len].into_boxed_slice();
-            self.raw_read(start, &mut b)
-                .map_err(|e| format!("read at byte {start}: {e}"))?;
-            if self.pages.len() >= self.max_pages {
-                // Simplest bounded policy: start afresh. Lookups touch a few dozen
-                // pages, so a cache this size rarely fills.
-                self.pages.clear();
-            }
-            self.pages.insert(n, b);
+    fn new(reader: R, len: u64) -> Self {
+        Pages {
+            reader,
+            len,
+            table: vec![0; len.div_ceil(PAGE) as usize],
+            slab: Vec::new(),
+            max_pages: DEFAULT_CACHE_BYTES / PAGE as usize,
+            scratch: Vec::new(),
         }
-        Ok(&self.pages[&n])
     }
 
-    /// Fills `buf` from byte `off`; an error if that runs past the end of the file.
-    fn read(&mut self, off: u64, buf: &mut [u8]) -> Result<(), String> {
+    fn raw_read(&mut self, off: u64, buf: &mut [u8]) -> Result<(), String> {
+        self.reader
+            .seek(SeekFrom::Start(off))
+            .and_then(|_| self.reader.read_exact(buf))
+            .map_err(|e| format!("read of {} bytes at byte {off}: {e}", buf.len()))
+    }
+
+    /// The slab offset of page `n`, reading it if needed.
+    fn page(&mut self, n: u64) -> Result<usize, String> {
+        let slot = self.table[n as usize];
+        if slot != 0 {
+            return Ok((slot as usize - 1) * PAGE as usize);
+        }
+        if self.slab.len() / PAGE as usize >= self.max_pages {
+            // Simplest bounded policy: start afresh. A lookup touches a few dozen
+            // pages, so the cache rarely fills.
+            self.table.iter_mut().for_each(|s| *s = 0);
+            self.slab.clear();
+        }
+        let at = self.slab.len();
+        let start = n * PAGE;
+        let len = (self.len - start).min(PAGE) as usize;
+        self.slab.resize(at + PAGE as usize, 0);
+        let mut page = std::mem::take(&mut self.slab);
+        let r = self.raw_read(start, &mut page[at..at + len]);
+        self.slab = page;
+        if let Err(e) = r {
+            self.slab.truncate(at);
+            return Err(e);
+        }
+        self.table[n as usize] = (at / PAGE as usize + 1) as u32;
+        Ok(at)
+    }
+
+    /// Calls `f` with the `len` bytes at `off`: a slice of the cache when they lie in
+    /// one page, else a copy. An error if they run past the end of the file.
+    fn with<T>(&mut self, off: u64, len: usize, f: impl FnOnce(&[u8]) -> T) -> Result<T, String> {
         let end = off
-            .checked_add(buf.len() as u64)
+            .checked_add(len as u64)
             .filter(|&e| e <= self.len)
             .ok_or_else(|| {
                 format!(
-                    "corrupt: read of {} bytes at {off} runs past the end ({} bytes)",
-                    buf.len(),
+                    "corrupt: read of {len} bytes at {off} runs past the end ({} bytes)",
                     self.len
                 )
             })?;
-        if buf.is_empty() {
-            return Ok(());
+        if len == 0 {
+            return Ok(f(&[]));
         }
         let (first, last) = (off / PAGE, (end - 1) / PAGE);
+        if first == last {
+            let at = self.page(first)? + (off % PAGE) as usize;
+            return Ok(f(&self.slab[at..at + len]));
+        }
+        let mut buf = std::mem::take(&mut self.scratch);
+        buf.clear();
+        buf.resize(len, 0);
         if last - first >= DIRECT_READ_PAGES {
-            return self
-                .raw_read(off, buf)
-                .map_err(|e| format!("read at byte {off}: {e}"));
+            self.raw_read(off, &mut buf)?;
+        } else {
+            let mut done = 0usize;
+            for n in first..=last {
+                let at = self.page(n)?;
+                let start = if n == first { (off % PAGE) as usize } else { 0 };
+                let take = (PAGE as usize - start).min(len - done);
+                buf[done..done + take].copy_from_slice(&self.slab[at + start..at + start + take]);
+                done += take;
+            }
         }
-        let mut done = 0usize;
-        for n in first..=last {
-            let page = self.page(n)?;
-            let start = if n == first { (off % PAGE) as usize } else { 0 };
-            let take = (page.len() - start).min(buf.len() - done);
-            buf[done..done + take].copy_from_slice(&page[start..start + take]);
-            done += take;
+        let out = f(&buf);
+        if buf.capacity() <= 1 << 16 {
+            self.scratch = buf;
         }
-        Ok(())
-    }
-
-    /// Reads `len` bytes at `off` into the scratch buffer and returns them.
-    fn bytes(&mut self, off: u64, len: usize) -> Result<Vec<u8>, String> {
-        let mut v = std::mem::take(&mut self.scratch);
-        v.clear();
-        v.resize(len, 0);
-        self.read(off, &mut v)?;
-        Ok(v)
-    }
-
-    fn give_back(&mut self, v: Vec<u8>) {
-        if v.capacity() <= 1 << 16 {
-            self.scratch = v;
-        }
+        Ok(out)
     }
 }
 
@@ -144,16 +146,32 @@ struct AreaRec {
     geom: (u64, u32),
 }
 
-/// A decoded part (polygon) record.
+/// A decoded R-tree leaf: one polygon.
 #[derive(Debug, Clone)]
-struct PartRec {
+struct Leaf {
+    bbox: [i32; 4],
     area: u32,
     stripe_count: u32,
     stripe_height: u32,
     entry_count: u32,
-    bbox: [i32; 4],
     stripes_off: u64,
 }
+
+impl Leaf {
+    fn decode(e: &[u8]) -> Leaf {
+        Leaf {
+            bbox: [le_i32(e, 0), le_i32(e, 4), le_i32(e, 8), le_i32(e, 12)],
+            area: le_u32(e, 16),
+            stripe_count: le_u32(e, 20),
+            stripe_height: le_u32(e, 24),
+            entry_count: le_u32(e, 28),
+            stripes_off: le_u64(e, 32),
+        }
+    }
+}
+
+/// Most decoded areas kept by one handle.
+const AREA_MEMO: usize = 1 << 16;
 
 /// A boundary index opened for queries (`docs/boundary-index.md`).
 ///
@@ -208,6 +226,8 @@ pub struct AreaIndex<R> {
     header: Header,
     trees: Vec<Tree>,
     pages: RefCell<Pages<R>>,
+    /// Areas already decoded (with their parent's code), by id.
+    memo: RefCell<HashMap<u32, Area>>,
 }
 
 impl<R> std::fmt::Debug for AreaIndex<R> {
@@ -236,15 +256,12 @@ impl<R: Read + Seek> AreaIndex<R> {
         let len = reader
             .seek(SeekFrom::End(0))
             .map_err(|e| unavailable(format!("cannot seek: {e}")))?;
-        let mut pages = Pages {
-            reader,
-            len,
-            pages: HashMap::default(),
-            max_pages: DEFAULT_CACHE_BYTES / PAGE as usize,
-            scratch: Vec::new(),
-        };
-        let head_len = (HEADER_LEN as u64).min(len) as usize;
-        let head = pages.bytes(0, head_len).map_err(unavailable)?;
+        // Header and type directory in one read (the directory follows the header).
+        let mut head = vec![0u8; (HEADER_LEN as u64 + 16 * TREE_REC as u64).min(len) as usize];
+        reader
+            .seek(SeekFrom::Start(0))
+            .and_then(|_| reader.read_exact(&mut head))
+            .map_err(|e| unavailable(format!("cannot read the header: {e}")))?;
         let header = Header::parse(&head).map_err(unavailable)?;
         if header.file_len != len {
             return Err(unavailable(format!(
@@ -253,17 +270,28 @@ impl<R: Read + Seek> AreaIndex<R> {
             )));
         }
         let sections = [
-            header.trees_off + u64::from(header.tree_count) * TREE_REC as u64,
-            header.areas_off + u64::from(header.area_count) * AREA_REC as u64,
-            header.parts_off + u64::from(header.part_count) * PART_REC as u64,
-            header.strings_off.saturating_add(header.strings_len),
+            header.trees_off.checked_add(u64::from(header.tree_count) * TREE_REC as u64),
+            header.areas_off.checked_add(u64::from(header.area_count) * AREA_REC as u64),
+            header.strings_off.checked_add(header.strings_len),
         ];
-        if sections.iter().any(|&end| end > len) {
+        if sections.iter().any(|end| end.is_none_or(|e| e > len))
+            || header.ids_off > header.strings_off
+        {
             return Err(unavailable("corrupt: a section runs past the end".into()));
         }
-        let dir = pages
-            .bytes(header.trees_off, header.tree_count as usize * TREE_REC)
-            .map_err(unavailable)?;
+        let dir_len = header.tree_count as usize * TREE_REC;
+        let dir_at = header.trees_off as usize;
+        let dir: Vec<u8> = match head.get(dir_at..dir_at + dir_len) {
+            Some(d) => d.to_vec(),
+            None => {
+                let mut d = vec![0u8; dir_len];
+                reader
+                    .seek(SeekFrom::Start(header.trees_off))
+                    .and_then(|_| reader.read_exact(&mut d))
+                    .map_err(|e| unavailable(format!("cannot read the type directory: {e}")))?;
+                d
+            }
+        };
         let mut trees = Vec::with_capacity(header.tree_count as usize);
         for r in dir.chunks_exact(TREE_REC) {
             let area_type = AreaType::from_u8(r[0])
@@ -276,11 +304,11 @@ impl<R: Read + Seek> AreaIndex<R> {
             }
             let levels: Vec<u32> = (0..level_count).map(|k| le_u32(r, 24 + 4 * k)).collect();
             let base = le_u64(r, 16);
-            let total = u64::from(levels[level_count - 1]);
-            if levels.windows(2).any(|w| w[0] > w[1])
-                || base
-                    .checked_add(total * ENTRY_REC as u64)
-                    .is_none_or(|e| e > len)
+            let bytes = u64::from(levels[0]) * LEAF_REC as u64
+                + u64::from(levels[level_count - 1] - levels[0].min(levels[level_count - 1]))
+                    * ENTRY_REC as u64;
+            if levels.windows(2).any(|w| w[0] >= w[1])
+                || base.checked_add(bytes).is_none_or(|e| e > len)
             {
                 return Err(unavailable("corrupt: R-tree levels".into()));
             }
@@ -290,12 +318,12 @@ impl<R: Read + Seek> AreaIndex<R> {
                 levels,
             });
         }
-        pages.give_back(dir);
         Ok(AreaIndex {
             name: name.to_string(),
             header,
             trees,
-            pages: RefCell::new(pages),
+            pages: RefCell::new(Pages::new(reader, len)),
+            memo: RefCell::new(HashMap::new()),
         })
     }
 
@@ -321,65 +349,66 @@ impl<R: Read + Seek> AreaIndex<R> {
         IndexError::IndexUnavailable(format!("{}: {m}", self.name))
     }
 
-    fn read_bytes(&self, off: u64, len: usize) -> Result<Vec<u8>, IndexError> {
+    /// Calls `f` with the bytes at `off..off + len`.
+    fn with<T>(&self, off: u64, len: usize, f: impl FnOnce(&[u8]) -> T) -> Result<T, IndexError> {
         self.pages
             .borrow_mut()
-            .bytes(off, len)
+            .with(off, len, f)
             .map_err(|m| self.corrupt(m))
-    }
-
-    fn done(&self, v: Vec<u8>) {
-        self.pages.borrow_mut().give_back(v);
     }
 
     fn area_rec(&self, id: u32) -> Result<AreaRec, IndexError> {
         if id >= self.header.area_count {
             return Err(self.corrupt(format!("corrupt: area id {id} out of range")));
         }
-        let mut r = [0u8; AREA_REC];
-        self.pages
-            .borrow_mut()
-            .read(
-                self.header.areas_off + u64::from(id) * AREA_REC as u64,
-                &mut r,
-            )
-            .map_err(|m| self.corrupt(m))?;
-        let area_type = AreaType::from_u8(r[18])
-            .ok_or_else(|| self.corrupt(format!("corrupt: area type byte {}", r[18])))?;
-        Ok(AreaRec {
-            code: (le_u32(&r, 0), le_u16(&r, 4)),
-            name: (le_u32(&r, 8), le_u16(&r, 6)),
-            generation: (le_u32(&r, 12), le_u16(&r, 16)),
-            area_type,
-            country: r[19],
-            parent: le_u32(&r, 20),
-            ncp: le_u32(&r, 24),
-            polygon_count: le_u32(&r, 28),
-            vertex_count: le_u32(&r, 32),
-            bbox: [
-                le_i32(&r, 36),
-                le_i32(&r, 40),
-                le_i32(&r, 44),
-                le_i32(&r, 48),
-            ],
-            children: (le_u32(&r, 52), le_u32(&r, 56)),
-            geom: (le_u64(&r, 60), le_u32(&r, 68)),
-        })
+        let (type_byte, mut rec) = self.with(
+            self.header.areas_off + u64::from(id) * AREA_REC as u64,
+            AREA_REC,
+            |r| (r[18], AreaRec {
+                code: (le_u32(r, 0), le_u16(r, 4)),
+                name: (le_u32(r, 8), le_u16(r, 6)),
+                generation: (le_u32(r, 12), le_u16(r, 16)),
+                area_type: AreaType::from_u8(r[18]).unwrap_or(AreaType::Cpc),
+                country: r[19],
+                parent: le_u32(r, 20),
+                ncp: le_u32(r, 24),
+                polygon_count: le_u32(r, 28),
+                vertex_count: le_u32(r, 32),
+                bbox: [le_i32(r, 36), le_i32(r, 40), le_i32(r, 44), le_i32(r, 48)],
+                children: (le_u32(r, 52), le_u32(r, 56)),
+                geom: (le_u64(r, 60), le_u32(r, 68)),
+            }),
+        )?;
+        rec.area_type = AreaType::from_u8(type_byte)
+            .ok_or_else(|| self.corrupt(format!("corrupt: area type byte {type_byte}")))?;
+        Ok(rec)
     }
 
     fn string(&self, (off, len): (u32, u16)) -> Result<String, IndexError> {
         if u64::from(off) + u64::from(len) > self.header.strings_len {
             return Err(self.corrupt("corrupt: string out of range".into()));
         }
-        let b = self.read_bytes(self.header.strings_off + u64::from(off), usize::from(len))?;
-        let s = String::from_utf8(b.clone())
-            .map_err(|_| self.corrupt("corrupt: string is not UTF-8".into()))?;
-        self.done(b);
-        Ok(s)
+        self.with(
+            self.header.strings_off + u64::from(off),
+            usize::from(len),
+            |b| String::from_utf8(b.to_vec()),
+        )?
+        .map_err(|_| self.corrupt("corrupt: string is not UTF-8".into()))
     }
 
-    fn area(&self, id: u32) -> Result<(Area, AreaRec), IndexError> {
-        let rec = self.area_rec(id)?;
+    /// Compares the string at `at` with `s`, without allocating.
+    fn string_cmp(&self, (off, len): (u32, u16), s: &str) -> Result<std::cmp::Ordering, IndexError> {
+        if u64::from(off) + u64::from(len) > self.header.strings_len {
+            return Err(self.corrupt("corrupt: string out of range".into()));
+        }
+        self.with(
+            self.header.strings_off + u64::from(off),
+            usize::from(len),
+            |b| b.cmp(s.as_bytes()),
+        )
+    }
+
+    fn area_uncached(&self, rec: &AreaRec) -> Result<Area, IndexError> {
         let parent_code = if rec.parent == NONE {
             None
         } else {
@@ -390,68 +419,71 @@ impl<R: Read + Seek> AreaIndex<R> {
             c if c.is_ascii_alphabetic() => char::from(c).to_string(),
             c => return Err(self.corrupt(format!("corrupt: country byte {c}"))),
         };
-        let area = Area {
+        Ok(Area {
             code: self.string(rec.code)?,
             name: self.string(rec.name)?,
             area_type: rec.area_type,
             parent_code,
             country,
-        };
-        Ok((area, rec))
-    }
-
-    fn part_rec(&self, id: u32) -> Result<PartRec, IndexError> {
-        if id >= self.header.part_count {
-            return Err(self.corrupt(format!("corrupt: polygon id {id} out of range")));
-        }
-        let mut r = [0u8; PART_REC];
-        self.pages
-            .borrow_mut()
-            .read(
-                self.header.parts_off + u64::from(id) * PART_REC as u64,
-                &mut r,
-            )
-            .map_err(|m| self.corrupt(m))?;
-        Ok(PartRec {
-            area: le_u32(&r, 0),
-            stripe_count: le_u32(&r, 4),
-            stripe_height: le_u32(&r, 8),
-            entry_count: le_u32(&r, 12),
-            bbox: [
-                le_i32(&r, 16),
-                le_i32(&r, 20),
-                le_i32(&r, 24),
-                le_i32(&r, 28),
-            ],
-            stripes_off: le_u64(&r, 32),
         })
     }
 
-    /// Polygons (part ids) of one tree whose boxes contain `p`.
-    fn candidates(&self, tree: &Tree, p: Pt, out: &mut Vec<u32>) -> Result<(), IndexError> {
+    /// The area with this id, decoded once per handle.
+    fn area(&self, id: u32) -> Result<Area, IndexError> {
+        if let Some(a) = self.memo.borrow().get(&id) {
+            return Ok(a.clone());
+        }
+        let rec = self.area_rec(id)?;
+        let area = self.area_uncached(&rec)?;
+        let mut memo = self.memo.borrow_mut();
+        if memo.len() >= AREA_MEMO {
+            memo.clear();
+        }
+        memo.insert(id, area.clone());
+        Ok(area)
+    }
+
+    /// The byte offset of entry `k` of a tree (leaves are `LEAF_REC` bytes, internal
+    /// entries `ENTRY_REC`).
+    fn entry_at(tree: &Tree, k: u32) -> u64 {
+        let leaves = tree.levels[0];
+        if k < leaves {
+            tree.base + u64::from(k) * LEAF_REC as u64
+        } else {
+            tree.base
+                + u64::from(leaves) * LEAF_REC as u64
+                + u64::from(k - leaves) * ENTRY_REC as u64
+        }
+    }
+
+    /// Polygons of one tree whose boxes contain `p`.
+    fn candidates(&self, tree: &Tree, p: Pt, out: &mut Vec<Leaf>) -> Result<(), IndexError> {
         let top = tree.levels.len() - 1;
         let level_start = |l: usize| if l == 0 { 0 } else { tree.levels[l - 1] };
         let mut stack: Vec<(usize, u32, u32)> = vec![(top, level_start(top), tree.levels[top])];
-        let mut buf = [0u8; ENTRY_REC * NODE_SIZE];
+        let mut children: Vec<u32> = Vec::new();
         while let Some((level, start, end)) = stack.pop() {
             let mut at = start;
             while at < end {
                 let n = ((end - at) as usize).min(NODE_SIZE);
-                let bytes = &mut buf[..n * ENTRY_REC];
-                self.pages
-                    .borrow_mut()
-                    .read(tree.base + u64::from(at) * ENTRY_REC as u64, bytes)
-                    .map_err(|m| self.corrupt(m))?;
-                for e in bytes.chunks_exact(ENTRY_REC) {
-                    let b = [le_i32(e, 0), le_i32(e, 4), le_i32(e, 8), le_i32(e, 12)];
-                    if !bbox_contains(&b, p) {
-                        continue;
+                let rec = if level == 0 { LEAF_REC } else { ENTRY_REC };
+                children.clear();
+                self.with(Self::entry_at(tree, at), n * rec, |bytes| {
+                    for e in bytes.chunks_exact(rec) {
+                        let b = [le_i32(e, 0), le_i32(e, 4), le_i32(e, 8), le_i32(e, 12)];
+                        if !bbox_contains(&b, p) {
+                            continue;
+                        }
+                        if level == 0 {
+                            out.push(Leaf::decode(e));
+                        } else {
+                            children.push(le_u32(e, 16));
+                        }
                     }
-                    let child = le_u32(e, 16);
-                    if level == 0 {
-                        out.push(child);
-                    } else {
-                        let (lo, hi) = (level_start(level - 1), tree.levels[level - 1]);
+                })?;
+                if level > 0 {
+                    let (lo, hi) = (level_start(level - 1), tree.levels[level - 1]);
+                    for &child in &children {
                         if child < lo || child >= hi {
                             return Err(self.corrupt("corrupt: R-tree child out of range".into()));
                         }
@@ -466,51 +498,44 @@ impl<R: Read + Seek> AreaIndex<R> {
     }
 
     /// Covers test of one polygon: reads the stripe at `p`'s latitude only.
-    fn covers(&self, part: &PartRec, p: Pt) -> Result<bool, IndexError> {
-        if !bbox_contains(&part.bbox, p) {
+    fn covers(&self, leaf: &Leaf, p: Pt) -> Result<bool, IndexError> {
+        if !bbox_contains(&leaf.bbox, p) {
             return Ok(false);
         }
-        let Some(k) =
-            Stripes::stripe_of(&part.bbox, part.stripe_height, part.stripe_count, p[1])
+        let Some(k) = Stripes::stripe_of(&leaf.bbox, leaf.stripe_height, leaf.stripe_count, p[1])
         else {
             return Ok(false);
         };
-        let mut o = [0u8; 8];
-        self.pages
-            .borrow_mut()
-            .read(part.stripes_off + 4 * u64::from(k), &mut o)
-            .map_err(|m| self.corrupt(m))?;
-        let (a, b) = (le_u32(&o, 0), le_u32(&o, 4));
-        if a > b || b > part.entry_count {
+        let (a, b) = self.with(leaf.stripes_off + 4 * u64::from(k), 8, |o| {
+            (le_u32(o, 0), le_u32(o, 4))
+        })?;
+        if a > b || b > leaf.entry_count {
             return Err(self.corrupt("corrupt: stripe offsets".into()));
         }
-        let entries_at = part.stripes_off + 4 * (u64::from(part.stripe_count) + 1);
-        let bytes = self.read_bytes(
+        let entries_at = leaf.stripes_off + 4 * (u64::from(leaf.stripe_count) + 1);
+        let loc = self.with(
             entries_at + 16 * u64::from(a),
             16 * (b - a) as usize,
+            |bytes| {
+                locate(
+                    bytes.chunks_exact(16).map(|e| -> Edge {
+                        [le_i32(e, 0), le_i32(e, 4), le_i32(e, 8), le_i32(e, 12)]
+                    }),
+                    p,
+                )
+            },
         )?;
-        let loc = locate(
-            bytes.chunks_exact(16).map(|e| -> Edge {
-                [le_i32(e, 0), le_i32(e, 4), le_i32(e, 8), le_i32(e, 12)]
-            }),
-            p,
-        );
-        self.done(bytes);
         Ok(loc != Location::Outside)
     }
 
     /// The area of one tree that covers `p` with the lowest code (= lowest id).
-    fn lowest_covering(&self, tree: &Tree, p: Pt) -> Result<Option<u32>, IndexError> {
-        let mut parts = Vec::new();
-        self.candidates(tree, p, &mut parts)?;
-        let mut recs = Vec::with_capacity(parts.len());
-        for id in parts {
-            recs.push(self.part_rec(id)?);
-        }
-        recs.sort_by_key(|r| r.area);
-        for r in &recs {
-            if self.covers(r, p)? {
-                return Ok(Some(r.area));
+    fn lowest_covering(&self, tree: &Tree, p: Pt, leaves: &mut Vec<Leaf>) -> Result<Option<u32>, IndexError> {
+        leaves.clear();
+        self.candidates(tree, p, leaves)?;
+        leaves.sort_by_key(|l| l.area);
+        for l in leaves.iter() {
+            if self.covers(l, p)? {
+                return Ok(Some(l.area));
             }
         }
         Ok(None)
@@ -533,22 +558,26 @@ impl<R: Read + Seek> AreaIndex<R> {
         let wants = |t: AreaType| types.is_empty() || types.contains(&t);
         let want_ncp = wants(AreaType::Ncp) && self.header.flags & FLAG_HAS_PARISHES != 0;
         let mut found: Vec<(AreaType, u32)> = Vec::new();
+        let mut leaves = Vec::new();
         for tree in &self.trees {
             let t = tree.area_type;
             let needed = wants(t) || (want_ncp && (t == AreaType::Cpc || t.is_district_level()));
             if !needed {
                 continue;
             }
-            if let Some(id) = self.lowest_covering(tree, p)? {
+            if let Some(id) = self.lowest_covering(tree, p, &mut leaves)? {
                 found.push((t, id));
             }
         }
         if want_ncp && !found.iter().any(|(t, _)| *t == AreaType::Cpc) {
-            // The lowest-ranked district-level area that has an NCP area.
-            let mut districts: Vec<&(AreaType, u32)> =
-                found.iter().filter(|(t, _)| t.is_district_level()).collect();
+            // The non-parished area of the smallest district-level area found.
+            let mut districts: Vec<(AreaType, u32)> = found
+                .iter()
+                .copied()
+                .filter(|(t, _)| t.is_district_level())
+                .collect();
             districts.sort_by_key(|(t, _)| t.rank());
-            for &&(_, d) in &districts {
+            for (_, d) in districts {
                 let ncp = self.area_rec(d)?.ncp;
                 if ncp != NONE {
                     found.push((AreaType::Ncp, ncp));
@@ -559,7 +588,7 @@ impl<R: Read + Seek> AreaIndex<R> {
         let mut out = Vec::with_capacity(found.len());
         for (t, id) in found {
             if wants(t) {
-                out.push(self.area(id)?.0);
+                out.push(self.area(id)?);
             }
         }
         out.sort_by_key(|a| a.area_type.rank());
@@ -572,8 +601,7 @@ impl<R: Read + Seek> AreaIndex<R> {
         let (mut lo, mut hi) = (0u32, self.header.area_count);
         while lo < hi {
             let mid = lo + (hi - lo) / 2;
-            let c = self.string(self.area_rec(mid)?.code)?;
-            match c.as_str().cmp(code) {
+            match self.string_cmp(self.area_rec(mid)?.code, code)? {
                 std::cmp::Ordering::Less => lo = mid + 1,
                 std::cmp::Ordering::Greater => hi = mid,
                 std::cmp::Ordering::Equal => return Ok(Some(mid)),
@@ -587,24 +615,26 @@ impl<R: Read + Seek> AreaIndex<R> {
         let Some(id) = self.find(code)? else {
             return Ok(None);
         };
-        let (area, rec) = self.area(id)?;
+        let rec = self.area_rec(id)?;
+        let area = self.area(id)?;
         let (off, count) = rec.children;
         let ids_len = (self.header.strings_off - self.header.ids_off) / 4;
         if u64::from(off) + u64::from(count) > ids_len {
             return Err(self.corrupt("corrupt: children out of range".into()));
         }
-        let bytes = self.read_bytes(self.header.ids_off + 4 * u64::from(off), 4 * count as usize)?;
-        let mut children = Vec::with_capacity(count as usize);
-        for c in bytes.chunks_exact(4) {
-            children.push(self.string(self.area_rec(le_u32(c, 0))?.code)?);
+        let ids: Vec<u32> = self.with(
+            self.header.ids_off + 4 * u64::from(off),
+            4 * count as usize,
+            |b| b.chunks_exact(4).map(|c| le_u32(c, 0)).collect(),
+        )?;
+        let mut children = Vec::with_capacity(ids.len());
+        for id in ids {
+            children.push(self.string(self.area_rec(id)?.code)?);
         }
-        self.done(bytes);
-        let min = from_fixed([rec.bbox[0], rec.bbox[1]]);
-        let max = from_fixed([rec.bbox[2], rec.bbox[3]]);
         Ok(Some(AreaDetails {
             area,
-            min,
-            max,
+            min: from_fixed([rec.bbox[0], rec.bbox[1]]),
+            max: from_fixed([rec.bbox[2], rec.bbox[3]]),
             polygon_count: rec.polygon_count,
             vertex_count: rec.vertex_count,
             children,
@@ -621,7 +651,7 @@ impl<R: Read + Seek> AreaIndex<R> {
         let mut out = Vec::with_capacity(details.children.len());
         for c in &details.children {
             if let Some(id) = self.find(c)? {
-                out.push(self.area(id)?.0);
+                out.push(self.area(id)?);
             }
         }
         Ok(Some(out))
@@ -634,42 +664,13 @@ impl<R: Read + Seek> AreaIndex<R> {
         let Some(id) = self.find(code)? else {
             return Ok(None);
         };
-        let rec = self.area_rec(id)?;
-        let (off, len) = rec.geom;
+        let (off, len) = self.area_rec(id)?.geom;
         if len == 0 {
             return Ok(Some(Vec::new()));
         }
-        let b = self.read_bytes(off, len as usize)?;
-        let bad = || self.corrupt(format!("corrupt: geometry of {code}"));
-        let mut at = 0usize;
-        let next = |at: &mut usize| -> Result<u32, IndexError> {
-            let v = b.get(*at..*at + 4).ok_or_else(bad)?;
-            *at += 4;
-            Ok(le_u32(v, 0))
-        };
-        let npoly = next(&mut at)?;
-        let mut polys = Vec::new();
-        for _ in 0..npoly {
-            let nrings = next(&mut at)?;
-            let mut poly = Vec::new();
-            for _ in 0..nrings {
-                let n = next(&mut at)? as usize;
-                if n > (b.len() - at) / 8 {
-                    return Err(bad());
-                }
-                let mut ring: Vec<Wgs84Point> = (0..n)
-                    .map(|k| from_fixed([le_i32(&b, at + 8 * k), le_i32(&b, at + 8 * k + 4)]))
-                    .collect();
-                at += 8 * n;
-                if let Some(&first) = ring.first() {
-                    ring.push(first);
-                }
-                poly.push(ring);
-            }
-            polys.push(poly);
-        }
-        self.done(b);
-        Ok(Some(polys))
+        self.with(off, len as usize, decode_geometry)?
+            .map(Some)
+            .ok_or_else(|| self.corrupt(format!("corrupt: geometry of {code}")))
     }
 
     /// Every area of some types (all types when `types` is empty), ordered by code.
@@ -678,9 +679,41 @@ impl<R: Read + Seek> AreaIndex<R> {
         for id in 0..self.header.area_count {
             let rec = self.area_rec(id)?;
             if types.is_empty() || types.contains(&rec.area_type) {
-                out.push(self.area(id)?.0);
+                out.push(self.area(id)?);
             }
         }
         Ok(out)
     }
+}
+
+/// Decodes a geometry blob (`docs/boundary-index.md`); `None` when malformed.
+fn decode_geometry(b: &[u8]) -> Option<Vec<Polygon>> {
+    let mut at = 0usize;
+    let next = |at: &mut usize| -> Option<u32> {
+        let v = b.get(*at..*at + 4)?;
+        *at += 4;
+        Some(le_u32(v, 0))
+    };
+    let npoly = next(&mut at)?;
+    let mut polys = Vec::new();
+    for _ in 0..npoly {
+        let nrings = next(&mut at)?;
+        let mut poly = Vec::new();
+        for _ in 0..nrings {
+            let n = next(&mut at)? as usize;
+            if n > (b.len() - at) / 8 {
+                return None;
+            }
+            let mut ring: Vec<Wgs84Point> = (0..n)
+                .map(|k| from_fixed([le_i32(b, at + 8 * k), le_i32(b, at + 8 * k + 4)]))
+                .collect();
+            at += 8 * n;
+            if let Some(&first) = ring.first() {
+                ring.push(first);
+            }
+            poly.push(ring);
+        }
+        polys.push(poly);
+    }
+    Some(polys)
 }

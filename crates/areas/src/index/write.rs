@@ -4,8 +4,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::{self, Write};
 
 use super::{
-    AREA_REC, ENTRY_REC, FLAG_HAS_PARISHES, HEADER_LEN, Header, MAX_LEVELS, NODE_SIZE, NONE,
-    PART_REC, TREE_REC, hilbert,
+    AREA_REC, ENTRY_REC, FLAG_HAS_PARISHES, HEADER_LEN, Header, LEAF_REC, MAX_LEVELS, NODE_SIZE,
+    NONE, TREE_REC, hilbert,
 };
 use crate::geom::{Pt, Stripes, bbox};
 use crate::types::AreaType;
@@ -93,7 +93,7 @@ pub(crate) fn write_index<W: Write>(
         }
     }
     // R-trees, one per area type, over part boxes.
-    let mut trees: Vec<(AreaType, Vec<[u8; ENTRY_REC]>, Vec<u32>)> = Vec::new();
+    let mut trees: Vec<(AreaType, Vec<u32>, Vec<[u8; ENTRY_REC]>, Vec<u32>)> = Vec::new();
     let mut by_type: BTreeMap<AreaType, Vec<u32>> = BTreeMap::new();
     for (pi, p) in parts.iter().enumerate() {
         by_type
@@ -102,8 +102,8 @@ pub(crate) fn write_index<W: Write>(
             .push(pi as u32);
     }
     for (t, members) in by_type {
-        let (entries, levels) = pack_rtree(&members, |pi| parts[pi as usize].stripes.bbox);
-        trees.push((t, entries, levels));
+        let (leaves, entries, levels) = pack_rtree(&members, |pi| parts[pi as usize].stripes.bbox);
+        trees.push((t, leaves, entries, levels));
     }
 
     // Layout.
@@ -116,10 +116,12 @@ pub(crate) fn write_index<W: Write>(
         ..Header::default()
     };
     h.areas_off = h.trees_off + (trees.len() * TREE_REC) as u64;
-    h.parts_off = h.areas_off + (areas.len() * AREA_REC) as u64;
-    h.entries_off = h.parts_off + (parts.len() * PART_REC) as u64;
-    let entry_count: usize = trees.iter().map(|t| t.1.len()).sum();
-    h.ids_off = h.entries_off + (entry_count * ENTRY_REC) as u64;
+    h.entries_off = h.areas_off + (areas.len() * AREA_REC) as u64;
+    let tree_bytes: usize = trees
+        .iter()
+        .map(|t| t.1.len() * LEAF_REC + t.2.len() * ENTRY_REC)
+        .sum();
+    h.ids_off = h.entries_off + tree_bytes as u64;
     let id_count: usize = children.iter().map(Vec::len).sum();
     h.strings_off = h.ids_off + (id_count * 4) as u64;
     // Strings are interned while the area records are built, below; their length is
@@ -199,7 +201,7 @@ pub(crate) fn write_index<W: Write>(
     let mut w = io::BufWriter::with_capacity(1 << 20, out);
     w.write_all(&h.to_bytes())?;
     let mut base = h.entries_off;
-    for (t, entries, levels) in &trees {
+    for (t, leaves, entries, levels) in &trees {
         let mut r = [0u8; TREE_REC];
         r[0] = t.to_u8();
         r[4..8].copy_from_slice(&(levels[0]).to_le_bytes());
@@ -209,24 +211,25 @@ pub(crate) fn write_index<W: Write>(
             r[24 + 4 * k..28 + 4 * k].copy_from_slice(&l.to_le_bytes());
         }
         w.write_all(&r)?;
-        base += (entries.len() * ENTRY_REC) as u64;
+        base += (leaves.len() * LEAF_REC + entries.len() * ENTRY_REC) as u64;
     }
     for r in &area_recs {
         w.write_all(r)?;
     }
-    for (p, off) in parts.iter().zip(&stripe_offs) {
-        let mut r = [0u8; PART_REC];
-        r[0..4].copy_from_slice(&p.area.to_le_bytes());
-        r[4..8].copy_from_slice(&p.stripes.count().to_le_bytes());
-        r[8..12].copy_from_slice(&p.stripes.height.to_le_bytes());
-        r[12..16].copy_from_slice(&(p.stripes.entries.len() as u32).to_le_bytes());
-        for (k, v) in p.stripes.bbox.iter().enumerate() {
-            r[16 + 4 * k..20 + 4 * k].copy_from_slice(&v.to_le_bytes());
+    for (_, leaves, entries, _) in &trees {
+        for &pi in leaves {
+            let p = &parts[pi as usize];
+            let mut r = [0u8; LEAF_REC];
+            for (k, v) in p.stripes.bbox.iter().enumerate() {
+                r[4 * k..4 * k + 4].copy_from_slice(&v.to_le_bytes());
+            }
+            r[16..20].copy_from_slice(&p.area.to_le_bytes());
+            r[20..24].copy_from_slice(&p.stripes.count().to_le_bytes());
+            r[24..28].copy_from_slice(&p.stripes.height.to_le_bytes());
+            r[28..32].copy_from_slice(&(p.stripes.entries.len() as u32).to_le_bytes());
+            r[32..40].copy_from_slice(&stripe_offs[pi as usize].to_le_bytes());
+            w.write_all(&r)?;
         }
-        r[32..40].copy_from_slice(&off.to_le_bytes());
-        w.write_all(&r)?;
-    }
-    for (_, entries, _) in &trees {
         for e in entries {
             w.write_all(e)?;
         }
@@ -304,14 +307,15 @@ fn write_geom<W: Write>(w: &mut W, polys: &[Vec<Vec<Pt>>]) -> io::Result<()> {
 
 /// Packs a static R-tree (flatbush-style): leaves sorted by the Hilbert index of their
 /// box centres, then each level made of boxes over runs of `NODE_SIZE` entries of the
-/// level below, until a level has at most `NODE_SIZE` entries. Returns the entries,
-/// leaves first, and the cumulative entry count at the end of each level.
+/// level below, until a level has at most `NODE_SIZE` entries. Returns the leaves (as
+/// members, in order), the internal entries, level by level, and the cumulative entry
+/// count at the end of each level (leaves first).
 fn pack_rtree(
     members: &[u32],
     bbox_of: impl Fn(u32) -> [i32; 4],
-) -> (Vec<[u8; ENTRY_REC]>, Vec<u32>) {
+) -> (Vec<u32>, Vec<[u8; ENTRY_REC]>, Vec<u32>) {
     let boxes: Vec<[i32; 4]> = members.iter().map(|&m| bbox_of(m)).collect();
-    let ext = bbox(boxes.iter().flat_map(|b| [[b[0], b[1]], [b[2], b[3]]]).collect::<Vec<_>>().iter());
+    let ext = union(boxes.iter());
     let w = (i64::from(ext[2]) - i64::from(ext[0])).max(1) as f64;
     let hgt = (i64::from(ext[3]) - i64::from(ext[1])).max(1) as f64;
     let mut order: Vec<(u64, usize)> = boxes
@@ -326,37 +330,36 @@ fn pack_rtree(
         })
         .collect();
     order.sort_unstable();
-    let mut level: Vec<([i32; 4], u32)> = order
-        .iter()
-        .map(|&(_, i)| (boxes[i], members[i]))
-        .collect();
+    let leaves: Vec<u32> = order.iter().map(|&(_, i)| members[i]).collect();
+    let mut level: Vec<[i32; 4]> = order.iter().map(|&(_, i)| boxes[i]).collect();
     let mut entries: Vec<[u8; ENTRY_REC]> = Vec::new();
-    let mut levels = Vec::new();
-    loop {
-        let start = entries.len() as u32;
-        for (b, c) in &level {
-            entries.push(entry(b, *c));
-        }
-        levels.push(entries.len() as u32);
-        if level.len() <= NODE_SIZE || levels.len() == MAX_LEVELS {
-            break;
-        }
-        level = level
+    let mut levels = vec![level.len() as u32];
+    let mut start = 0u32;
+    while level.len() > NODE_SIZE && levels.len() < MAX_LEVELS {
+        let next: Vec<([i32; 4], u32)> = level
             .chunks(NODE_SIZE)
             .enumerate()
-            .map(|(k, chunk)| {
-                let b = bbox(
-                    chunk
-                        .iter()
-                        .flat_map(|(b, _)| [[b[0], b[1]], [b[2], b[3]]])
-                        .collect::<Vec<_>>()
-                        .iter(),
-                );
-                (b, start + (k * NODE_SIZE) as u32)
-            })
+            .map(|(k, chunk)| (union(chunk.iter()), start + (k * NODE_SIZE) as u32))
             .collect();
+        start = *levels.last().unwrap_or(&0);
+        for (b, c) in &next {
+            entries.push(entry(b, *c));
+        }
+        levels.push(start + next.len() as u32);
+        level = next.into_iter().map(|(b, _)| b).collect();
     }
-    (entries, levels)
+    (leaves, entries, levels)
+}
+
+fn union<'a>(boxes: impl Iterator<Item = &'a [i32; 4]>) -> [i32; 4] {
+    let mut u = [i32::MAX, i32::MAX, i32::MIN, i32::MIN];
+    for b in boxes {
+        u[0] = u[0].min(b[0]);
+        u[1] = u[1].min(b[1]);
+        u[2] = u[2].max(b[2]);
+        u[3] = u[3].max(b[3]);
+    }
+    u
 }
 
 fn entry(b: &[i32; 4], child: u32) -> [u8; ENTRY_REC] {
