@@ -13,9 +13,12 @@
 
 pub mod classification;
 #[cfg(feature = "import")]
+pub mod generate;
+#[cfg(feature = "import")]
 pub mod import;
 pub mod index;
 pub mod model;
+pub mod output;
 pub mod postcode;
 mod query;
 pub mod text;

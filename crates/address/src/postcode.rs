@@ -76,8 +76,9 @@ impl Postcode {
             )),
         }
     }
-    /// Parses without the area check and without error text: for importers, where
-    /// a cheap accept/reject is wanted and the row error names the column.
+    /// Parses without error text (the shape and the area are checked): for
+    /// importers, where a cheap accept/reject is wanted and the row error names the
+    /// column.
     pub fn parse_lenient(text: &str) -> Option<Postcode> {
         let compact: String = text
             .chars()
@@ -88,7 +89,9 @@ impl Postcode {
             return None;
         }
         let (out, inw) = compact.split_at(compact.len() - 3);
-        if valid_inward(inw) && (valid_outward_shape(out) || out == "GIR") {
+        if valid_inward(inw)
+            && ((valid_outward_shape(out) && is_area(area_of(out))) || out == "GIR")
+        {
             Some(Postcode {
                 outward: out.to_string(),
                 inward: inw.to_string(),

@@ -727,6 +727,8 @@ struct QNum {
     suffix: Option<u8>,
     end: Option<u32>,
     prefix: bool,
+    /// Written after FLAT, UNIT, APT...: a sub-building (SAO) number.
+    flat: bool,
 }
 
 impl QNum {
@@ -787,6 +789,7 @@ impl ParsedQuery {
         let n = expanded.len();
         // The raw last word, before abbreviation, for prefix matching (`12 high st`).
         let raw_last = words.last().cloned();
+        let mut after_flat = false;
         for (i, (w, alt)) in expanded.into_iter().enumerate() {
             let is_last = i + 1 == n;
             let prefix = prefix_ok && is_last;
@@ -796,9 +799,12 @@ impl ParsedQuery {
                     suffix: num.suffix,
                     end: num.end,
                     prefix,
+                    flat: after_flat,
                 });
+                after_flat = false;
                 continue;
             }
+            after_flat = text::is_flat_word(&w);
             let weight = if text::is_flat_word(&w) {
                 0.3
             } else if matches!(w.as_str(), "THE" | "OF" | "AND") {
@@ -820,6 +826,9 @@ impl ParsedQuery {
 
 struct ViewTokens {
     core: Vec<String>,
+    /// Sub-building numbers (SAO, DPA sub-building name).
+    sao_numbers: Vec<Number>,
+    /// Building numbers (PAO, DPA building number and name).
     numbers: Vec<Number>,
     other: Vec<String>,
     postcode: Option<Postcode>,
@@ -850,11 +859,12 @@ fn ao_numbers(o: &crate::types::AddressableObject, nums: &mut Vec<Number>) {
 fn view_tokens(a: &Address) -> ViewTokens {
     let mut core = Vec::new();
     let mut numbers = Vec::new();
+    let mut sao_numbers = Vec::new();
     let mut other = Vec::new();
     let mut scratch = Vec::new();
     match &a.view {
         AddressView::Postal(d) => {
-            words_of(d.sub_building_name.as_deref(), &mut core, &mut numbers);
+            words_of(d.sub_building_name.as_deref(), &mut core, &mut sao_numbers);
             words_of(d.building_name.as_deref(), &mut core, &mut numbers);
             if let Some(n) = d.building_number {
                 numbers.push(Number {
@@ -877,8 +887,8 @@ fn view_tokens(a: &Address) -> ViewTokens {
             }
         }
         AddressView::Gazetteer(l) => {
-            words_of(l.sao.text.as_deref(), &mut core, &mut numbers);
-            ao_numbers(&l.sao, &mut numbers);
+            words_of(l.sao.text.as_deref(), &mut core, &mut sao_numbers);
+            ao_numbers(&l.sao, &mut sao_numbers);
             words_of(l.pao.text.as_deref(), &mut core, &mut numbers);
             ao_numbers(&l.pao, &mut numbers);
             words_of(l.street_description.as_deref(), &mut core, &mut numbers);
@@ -893,9 +903,12 @@ fn view_tokens(a: &Address) -> ViewTokens {
             }
         }
     }
+    // Flat words match (`FLAT 2` asks for a flat) but are not part of coverage.
+    other.extend(core.iter().filter(|w| text::is_flat_word(w)).cloned());
     core.retain(|w| !text::is_flat_word(w));
     ViewTokens {
         core,
+        sao_numbers,
         numbers,
         other,
         postcode: a.postcode.as_deref().and_then(Postcode::parse_lenient),
@@ -979,12 +992,19 @@ fn score(q: &ParsedQuery, a: &Address, _sp: &StoredProperty) -> f32 {
     for n in &q.numbers {
         q_total += 2.0;
         let mut best = 0.0f32;
-        for (i, vn) in vt.numbers.iter().enumerate() {
+        // A number after FLAT prefers the sub-building; a bare number the building.
+        let (w_sao, w_pao) = if n.flat { (1.0, 0.6) } else { (0.85, 1.0) };
+        for (i, vn) in vt.sao_numbers.iter().chain(&vt.numbers).enumerate() {
             let m = num_match(n, vn);
             if m > 0.0 {
                 num_hit.insert(i);
             }
-            best = best.max(m);
+            let w = if i < vt.sao_numbers.len() {
+                w_sao
+            } else {
+                w_pao
+            };
+            best = best.max(m * w);
         }
         q_match += 2.0 * best;
     }
@@ -993,7 +1013,7 @@ fn score(q: &ParsedQuery, a: &Address, _sp: &StoredProperty) -> f32 {
     } else {
         1.0
     };
-    let core_total = vt.core.len() as f32 + 2.0 * vt.numbers.len() as f32;
+    let core_total = vt.core.len() as f32 + 2.0 * (vt.numbers.len() + vt.sao_numbers.len()) as f32;
     let cov = if core_total > 0.0 && q_total > 0.0 {
         (core_hit.len() as f32 + 2.0 * num_hit.len() as f32) / core_total
     } else {

@@ -598,6 +598,7 @@ pub(crate) fn read<R: Read>(
     let mut unused: HashMap<u8, u64> = HashMap::new();
     let mut variants: Vec<String> = Vec::new();
     let mut line = 0u64;
+    let mut records = 0u64;
     let csv_err = |e: csv::Error, line: u64| ImportError::Csv {
         file: file.to_string(),
         line: e.position().map_or(line, |p| p.line()),
@@ -609,7 +610,10 @@ pub(crate) fn read<R: Read>(
             Ok(false) => break,
             Err(e) => return Err(csv_err(e, line + 1)),
         }
-        line = rec.position().map_or(line + 1, |p| p.line());
+        records += 1;
+        // The csv crate's line numbers lag by one after the first record of a CRLF
+        // file; the record count is the line number unless a field spans lines.
+        line = rec.position().map_or(records, |p| p.line().max(records));
         let first = rec
             .get(0)
             .unwrap_or("")

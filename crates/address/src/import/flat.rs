@@ -213,6 +213,7 @@ pub(crate) fn read_abplus<Rd: Read>(
     let mut rec = StringRecord::new();
     let mut cols = Cols::from_names(ABPLUS.iter().copied());
     let mut line = 0u64;
+    let mut records = 0u64;
     let mut had_header = false;
     loop {
         match rdr.read_record(&mut rec) {
@@ -220,7 +221,10 @@ pub(crate) fn read_abplus<Rd: Read>(
             Ok(false) => break,
             Err(e) => return Err(csv_err(file, e, line + 1)),
         }
-        line = rec.position().map_or(line + 1, |p| p.line());
+        records += 1;
+        // The csv crate's line numbers lag by one after the first record of a CRLF
+        // file; the record count is the line number unless a field spans lines.
+        line = rec.position().map_or(records, |p| p.line().max(records));
         let first = rec
             .get(0)
             .unwrap_or("")
@@ -463,6 +467,7 @@ pub(crate) fn read_open_uprn<Rd: Read>(
     let mut rdr = csv_reader(r);
     let mut rec = StringRecord::new();
     let mut line = 0u64;
+    let mut records = 0u64;
     let mut cols: Option<Cols> = None;
     loop {
         match rdr.read_record(&mut rec) {
@@ -470,7 +475,10 @@ pub(crate) fn read_open_uprn<Rd: Read>(
             Ok(false) => break,
             Err(e) => return Err(csv_err(file, e, line + 1)),
         }
-        line = rec.position().map_or(line + 1, |p| p.line());
+        records += 1;
+        // The csv crate's line numbers lag by one after the first record of a CRLF
+        // file; the record count is the line number unless a field spans lines.
+        line = rec.position().map_or(records, |p| p.line().max(records));
         let Some(c) = &cols else {
             let c = Cols::from_names(rec.iter());
             if c.idx(&["UPRN"]).is_none() || c.idx(&["X_COORDINATE", "LATITUDE"]).is_none() {
@@ -531,6 +539,7 @@ pub(crate) fn read_codepoint<Rd: Read>(
     let mut rdr = csv_reader(r);
     let mut rec = StringRecord::new();
     let mut line = 0u64;
+    let mut records = 0u64;
     let opt = |s: Option<&str>| {
         s.map(str::trim)
             .filter(|s| !s.is_empty())
@@ -542,7 +551,10 @@ pub(crate) fn read_codepoint<Rd: Read>(
             Ok(false) => break,
             Err(e) => return Err(csv_err(file, e, line + 1)),
         }
-        line = rec.position().map_or(line + 1, |p| p.line());
+        records += 1;
+        // The csv crate's line numbers lag by one after the first record of a CRLF
+        // file; the record count is the line number unless a field spans lines.
+        line = rec.position().map_or(records, |p| p.line().max(records));
         let first = rec
             .get(0)
             .unwrap_or("")
@@ -642,6 +654,7 @@ pub(crate) fn read_plain<Rd: Read>(
     let mut rdr = csv_reader(r);
     let mut rec = StringRecord::new();
     let mut line = 0u64;
+    let mut records = 0u64;
     let mut cols: Option<(Cols, Vec<usize>)> = None;
     let mut next_id = SYNTHETIC_ID_BASE + imp.gaz.properties.len() as u64;
     loop {
@@ -650,7 +663,10 @@ pub(crate) fn read_plain<Rd: Read>(
             Ok(false) => break,
             Err(e) => return Err(csv_err(file, e, line + 1)),
         }
-        line = rec.position().map_or(line + 1, |p| p.line());
+        records += 1;
+        // The csv crate's line numbers lag by one after the first record of a CRLF
+        // file; the record count is the line number unless a field spans lines.
+        line = rec.position().map_or(records, |p| p.line().max(records));
         let Some((c, lines)) = &cols else {
             let c = Cols::from_names(rec.iter());
             // Address lines: ADDRESS_LINE_1.., LINE1.., ADDRESS1..

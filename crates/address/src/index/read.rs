@@ -101,7 +101,7 @@ fn le_i32(b: &[u8], at: usize) -> i32 {
 }
 
 /// Reads closer than this are merged into one.
-const MERGE_GAP: u64 = 16 * 1024;
+const MERGE_GAP: u64 = 4 * 1024;
 
 impl<R: Read + Seek> AddressIndex<R> {
     /// Opens an index: reads the header and the directory, checks magic, version,
@@ -241,7 +241,7 @@ impl<R: Read + Seek> AddressIndex<R> {
         Ok(buf)
     }
 
-    /// Reads many ranges, merging those less than 16 KiB apart into one read.
+    /// Reads many ranges, merging those less than 4 KiB apart into one read.
     /// Returns the bytes of each range, in the order given.
     pub(crate) fn read_many(&self, ranges: &[(u64, u64)]) -> Result<Vec<Vec<u8>>, IndexError> {
         let mut order: Vec<usize> = (0..ranges.len()).collect();

@@ -1,0 +1,507 @@
+//! Importer tests over fixtures written for these tests to the published schemas
+//! (`tests/data/README.md`): every record type, the quirks of real files, wrong
+//! formats, truncation, DTF variants, AddressBase Plus and change-only updates.
+#![cfg(feature = "import")]
+
+mod common;
+
+use common::*;
+use council_address::import::{self, Format, ImportError, ImportOptions, Importer};
+use council_address::model::Date;
+use council_address::*;
+
+#[test]
+fn abp_every_record_type_and_quirk() {
+    let (g, r) = import(&[("abp_full.csv", Format::AddressBasePremium)]);
+    for t in [
+        "10", "11", "15", "21", "23", "24", "28", "29", "30", "31", "32", "99",
+    ] {
+        assert!(
+            r.rows_by_type.get(t).copied().unwrap_or(0) > 0,
+            "record type {t} read"
+        );
+    }
+    assert_eq!(r.rows_read, 54);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!(r.changes.inserted, 51);
+    // Header and metadata.
+    assert_eq!(g.supply.local_custodian_code, Some(4245));
+    assert_eq!(g.supply.file_type.as_deref(), Some("F"));
+    assert!(
+        g.supply
+            .metadata
+            .iter()
+            .any(|(k, v)| k == "GAZ_NAME" && v == "Test gazetteer")
+    );
+    // Streets with descriptors; the quoted apostrophe survives.
+    assert_eq!(g.streets.len(), 5);
+    assert_eq!(
+        g.streets[&99000002].descriptors[0].description,
+        "ST MARY'S ROAD"
+    );
+    assert_eq!(g.streets[&99000001].start_latlon, Some((53.4201, -2.4101)));
+    // Joins: LPI + street + BLPU + DPA + classification + organisation.
+    let p = &g.properties[&990000000003];
+    assert_eq!(p.classification_code(), Some("CR06"));
+    assert_eq!(p.organisation(), Some("THE ROYAL OAK"));
+    assert_eq!(p.lpis[0].pao.start_number, Some(1));
+    assert_eq!(p.lpis[0].pao.end_number, Some(3));
+    assert_eq!(
+        p.dpas[0].organisation_name.as_deref(),
+        Some("THE ROYAL OAK")
+    );
+    assert_eq!(
+        g.properties[&990000000001].cross_references[0].cross_reference,
+        "V0000012345"
+    );
+    assert_eq!(
+        g.properties[&990000000005].successors[0].successor,
+        Some(990000000006)
+    );
+    // Several LPIs per UPRN, a historical one with its END_DATE.
+    let p5 = &g.properties[&990000000005];
+    assert_eq!(p5.lpis.len(), 3);
+    let hist = p5.lpis.iter().find(|l| l.logical_status == 8).unwrap();
+    assert_eq!(hist.end_date, Date::parse("2012-03-31"));
+    assert!(p5.lpis.iter().any(|l| l.logical_status == 3));
+    // Leading-zero northing.
+    let b10 = g.properties[&990000000010].blpu.as_ref().unwrap();
+    assert_eq!(b10.y, Some(93301.0));
+    assert_eq!(b10.local_custodian_code, Some(2114));
+    // Empty X/Y with latitude/longitude only (Islands): BNG comes from OSTN15.
+    let b9 = g.properties[&990000000009].blpu.as_ref().unwrap();
+    let (x, y) = (b9.x.unwrap(), b9.y.unwrap());
+    assert!(
+        (80_000.0..100_000.0).contains(&x) && (5_000.0..20_000.0).contains(&y),
+        "{x} {y}"
+    );
+    // Every BLPU with X/Y got WGS84.
+    let b1 = g.properties[&990000000001].blpu.as_ref().unwrap();
+    assert!(b1.longitude.is_some() && b1.latitude.is_some());
+    // Orphan LPI: kept and reported.
+    assert_eq!(r.orphans, 1);
+    assert!(g.properties[&990000000008].blpu.is_none());
+    assert!(r.warnings.iter().any(|w| w.reason.contains("990000000008")));
+    // Historical BLPU kept.
+    assert_eq!(
+        g.properties[&990000000007]
+            .blpu
+            .as_ref()
+            .unwrap()
+            .logical_status,
+        8
+    );
+    assert!(r.files[0].1.contains("21: 22 columns"));
+}
+
+#[test]
+fn split_by_record_type_equals_single_file() {
+    let (single, _) = import(&[("abp_full.csv", Format::AddressBasePremium)]);
+    let mut files: Vec<String> = std::fs::read_dir(data("abp_split"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    // The trailer first: the set is checked as a whole at the end.
+    files.sort_by_key(|f| !f.starts_with("ID99"));
+    let mut imp = Importer::new();
+    for f in &files {
+        imp.add_file(&data(&format!("abp_split/{f}")), Format::AddressBasePremium)
+            .unwrap_or_else(|e| panic!("{f}: {e}"));
+    }
+    let (split, r) = imp.finish(Some(grid())).unwrap();
+    assert!(r.files.iter().all(|f| f.1.contains("split by record type")));
+    assert_eq!(split.properties, single.properties);
+    assert_eq!(split.streets, single.streets);
+}
+
+#[test]
+fn split_set_missing_a_file_is_truncated() {
+    let mut imp = Importer::new();
+    for f in [
+        "ID99_Trailer_Records.csv",
+        "ID21_BLPU_Records.csv",
+        "ID24_LPI_Records.csv",
+    ] {
+        imp.add_file(&data(&format!("abp_split/{f}")), Format::AddressBasePremium)
+            .unwrap();
+    }
+    let e = imp.finish(None).unwrap_err();
+    assert!(matches!(e, ImportError::Truncated { .. }), "{e}");
+    assert!(e.to_string().contains("trailer records count 51"), "{e}");
+}
+
+#[test]
+fn wrong_formats_fail_clearly() {
+    let mut imp = Importer::new();
+    let e = imp
+        .add_file(&data("abplus.csv"), Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(matches!(e, ImportError::WrongFormat { line: 1, .. }), "{e}");
+    assert!(e.to_string().contains("AddressBase Plus"), "{e}");
+    assert!(e.to_string().contains("abplus.csv:1"), "{e}");
+
+    let e = Importer::new()
+        .add_file(&data("codepoint_sample.csv"), Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(e.to_string().contains("Code-Point Open"), "{e}");
+
+    let e = Importer::new()
+        .add_file(&data("plain.csv"), Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(e.to_string().contains("header row"), "{e}");
+
+    let e = Importer::new()
+        .add_file(&data("abp_full.csv"), Format::AddressBasePlus)
+        .unwrap_err();
+    assert!(matches!(e, ImportError::ColumnCount { .. }), "{e}");
+    assert!(e.to_string().contains("77 columns"), "{e}");
+
+    let e = Importer::new()
+        .add_file(&data("abp_full.csv"), Format::CodePointOpen)
+        .unwrap_err();
+    assert!(e.to_string().contains("10 columns"), "{e}");
+
+    // An LLPG extract with DTF-only record types is not AddressBase Premium.
+    let e = Importer::new()
+        .add_file(&data("dtf81.csv"), Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(e.to_string().contains("record type 22"), "{e}");
+}
+
+#[test]
+fn truncated_files_fail() {
+    let e = Importer::new()
+        .add_file(
+            &data("abp_trailer_mismatch.csv"),
+            Format::AddressBasePremium,
+        )
+        .unwrap_err();
+    assert!(matches!(e, ImportError::Truncated { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("trailer says 51 records but the file has 46"),
+        "{e}"
+    );
+    let e = Importer::new()
+        .add_file(&data("abp_no_trailer.csv"), Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(e.to_string().contains("without a trailer"), "{e}");
+    assert!(e.to_string().contains("abp_no_trailer.csv:22"), "{e}");
+}
+
+#[test]
+fn mixed_column_counts_fail() {
+    let e = Importer::new()
+        .add_file(&data("abp_mixed_columns.csv"), Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(matches!(e, ImportError::ColumnCount { .. }), "{e}");
+    assert!(
+        e.to_string()
+            .contains("but the earlier type 24 records have 26"),
+        "{e}"
+    );
+    assert!(e.to_string().contains("abp_mixed_columns.csv:22"), "{e}");
+}
+
+#[test]
+fn bad_rows_are_reported_with_line_and_reason() {
+    let (g, r) = import(&[("abp_bad_values.csv", Format::AddressBasePremium)]);
+    let lines: Vec<(u64, &str)> = r
+        .rejected
+        .iter()
+        .map(|e| (e.line, e.reason.as_str()))
+        .collect();
+    assert_eq!(r.rejected.len(), 4, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 4 && m.contains("Y_COORDINATE '39330X.00'")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 5 && m.contains("UPRN is empty")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 6 && m.contains("END_DATE '2020-13-45' is not a date")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|(l, m)| *l == 9 && m.contains("CHANGE_TYPE 'X'")),
+        "{lines:?}"
+    );
+    assert!(
+        r.rejected
+            .iter()
+            .all(|e| e.file.ends_with("abp_bad_values.csv"))
+    );
+    assert_eq!(r.rows_read, 10);
+    // The good rows are in.
+    assert_eq!(g.properties[&990000000103].lpis.len(), 1);
+}
+
+#[test]
+fn dtf73_variant() {
+    let (g, r) = import(&[("dtf73.csv", Format::Dtf)]);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert!(r.files[0].1.starts_with("dtf-7.3"), "{:?}", r.files);
+    let p = &g.properties[&991000000002];
+    assert_eq!(p.classification_code(), Some("CR07"));
+    assert_eq!(p.organisation(), Some("STATION CAFE"));
+    assert_eq!(
+        p.blpu.as_ref().unwrap().ward_code.as_deref(),
+        Some("E05000820")
+    );
+    let l = &p.lpis[0];
+    assert_eq!(l.postcode.as_deref(), Some("M33 7AA"));
+    assert_eq!(l.post_town.as_deref(), Some("SALE"));
+    assert_eq!(p.postcode().unwrap().to_string(), "M33 7AA");
+    let x = &g.properties[&991000000001].cross_references[0];
+    assert_eq!(
+        (x.cross_reference.as_str(), x.source.as_deref()),
+        ("CT123", Some("VOACT"))
+    );
+    let s = &g.streets[&99100001];
+    assert_eq!(s.entry_date, Date::parse("2000-01-01"));
+    assert_eq!(s.last_update_date, Date::parse("2007-01-01"));
+    assert_eq!(s.descriptors[0].description, "STATION ROAD");
+    // The unused record type 22 is counted and reported, not dropped silently.
+    assert_eq!(r.rows_by_type.get("22"), Some(&1));
+    assert!(r.warnings.iter().any(|w| w.reason.contains("DTF type 22")));
+    // Explicit version works the same.
+    let (g2, _) = import(&[("dtf73.csv", Format::Dtf73)]);
+    assert_eq!(g2.properties, g.properties);
+}
+
+#[test]
+fn dtf81_variant() {
+    let (g, r) = import(&[("dtf81.csv", Format::Dtf)]);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert!(r.files[0].1.contains("21: 20 columns"), "{:?}", r.files);
+    assert!(r.files[0].1.starts_with("dtf-8.1"), "{:?}", r.files);
+    let p = &g.properties[&992000000002];
+    assert_eq!(p.blpu.as_ref().unwrap().logical_status, 6);
+    assert_eq!(p.lpis[0].pao.text.as_deref(), Some("PLOT 7"));
+    assert_eq!(p.classification_code(), Some("LD01"));
+    // WGS84 filled in from X/Y.
+    assert!(p.blpu.as_ref().unwrap().latitude.is_some());
+    let (g2, _) = import(&[("dtf81.csv", Format::Dtf81)]);
+    assert_eq!(g2.properties, g.properties);
+}
+
+#[test]
+fn abplus_both_views() {
+    let (g, r) = import(&[("abplus.csv", Format::AddressBasePlus)]);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!(g.properties.len(), 3);
+    let p = &g.properties[&993000000002];
+    assert_eq!(
+        p.dpas[0].organisation_name.as_deref(),
+        Some("BRIDGE ACCOUNTANTS LTD")
+    );
+    assert_eq!(p.dpas[0].sub_building_name.as_deref(), Some("SUITE 4"));
+    assert_eq!(p.organisation(), Some("BRIDGE ACCOUNTANTS"));
+    assert_eq!(
+        p.lpis[0].street.as_ref().unwrap().description.as_deref(),
+        Some("BRIDGE STREET")
+    );
+    assert_eq!(p.classification_code(), Some("CO01"));
+    // LPI-only object (a car park): no DPA.
+    assert!(g.properties[&993000000003].dpas.is_empty());
+    assert_eq!(g.properties[&993000000003].lpis.len(), 1);
+    let idx = index_of(&g);
+    let o = QueryOptions {
+        datasets: vec![Dataset::Dpa, Dataset::Lpi],
+        ..Default::default()
+    };
+    let page = idx.by_postcode("WA14 1AA", &o).unwrap();
+    assert_eq!(page.total, 5);
+}
+
+#[test]
+fn plain_csv_open_uprn_and_codepoint() {
+    let (g, r) = import(&[
+        ("plain.csv", Format::PlainCsv),
+        ("open_uprn.csv", Format::OpenUprn),
+        ("codepoint_sample.csv", Format::CodePointOpen),
+    ]);
+    let reasons: Vec<String> = r.rejected.iter().map(|e| e.to_string()).collect();
+    assert_eq!(r.rejected.len(), 3, "{reasons:?}");
+    assert!(
+        reasons
+            .iter()
+            .any(|e| e.contains("plain.csv:10") && e.contains("address is empty")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|e| e.contains("plain.csv:12") && e.contains("'x99' is not a whole number")),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons.iter().any(|e| e.contains("open_uprn.csv:6")),
+        "{reasons:?}"
+    );
+    // The invalid postcode row is kept without a postcode, with a warning.
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.line == 11 && w.reason.contains("QQ1 1QQ"))
+    );
+    assert!(g.properties[&994000000010].postcode().is_none());
+    // Open UPRN gives positions to addresses without one; unknown UPRNs are counted.
+    assert_eq!(
+        g.properties[&994000000001].blpu.as_ref().unwrap().x,
+        Some(383820.0)
+    );
+    assert_eq!(
+        g.properties[&994000000002].blpu.as_ref().unwrap().x,
+        Some(383830.0)
+    );
+    assert_eq!(r.open_uprn_unmatched, 1);
+    // Structured from the address lines.
+    let d = &g.properties[&994000000004].dpas[0];
+    assert_eq!(
+        (
+            d.building_number,
+            d.thoroughfare.as_deref(),
+            d.post_town.as_deref()
+        ),
+        (Some(11), Some("Ashton Old Road"), Some("Manchester"))
+    );
+    assert_eq!(
+        g.properties[&994000000003].dpas[0].postcode.as_deref(),
+        Some("M1 2AB")
+    );
+    // Code-Point units, with WGS84 converted.
+    assert_eq!(r.rows_by_type.get("codepoint"), Some(&5));
+    let u = g
+        .postcodes
+        .values()
+        .find(|u| u.postcode.to_string() == "M11 1AA")
+        .unwrap();
+    assert_eq!(u.position, Some((388663.0, 397463.0)));
+    assert_eq!(u.district_code.as_deref(), Some("E08000003"));
+    let (lon, lat) = u.lonlat.unwrap();
+    assert!(
+        (lon + 2.17).abs() < 0.05 && (lat - 53.47).abs() < 0.05,
+        "{lon} {lat}"
+    );
+    // Property 994000000008 has no coordinates in the CSV but one from Open UPRN.
+    assert!(
+        g.properties[&994000000008]
+            .blpu
+            .as_ref()
+            .unwrap()
+            .x
+            .is_some()
+    );
+}
+
+#[test]
+fn change_only_update_applied_to_an_index() {
+    let dir = tmpdir("cou");
+    let base = dir.join("base.idx");
+    let opts = ImportOptions {
+        transform: Some(grid()),
+        built: Some("2024-01-20".into()),
+        ..Default::default()
+    };
+    let r = import::build_index(
+        &[(data("abp_full.csv"), Format::AddressBasePremium)],
+        &base,
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(r.build.as_ref().unwrap().properties, 10);
+    let updated = dir.join("updated.idx");
+    // The source file is not needed: only the index and the change file.
+    let r = import::update_index(
+        &base,
+        &[(data("abp_cou.csv"), Format::AddressBasePremium)],
+        &updated,
+        &opts,
+    )
+    .unwrap();
+    assert_eq!(r.changes.inserted, 5, "{:?}", r);
+    assert_eq!(r.changes.updated, 2, "{:?}", r);
+    assert_eq!(r.changes.deleted, 6, "{:?}", r);
+    assert!(
+        r.warnings.is_empty() || r.warnings.iter().all(|w| w.reason.contains("no BLPU")),
+        "{:?}",
+        r.warnings
+    );
+    let idx = AddressIndex::open(std::fs::File::open(&updated).unwrap()).unwrap();
+    let all = QueryOptions {
+        datasets: vec![Dataset::Dpa, Dataset::Lpi],
+        include_historical: true,
+        ..Default::default()
+    };
+    // Inserted.
+    let a = idx.by_uprn(990000000020, &all).unwrap();
+    assert_eq!(a.len(), 2);
+    assert!(
+        a[0].single_line.contains("20, CHURCH ROAD"),
+        "{}",
+        a[0].single_line
+    );
+    // Updated.
+    let b = idx.by_uprn(990000000006, &all).unwrap();
+    assert!(
+        b.iter()
+            .any(|x| x.single_line.starts_with("THE BUNGALOW, 9 ST MARY'S ROAD")),
+        "{b:?}"
+    );
+    assert_eq!(b[0].classification_code.as_deref(), Some("RD02"));
+    // Deleted, every record.
+    assert!(idx.by_uprn(990000000003, &all).unwrap().is_empty());
+    // Applied in PRO_ORDER: delete (200) then insert (201) of the same LPI.
+    let c = idx.by_uprn(990000000004, &all).unwrap();
+    assert_eq!(c.len(), 1);
+    assert!(
+        c[0].single_line.starts_with("ROSE COURT HOUSE"),
+        "{}",
+        c[0].single_line
+    );
+    // Untouched records survive the round trip through the index.
+    let before = AddressIndex::open(std::fs::File::open(&base).unwrap())
+        .unwrap()
+        .to_gazetteer()
+        .unwrap();
+    let after = idx.to_gazetteer().unwrap();
+    assert_eq!(
+        before.properties[&990000000005],
+        after.properties[&990000000005]
+    );
+    assert_eq!(before.streets, after.streets);
+    assert_eq!(before.supply.metadata, after.supply.metadata);
+    assert_eq!(after.properties.len(), 10);
+    std::fs::remove_dir_all(dir).ok();
+}
+
+#[test]
+fn index_round_trip_is_lossless() {
+    let (g, _) = import(&[
+        ("abp_full.csv", Format::AddressBasePremium),
+        ("codepoint_sample.csv", Format::CodePointOpen),
+    ]);
+    let idx = index_of(&g);
+    let back = idx.to_gazetteer().unwrap();
+    assert_eq!(back.properties, g.properties);
+    assert_eq!(back.streets, g.streets);
+    assert_eq!(back.supply, g.supply);
+    assert_eq!(back.postcodes.len(), g.postcodes.len());
+    for (k, u) in &g.postcodes {
+        let b = &back.postcodes[k];
+        assert_eq!(b.postcode, u.postcode);
+        assert_eq!(b.district_code, u.district_code);
+        assert_eq!(b.position, u.position);
+    }
+}
