@@ -268,7 +268,8 @@ fn fix_inward(inw: &str) -> String {
 /// Outward codes reachable by swapping O/0 and I/1 where the shape wants the other.
 fn outward_fixes(out: &str) -> Vec<String> {
     let b = out.as_bytes();
-    let mut res = Vec::new();
+    // The outward code as it is (the slip may be in the inward code only).
+    let mut res = vec![out.to_string()];
     if b.is_empty() || b.len() > 4 {
         return res;
     }
@@ -290,7 +291,7 @@ fn outward_fixes(out: &str) -> Vec<String> {
             };
         }
         if let Ok(text) = String::from_utf8(s) {
-            if text != out && !res.contains(&text) {
+            if !res.contains(&text) {
                 res.push(text);
             }
         }
