@@ -440,7 +440,25 @@ impl Stripes {
         let b = bbox(rings.iter().flatten());
         let span = i64::from(b[3]) - i64::from(b[1]) + 1;
         let edge_count: usize = rings.iter().map(|r| r.len().saturating_sub(1)).sum();
-        let want = (edge_count / EDGES_PER_STRIPE).clamp(1, 1 << 20) as i64;
+        let mut want = (edge_count / EDGES_PER_STRIPE).clamp(1, 1 << 20) as i64;
+        // Long edges are copied into every stripe they cross; a comb of tall edges
+        // would make that quadratic. Halve the stripe count until the copies stay
+        // within a small multiple of the edge count (realistic boundaries: ~1.3×).
+        let copies = |want: i64| -> u64 {
+            let height = ((span + want - 1) / want).max(1);
+            rings
+                .iter()
+                .flat_map(|r| ring_edges(r))
+                .map(|e| {
+                    let lo = (i64::from(e[1].min(e[3])) - i64::from(b[1])) / height;
+                    let hi = (i64::from(e[1].max(e[3])) - i64::from(b[1])) / height;
+                    (hi - lo + 1) as u64
+                })
+                .sum()
+        };
+        while want > 1 && copies(want) > 16 * edge_count as u64 {
+            want /= 2;
+        }
         let height = ((span + want - 1) / want).max(1);
         let n = ((span + height - 1) / height) as usize;
         let stripe = |y: i32| ((i64::from(y) - i64::from(b[1])) / height) as usize;
@@ -594,6 +612,23 @@ mod tests {
                 assert_eq!(s.locate([x, y]), brute, "{x},{y}");
             }
         }
+    }
+
+    #[test]
+    fn a_comb_of_tall_edges_gets_fewer_stripes() {
+        // Teeth spanning the full height: every edge would be in every stripe.
+        let mut ring = vec![[0, 0]];
+        for t in 0..400 {
+            ring.push([2 * t + 1, 1_000_000]);
+            ring.push([2 * t + 2, 0]);
+        }
+        ring.push([801, -10]);
+        ring.push([0, -10]);
+        ring.push([0, 0]);
+        let s = Stripes::build(&[ring.clone()]);
+        assert!(s.entries.len() <= 16 * ring.len(), "{} entries", s.entries.len());
+        let brute = locate(ring_edges(&ring), [3, 500]);
+        assert_eq!(s.locate([3, 500]), brute);
     }
 
     #[test]

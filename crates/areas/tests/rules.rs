@@ -330,3 +330,20 @@ fn load_dir_fails_on_an_empty_or_missing_directory() {
     std::fs::remove_dir_all(&dir).unwrap();
     assert!(RuleBook::load_dir(&dir).is_err());
 }
+
+#[test]
+fn the_documented_error_example_is_what_the_loader_says() {
+    // docs/routing-rules.md shows this message for a mistyped answer value.
+    let path = rules_dir().join("speeding-traffic.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replacen(
+        "answers = { speed-limit = \"no\" }",
+        "answers = { speed-limit = \"maybe\" }",
+        1,
+    );
+    let e = RuleBook::from_toml("data/rules/speeding-traffic.toml", &text).unwrap_err();
+    let doc = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/routing-rules.md"),
+    )
+    .unwrap();
+    assert!(doc.contains(&e.to_string()), "docs/routing-rules.md should show: {e}");
+}

@@ -462,7 +462,14 @@ impl<R: Read + Seek> AreaIndex<R> {
         let level_start = |l: usize| if l == 0 { 0 } else { tree.levels[l - 1] };
         let mut stack: Vec<(usize, u32, u32)> = vec![(top, level_start(top), tree.levels[top])];
         let mut children: Vec<u32> = Vec::new();
+        // A well-formed tree visits each entry at most once; more means a damaged
+        // file whose nodes share children.
+        let mut budget = u64::from(tree.levels[top]);
         while let Some((level, start, end)) = stack.pop() {
+            budget = budget.saturating_sub(u64::from(end - start.min(end)));
+            if budget == 0 && !stack.is_empty() {
+                return Err(self.corrupt("corrupt: R-tree nodes share children".into()));
+            }
             let mut at = start;
             while at < end {
                 let n = ((end - at) as usize).min(NODE_SIZE);
