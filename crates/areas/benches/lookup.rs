@@ -89,8 +89,14 @@ fn main() {
             ..LayerOptions::default()
         };
         for a in &set {
-            imp.add_area(&a.code, &a.name, Some(a.area_type), vec![vec![a.ring.clone()]], &opts)
-                .unwrap();
+            imp.add_area(
+                &a.code,
+                &a.name,
+                Some(a.area_type),
+                vec![vec![a.ring.clone()]],
+                &opts,
+            )
+            .unwrap();
         }
         let tmp = path.with_extension("tmp");
         let report = imp
@@ -172,7 +178,9 @@ fn main() {
             .map(|(_, c, _)| *c)
             .collect();
         found += hits.len();
-        let ours = index.areas_at(p[0], p[1], &[AreaType::Cpc, AreaType::Dis, AreaType::Cty]).unwrap();
+        let ours = index
+            .areas_at(p[0], p[1], &[AreaType::Cpc, AreaType::Dis, AreaType::Cty])
+            .unwrap();
         let mut ours: Vec<&str> = ours.iter().map(|a| a.code.as_str()).collect::<Vec<_>>();
         let mut theirs = hits.clone();
         ours.sort();
@@ -184,9 +192,19 @@ fn main() {
     let naive = t.elapsed() / base_points.len() as u32;
     assert_eq!(mismatches, 0, "the index and geo::Contains disagree");
 
-    println!("file: {:.0} MB; {} areas found (keeps the work observable)", file_len as f64 / 1e6, found);
-    println!("warm, all types, cache holds the file : {:8.2} µs/lookup", us(warm));
-    println!("warm, parish only                      : {:8.2} µs/lookup", us(warm_cpc));
+    println!(
+        "file: {:.0} MB; {} areas found (keeps the work observable)",
+        file_len as f64 / 1e6,
+        found
+    );
+    println!(
+        "warm, all types, cache holds the file : {:8.2} µs/lookup",
+        us(warm)
+    );
+    println!(
+        "warm, parish only                      : {:8.2} µs/lookup",
+        us(warm_cpc)
+    );
     println!(
         "warm, all types, default {} MiB cache  : {:8.2} µs/lookup",
         DEFAULT_CACHE_BYTES >> 20,
@@ -198,7 +216,11 @@ fn main() {
         us(percentile(&per_request, 0.9)),
         us(percentile(&per_request, 0.99))
     );
-    println!("naive geo::Contains over {} polygons : {:8.1} µs/lookup", polys.len(), us(naive));
+    println!(
+        "naive geo::Contains over {} polygons : {:8.1} µs/lookup",
+        polys.len(),
+        us(naive)
+    );
     println!(
         "ratios: naive / warm = {:.0}x; naive / per-request p50 = {:.1}x",
         naive.as_secs_f64() / warm.as_secs_f64(),

@@ -89,7 +89,8 @@ pub(crate) fn locate<I: IntoIterator<Item = Edge>>(edges: I, p: Pt) -> Location 
 
 /// The edges of closed rings (`first == last`).
 pub(crate) fn ring_edges(ring: &[Pt]) -> impl Iterator<Item = Edge> + '_ {
-    ring.windows(2).map(|w| [w[0][0], w[0][1], w[1][0], w[1][1]])
+    ring.windows(2)
+        .map(|w| [w[0][0], w[0][1], w[1][0], w[1][1]])
 }
 
 /// Twice the signed area of a closed ring (positive: counter-clockwise).
@@ -220,7 +221,10 @@ impl std::fmt::Display for Invalid {
                 at.longitude, at.latitude
             ),
             Invalid::HoleOutside { polygon, ring } => {
-                write!(f, "polygon {polygon} hole {ring} is not inside its outer ring")
+                write!(
+                    f,
+                    "polygon {polygon} hole {ring} is not inside its outer ring"
+                )
             }
             Invalid::PolygonsOverlap { a, b } => write!(f, "polygons {a} and {b} overlap"),
         }
@@ -307,9 +311,7 @@ pub(crate) fn validate(polys: &[Vec<Vec<Pt>>]) -> Result<(), Invalid> {
             };
             if bad {
                 let at = meeting_point(e.a, e.b, f.a, f.b);
-                return Err(Invalid::SelfIntersection {
-                    at: from_fixed(at),
-                });
+                return Err(Invalid::SelfIntersection { at: from_fixed(at) });
             }
         }
         active.push(i);
@@ -529,7 +531,11 @@ pub(crate) fn interior_point(rings: &[Vec<Pt>]) -> Option<Pt> {
     // Try lines near the middle, alternating up and down, until one misses every
     // vertex and finds an inside run at least 2 units wide.
     for step in 0..64i64 {
-        let off = if step % 2 == 0 { step / 2 } else { -(step / 2) - 1 };
+        let off = if step % 2 == 0 {
+            step / 2
+        } else {
+            -(step / 2) - 1
+        };
         let y = mid + off * (1 + (i64::from(b[3]) - i64::from(b[1])) / 128);
         let Ok(y) = i32::try_from(y) else { continue };
         if y <= b[1] || y >= b[3] {
@@ -625,8 +631,12 @@ mod tests {
         ring.push([801, -10]);
         ring.push([0, -10]);
         ring.push([0, 0]);
-        let s = Stripes::build(&[ring.clone()]);
-        assert!(s.entries.len() <= 16 * ring.len(), "{} entries", s.entries.len());
+        let s = Stripes::build(std::slice::from_ref(&ring));
+        assert!(
+            s.entries.len() <= 16 * ring.len(),
+            "{} entries",
+            s.entries.len()
+        );
         let brute = locate(ring_edges(&ring), [3, 500]);
         assert_eq!(s.locate([3, 500]), brute);
     }
@@ -676,7 +686,7 @@ mod tests {
             [0, 30],
             [0, 0],
         ];
-        let p = interior_point(&[u.clone()]).unwrap();
+        let p = interior_point(std::slice::from_ref(&u)).unwrap();
         assert_eq!(
             locate(ring_edges(&u), p),
             Location::Inside,

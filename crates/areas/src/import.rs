@@ -12,7 +12,7 @@ use serde_json::value::RawValue;
 
 use crate::geom::{self, Pt};
 use crate::index::{AreaEntry, IndexStats, write_index};
-use crate::types::{AreaType, country_of};
+use crate::types::AreaType;
 
 /// The coordinate reference system of a GeoJSON layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,7 +277,10 @@ struct Pending {
 
 /// A BNG → WGS84 conversion: easting, northing → longitude, latitude, or `None`
 /// outside its coverage.
-pub type BngTransform = Box<dyn Fn(f64, f64) -> Option<(f64, f64)>>;
+pub type BngTransform = Box<BngFn>;
+
+/// The function behind a [`BngTransform`].
+pub type BngFn = dyn Fn(f64, f64) -> Option<(f64, f64)>;
 
 /// Builds a boundary index from GeoJSON layers (or areas given directly).
 ///
@@ -422,8 +425,8 @@ impl BoundaryImporter {
             column,
             reason,
         };
-        let fc: RawCollection<'_> = serde_json::from_str(text)
-            .map_err(|e| syntax(e.line(), e.column(), e.to_string()))?;
+        let fc: RawCollection<'_> =
+            serde_json::from_str(text).map_err(|e| syntax(e.line(), e.column(), e.to_string()))?;
         if fc.kind.as_deref() != Some("FeatureCollection") {
             return Err(syntax(
                 0,
@@ -447,7 +450,11 @@ impl BoundaryImporter {
                     .unwrap_or_default();
                 Crs::from_name(n).ok_or_else(|| ImportError::UnsupportedCrs {
                     path: name.to_string(),
-                    crs: if n.is_empty() { v.to_string() } else { n.to_string() },
+                    crs: if n.is_empty() {
+                        v.to_string()
+                    } else {
+                        n.to_string()
+                    },
                 })?
             }
         };
@@ -489,8 +496,10 @@ impl BoundaryImporter {
                 keys.iter()
                     .find(|k| {
                         k.len() == code_property.len()
-                            && k.get(..stem.len()).is_some_and(|s| s.eq_ignore_ascii_case(stem))
-                            && k.get(stem.len()..).is_some_and(|s| s.eq_ignore_ascii_case("NM"))
+                            && k.get(..stem.len())
+                                .is_some_and(|s| s.eq_ignore_ascii_case(stem))
+                            && k.get(stem.len()..)
+                                .is_some_and(|s| s.eq_ignore_ascii_case("NM"))
                     })
                     .map(|k| (*k).to_string())
                     .ok_or_else(|| no_prop("name"))?
@@ -768,11 +777,7 @@ fn resolve_type(code: &str, given: Option<AreaType>) -> Result<Option<AreaType>,
 /// Raw rings of a Polygon/MultiPolygon in the layer's CRS.
 type RawPolys = Vec<Vec<Vec<Pt>>>;
 
-fn read_geometry(
-    g: &Value,
-    crs: Crs,
-    bng: Option<&dyn Fn(f64, f64) -> Option<(f64, f64)>>,
-) -> Result<RawPolys, String> {
+fn read_geometry(g: &Value, crs: Crs, bng: Option<&BngFn>) -> Result<RawPolys, String> {
     let kind = g.get("type").and_then(Value::as_str);
     let coords = g.get("coordinates");
     let polys: Vec<&Value> = match (kind, coords) {
@@ -841,7 +846,10 @@ fn read_geometry(
 
 /// Source-level ring checks, before any conversion: finite, closed, ≥ 4 positions.
 fn check_ring(pts: &[[f64; 2]], pi: usize, ri: usize) -> Result<(), String> {
-    if let Some(k) = pts.iter().position(|p| !p[0].is_finite() || !p[1].is_finite()) {
+    if let Some(k) = pts
+        .iter()
+        .position(|p| !p[0].is_finite() || !p[1].is_finite())
+    {
         return Err(format!(
             "polygon {pi} ring {ri} position {k} has a non-finite coordinate"
         ));
@@ -907,7 +915,11 @@ fn parent_types(t: Option<AreaType>) -> &'static [AreaType] {
 /// Parents: the given parent when it is imported, else the area of a parent type
 /// that covers an interior point of the child's largest polygon (lowest code on a
 /// tie). Then ward types follow their parents.
-fn resolve_parents(areas: &mut [Pending], by_code: &HashMap<String, usize>, warnings: &mut Vec<String>) {
+fn resolve_parents(
+    areas: &mut [Pending],
+    by_code: &HashMap<String, usize>,
+    warnings: &mut Vec<String>,
+) {
     // Boxes of every polygon, for the containment search.
     let boxes: Vec<Vec<[i32; 4]>> = areas
         .iter()
@@ -993,5 +1005,16 @@ fn resolve_parents(areas: &mut [Pending], by_code: &HashMap<String, usize>, warn
             }
             a.area_type = Some(t.unwrap_or(AreaType::Diw));
         }
+    }
+}
+
+/// The country letter of a GSS code (`E04000011` → `E`), or empty.
+fn country_of(code: &str) -> &'static str {
+    match code.as_bytes().first() {
+        Some(b'E') => "E",
+        Some(b'W') => "W",
+        Some(b'S') => "S",
+        Some(b'N') => "N",
+        _ => "",
     }
 }

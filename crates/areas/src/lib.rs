@@ -18,6 +18,13 @@
 #![deny(missing_docs)]
 
 mod error;
+#[cfg_attr(
+    not(feature = "import"),
+    expect(
+        dead_code,
+        reason = "validation and y-stripe building serve only the importer"
+    )
+)]
 mod geom;
 #[cfg(feature = "import")]
 mod import;
@@ -28,12 +35,14 @@ mod types;
 pub use error::IndexError;
 #[cfg(feature = "import")]
 pub use import::{
-    BngTransform, BoundaryImporter, Crs, ImportError, ImportReport, InferredType, LayerOptions,
-    LayerReport, RejectedFeature, infer_area_type,
+    BngFn, BngTransform, BoundaryImporter, Crs, ImportError, ImportReport, InferredType,
+    LayerOptions, LayerReport, RejectedFeature, infer_area_type,
 };
-pub use index::{AreaIndex, DEFAULT_CACHE_BYTES, FORMAT_VERSION, IndexStats, MAGIC};
+#[cfg(feature = "import")]
+pub use index::IndexStats;
+pub use index::{AreaIndex, DEFAULT_CACHE_BYTES, FORMAT_VERSION, MAGIC};
 pub use rules::{
-    Answer, AnswerOption, BodyTier, Decision, Question, QuestionSet, RouteError, RouteRequest, RuleBook,
-    RuleError,
+    Answer, AnswerOption, BodyTier, Decision, Question, QuestionSet, RouteError, RouteRequest,
+    RuleBook, RuleError,
 };
 pub use types::{Area, AreaDetails, AreaType, Polygon, Ring, UnknownAreaType, Wgs84Point};

@@ -252,8 +252,7 @@ impl Conditions {
         }) && self.parished.is_none_or(|p| has(AreaType::Cpc) == p)
             && self.has_area.iter().all(|&t| has(t))
             && !self.lacks_area.iter().any(|&t| has(t))
-            && (self.in_area.is_empty()
-                || areas.iter().any(|a| self.in_area.iter().any(|c| *c == a.code)))
+            && (self.in_area.is_empty() || areas.iter().any(|a| self.in_area.contains(&a.code)))
     }
 }
 
@@ -384,15 +383,12 @@ impl RuleBook {
         let qs = &set.questions.questions;
         let mut answers: BTreeMap<&str, &str> = BTreeMap::new();
         for a in &req.answers {
-            let q = qs
-                .iter()
-                .find(|q| q.id == a.question_id)
-                .ok_or_else(|| {
-                    RouteError::InvalidAnswers(format!(
-                        "{:?} is not a question of {:?}",
-                        a.question_id, req.category
-                    ))
-                })?;
+            let q = qs.iter().find(|q| q.id == a.question_id).ok_or_else(|| {
+                RouteError::InvalidAnswers(format!(
+                    "{:?} is not a question of {:?}",
+                    a.question_id, req.category
+                ))
+            })?;
             if !q.options.iter().any(|o| o.value == a.value) {
                 return Err(RouteError::InvalidAnswers(format!(
                     "{:?} is not an answer to {:?} (expected one of {})",
@@ -422,17 +418,23 @@ impl RuleBook {
             .rules
             .iter()
             .find(|r| r.when.holds(&answers, &req.areas))
-            .ok_or_else(|| RouteError::Other("no rule matched (the catch-all is missing)".into()))?;
+            .ok_or_else(|| {
+                RouteError::Other("no rule matched (the catch-all is missing)".into())
+            })?;
         let area = match rule.target {
             BodyTier::NotCouncil => None,
-            t => Some(find_area(&req.areas, t.area_types()).cloned().ok_or_else(|| {
-                RouteError::MissingArea(format!(
-                    "rule {:?} routes to the {} but no {} area was given",
-                    rule.id,
-                    t.as_str(),
-                    types_list(t.area_types())
-                ))
-            })?),
+            t => Some(
+                find_area(&req.areas, t.area_types())
+                    .cloned()
+                    .ok_or_else(|| {
+                        RouteError::MissingArea(format!(
+                            "rule {:?} routes to the {} but no {} area was given",
+                            rule.id,
+                            t.as_str(),
+                            types_list(t.area_types())
+                        ))
+                    })?,
+            ),
         };
         let mut reason = String::new();
         for piece in &rule.reason {
@@ -517,11 +519,7 @@ impl Ctx<'_> {
         }
         let before = &self.text[..at];
         let line = before.matches('\n').count() + 1;
-        let column = before
-            .rsplit('\n')
-            .next()
-            .map_or(0, |l| l.chars().count())
-            + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         RuleError {
             file: self.file.to_string(),
             line,
@@ -626,12 +624,15 @@ impl Ctx<'_> {
     }
 
     fn parse(&self) -> Result<(RuleSet, Range<usize>), RuleError> {
-        let root = DeTable::parse(self.text).map_err(|e| {
-            self.err(e.span().unwrap_or(0..0), e.message().trim().to_string())
-        })?;
+        let root = DeTable::parse(self.text)
+            .map_err(|e| self.err(e.span().unwrap_or(0..0), e.message().trim().to_string()))?;
         let root_span = root.span();
         let root = root.get_ref();
-        self.keys(root, &["category", "title", "question", "rule"], "the rule file")?;
+        self.keys(
+            root,
+            &["category", "title", "question", "rule"],
+            "the rule file",
+        )?;
         let (category, category_span) =
             self.required_string(root, &root_span, "category", "the rule file")?;
         if !category
@@ -657,9 +658,9 @@ impl Ctx<'_> {
                 }
                 let (text, _) = self.required_string(qt, &q.span(), "text", "a [[question]]")?;
                 let hint = self.optional_string(qt, "hint")?;
-                let ov = self
-                    .get(qt, "options")
-                    .ok_or_else(|| self.err(q.span(), format!("question {id:?} has no \"options\"")))?;
+                let ov = self.get(qt, "options").ok_or_else(|| {
+                    self.err(q.span(), format!("question {id:?} has no \"options\""))
+                })?;
                 let opts = self.array(ov, "\"options\"")?;
                 if opts.len() < 2 {
                     return Err(self.err(
@@ -671,7 +672,8 @@ impl Ctx<'_> {
                 for o in opts {
                     let ot = self.table(o, "an option")?;
                     self.keys(ot, &["value", "label", "hint"], "an option")?;
-                    let (value, vspan) = self.required_string(ot, &o.span(), "value", "an option")?;
+                    let (value, vspan) =
+                        self.required_string(ot, &o.span(), "value", "an option")?;
                     if options.iter().any(|x| x.value == value) {
                         return Err(self.err(
                             vspan,
@@ -824,15 +826,24 @@ impl Ctx<'_> {
                 other => {
                     return Err(self.err(
                         p.span(),
-                        format!("\"parished\" must be true or false, not {}", other.type_str()),
+                        format!(
+                            "\"parished\" must be true or false, not {}",
+                            other.type_str()
+                        ),
                     ));
                 }
             }
         }
-        for (key, list) in [("has-area", &mut c.has_area), ("lacks-area", &mut c.lacks_area)] {
+        for (key, list) in [
+            ("has-area", &mut c.has_area),
+            ("lacks-area", &mut c.lacks_area),
+        ] {
             if let Some(v) = self.get(wt, key) {
                 for (s, span) in self.strings(v, &format!("{key:?}"))? {
-                    list.push(s.parse::<AreaType>().map_err(|e| self.err(span, e.to_string()))?);
+                    list.push(
+                        s.parse::<AreaType>()
+                            .map_err(|e| self.err(span, e.to_string()))?,
+                    );
                 }
             }
         }
@@ -860,8 +871,9 @@ impl Ctx<'_> {
         // Point errors at the placeholder when the source spells it literally.
         let raw = self.text.get(span.clone()).unwrap_or_default();
         let at = |needle: &str| {
-            raw.find(needle)
-                .map_or(span.clone(), |o| span.start + o..span.start + o + needle.len())
+            raw.find(needle).map_or(span.clone(), |o| {
+                span.start + o..span.start + o + needle.len()
+            })
         };
         let mut pieces = Vec::new();
         let mut text = String::new();
@@ -885,7 +897,10 @@ impl Ctx<'_> {
                 '{' => {
                     let rest = &s[i + 1..];
                     let end = rest.find('}').ok_or_else(|| {
-                        self.err(at("{"), "unclosed \"{\" in reason (write \"{{\" for a brace)")
+                        self.err(
+                            at("{"),
+                            "unclosed \"{\" in reason (write \"{{\" for a brace)",
+                        )
                     })?;
                     let name = &rest[..end];
                     for _ in 0..=name.chars().count() {

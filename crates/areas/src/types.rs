@@ -168,7 +168,9 @@ impl fmt::Display for AreaType {
 
 /// Returned when a string is not one of MapIt's area type codes.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown area type {0:?} (expected one of CPC, CPW, NCP, DIS, DIW, CTY, CED, UTA, UTW, MTD, MTW, LBO, LBW, COI, LGD, WMC)")]
+#[error(
+    "unknown area type {0:?} (expected one of CPC, CPW, NCP, DIS, DIW, CTY, CED, UTA, UTW, MTD, MTW, LBO, LBW, COI, LGD, WMC)"
+)]
 pub struct UnknownAreaType(pub String);
 
 impl FromStr for AreaType {
@@ -236,15 +238,4 @@ pub struct AreaDetails {
     pub children: Vec<String>,
     /// The boundary release it came from (`ONS Parishes May 2023`).
     pub generation: String,
-}
-
-/// The country letter of a GSS code (`E04000011` → `E`), or empty.
-pub(crate) fn country_of(code: &str) -> &'static str {
-    match code.as_bytes().first() {
-        Some(b'E') => "E",
-        Some(b'W') => "W",
-        Some(b'S') => "S",
-        Some(b'N') => "N",
-        _ => "",
-    }
 }

@@ -2,9 +2,7 @@
 
 use std::io::Cursor;
 
-use council_areas::{
-    AreaIndex, AreaType, BoundaryImporter, ImportError, IndexError, LayerOptions,
-};
+use council_areas::{AreaIndex, AreaType, BoundaryImporter, ImportError, IndexError, LayerOptions};
 
 type Poly = Vec<Vec<[f64; 2]>>;
 
@@ -48,10 +46,22 @@ fn grid_importer(reverse: bool, order: &[usize]) -> BoundaryImporter {
         let (c, n, p) = &parishes[i];
         imp.add_area(c, n, None, vec![w(p.clone())], &o).unwrap();
     }
-    imp.add_area("E07000001", "Dale", None, vec![w(square(0.0, 0.0, 2.0, 2.0))], &o)
-        .unwrap();
-    imp.add_area("E10000001", "Shire", None, vec![w(square(-1.0, -1.0, 3.0, 3.0))], &o)
-        .unwrap();
+    imp.add_area(
+        "E07000001",
+        "Dale",
+        None,
+        vec![w(square(0.0, 0.0, 2.0, 2.0))],
+        &o,
+    )
+    .unwrap();
+    imp.add_area(
+        "E10000001",
+        "Shire",
+        None,
+        vec![w(square(-1.0, -1.0, 3.0, 3.0))],
+        &o,
+    )
+    .unwrap();
     imp.unparished("E07000001", "E43000001");
     imp
 }
@@ -77,12 +87,16 @@ fn shared_edges_and_vertices_get_the_lowest_code() {
 fn answers_do_not_depend_on_winding_or_import_order() {
     let a = {
         let mut out = Vec::new();
-        grid_importer(false, &[0, 1, 2]).write_index(&mut out).unwrap();
+        grid_importer(false, &[0, 1, 2])
+            .write_index(&mut out)
+            .unwrap();
         out
     };
     let b = {
         let mut out = Vec::new();
-        grid_importer(true, &[2, 0, 1]).write_index(&mut out).unwrap();
+        grid_importer(true, &[2, 0, 1])
+            .write_index(&mut out)
+            .unwrap();
         out
     };
     assert_eq!(a, b, "the same index, byte for byte");
@@ -140,10 +154,7 @@ fn unnamed_unparished_areas_are_synthesised() {
     imp.add_area("E07000009", "D", None, vec![square(0.0, 0.0, 2.0, 2.0)], &o)
         .unwrap();
     let index = build(imp);
-    assert_eq!(
-        codes(&index, 1.5, 1.5, &[AreaType::Ncp]),
-        ["E07000009-NCP"]
-    );
+    assert_eq!(codes(&index, 1.5, 1.5, &[AreaType::Ncp]), ["E07000009-NCP"]);
 }
 
 #[test]
@@ -151,11 +162,24 @@ fn holes_and_multipolygons() {
     let o = LayerOptions::default();
     let mut imp = BoundaryImporter::new();
     let mut donut = square(0.0, 0.0, 4.0, 4.0);
-    donut.push(vec![[1.0, 1.0], [1.0, 3.0], [3.0, 3.0], [3.0, 1.0], [1.0, 1.0]]);
+    donut.push(vec![
+        [1.0, 1.0],
+        [1.0, 3.0],
+        [3.0, 3.0],
+        [3.0, 1.0],
+        [1.0, 1.0],
+    ]);
     let island = square(1.5, 1.5, 2.5, 2.5);
-    imp.add_area("E04000001", "Donut", None, vec![donut, square(10.0, 0.0, 11.0, 1.0)], &o)
+    imp.add_area(
+        "E04000001",
+        "Donut",
+        None,
+        vec![donut, square(10.0, 0.0, 11.0, 1.0)],
+        &o,
+    )
+    .unwrap();
+    imp.add_area("E04000002", "Island", None, vec![island], &o)
         .unwrap();
-    imp.add_area("E04000002", "Island", None, vec![island], &o).unwrap();
     let index = build(imp);
     let parish = |x, y| codes(&index, x, y, &[AreaType::Cpc]);
     assert_eq!(parish(0.5, 0.5), ["E04000001"]);
@@ -226,11 +250,18 @@ fn invalid_features_are_reported_with_code_and_name_and_fail_the_layer() {
     assert!(r[0].reason.contains("self-intersection"), "{}", r[0].reason);
     assert!(r[1].reason.contains("not closed"), "{}", r[1].reason);
     assert!(r[2].reason.contains("at least 4"), "{}", r[2].reason);
-    assert!(r[3].reason.contains("not a Polygon or MultiPolygon"), "{}", r[3].reason);
+    assert!(
+        r[3].reason.contains("not a Polygon or MultiPolygon"),
+        "{}",
+        r[3].reason
+    );
     assert!(r[4].reason.contains("EPSG:27700"), "{}", r[4].reason);
     assert!(r[5].reason.contains("duplicate code"), "{}", r[5].reason);
     assert!(r.iter().all(|r| r.file == "parishes.geojson"));
-    assert!(msg.contains("parishes.geojson feature 1 (E04000002 Bow Tie): self-intersection"), "{msg}");
+    assert!(
+        msg.contains("parishes.geojson feature 1 (E04000002 Bow Tie): self-intersection"),
+        "{msg}"
+    );
     // Nothing from the failed layer was kept.
     let mut out = Vec::new();
     let report = imp.write_index(&mut out).unwrap();
@@ -245,7 +276,9 @@ fn skip_invalid_imports_the_rest_and_counts_the_rejects() {
         generation: "test".into(),
         ..LayerOptions::default()
     };
-    let layer = imp.add_geojson_str("parishes.geojson", FEATURES, &opts).unwrap();
+    let layer = imp
+        .add_geojson_str("parishes.geojson", FEATURES, &opts)
+        .unwrap();
     assert_eq!((layer.features, layer.imported, layer.rejected), (7, 1, 6));
     assert_eq!(layer.code_property, "PAR23CD");
     assert_eq!(layer.name_property, "PAR23NM");
@@ -255,7 +288,11 @@ fn skip_invalid_imports_the_rest_and_counts_the_rejects() {
     assert_eq!(report.rejected.len(), 6);
     assert_eq!(report.stats.areas_by_type[&AreaType::Cpc], 1);
     // The given parent is not imported: warned, then looked for by containment.
-    assert!(report.warnings.iter().any(|w| w.contains("E07000001")), "{:?}", report.warnings);
+    assert!(
+        report.warnings.iter().any(|w| w.contains("E07000001")),
+        "{:?}",
+        report.warnings
+    );
 }
 
 #[test]
@@ -274,12 +311,17 @@ fn non_finite_coordinates_are_rejected() {
 fn files_that_are_not_feature_collections_fail_with_a_position() {
     let mut imp = BoundaryImporter::new();
     let o = LayerOptions::default();
-    let e = imp.add_geojson_str("a.geojson", "{\n  \"type\": ", &o).unwrap_err();
+    let e = imp
+        .add_geojson_str("a.geojson", "{\n  \"type\": ", &o)
+        .unwrap_err();
     assert!(matches!(e, ImportError::Syntax { line: 2, .. }), "{e}");
     let e = imp
         .add_geojson_str("a.geojson", r#"{"type": "Feature"}"#, &o)
         .unwrap_err();
-    assert!(e.to_string().contains("not a GeoJSON FeatureCollection"), "{e}");
+    assert!(
+        e.to_string().contains("not a GeoJSON FeatureCollection"),
+        "{e}"
+    );
     let e = imp
         .add_geojson_str(
             "a.geojson",
@@ -295,29 +337,68 @@ fn files_that_are_not_feature_collections_fail_with_a_position() {
             &o,
         )
         .unwrap_err();
-    assert!(matches!(e, ImportError::NoProperty { what: "code", .. }), "{e}");
+    assert!(
+        matches!(e, ImportError::NoProperty { what: "code", .. }),
+        "{e}"
+    );
 }
 
 #[test]
 fn ward_types_follow_their_district() {
     let o = LayerOptions::default();
     let mut imp = BoundaryImporter::new();
-    imp.add_area("E05000001", "Met Ward", None, vec![square(0.0, 0.0, 1.0, 1.0)], &o)
-        .unwrap();
-    imp.add_area("E05000002", "Shire Ward", None, vec![square(5.0, 0.0, 6.0, 1.0)], &o)
-        .unwrap();
-    imp.add_area("E05000003", "Lost Ward", None, vec![square(9.0, 0.0, 9.5, 1.0)], &o)
-        .unwrap();
-    imp.add_area("E08000001", "Met", None, vec![square(0.0, 0.0, 2.0, 2.0)], &o)
-        .unwrap();
-    imp.add_area("E07000001", "Shire District", None, vec![square(5.0, 0.0, 7.0, 2.0)], &o)
-        .unwrap();
+    imp.add_area(
+        "E05000001",
+        "Met Ward",
+        None,
+        vec![square(0.0, 0.0, 1.0, 1.0)],
+        &o,
+    )
+    .unwrap();
+    imp.add_area(
+        "E05000002",
+        "Shire Ward",
+        None,
+        vec![square(5.0, 0.0, 6.0, 1.0)],
+        &o,
+    )
+    .unwrap();
+    imp.add_area(
+        "E05000003",
+        "Lost Ward",
+        None,
+        vec![square(9.0, 0.0, 9.5, 1.0)],
+        &o,
+    )
+    .unwrap();
+    imp.add_area(
+        "E08000001",
+        "Met",
+        None,
+        vec![square(0.0, 0.0, 2.0, 2.0)],
+        &o,
+    )
+    .unwrap();
+    imp.add_area(
+        "E07000001",
+        "Shire District",
+        None,
+        vec![square(5.0, 0.0, 7.0, 2.0)],
+        &o,
+    )
+    .unwrap();
     let mut out = Vec::new();
     let report = imp.write_index(&mut out).unwrap();
     assert!(report.warnings.iter().any(|w| w.contains("Lost Ward")));
     let index = AreaIndex::open(Cursor::new(out)).unwrap();
     let t = |c: &str| index.area_by_code(c).unwrap().unwrap().area;
-    assert_eq!((t("E05000001").area_type, t("E05000001").parent_code.as_deref()), (AreaType::Mtw, Some("E08000001")));
+    assert_eq!(
+        (
+            t("E05000001").area_type,
+            t("E05000001").parent_code.as_deref()
+        ),
+        (AreaType::Mtw, Some("E08000001"))
+    );
     assert_eq!(t("E05000002").area_type, AreaType::Diw);
     assert_eq!(t("E05000003").area_type, AreaType::Diw);
 }
@@ -325,7 +406,9 @@ fn ward_types_follow_their_district() {
 #[test]
 fn corrupt_truncated_and_foreign_files_are_unavailable() {
     let mut good = Vec::new();
-    grid_importer(false, &[0, 1, 2]).write_index(&mut good).unwrap();
+    grid_importer(false, &[0, 1, 2])
+        .write_index(&mut good)
+        .unwrap();
     let unavailable = |bytes: Vec<u8>| match AreaIndex::open(Cursor::new(bytes)) {
         Err(IndexError::IndexUnavailable(m)) => m,
         Err(e) => panic!("wrong error {e}"),
@@ -347,15 +430,26 @@ fn corrupt_truncated_and_foreign_files_are_unavailable() {
         *b = 0xff;
     }
     let index = AreaIndex::open(Cursor::new(damaged)).unwrap();
-    assert!(matches!(index.areas_at(0.5, 0.5, &[]), Err(IndexError::IndexUnavailable(_)) | Ok(_)));
+    assert!(matches!(
+        index.areas_at(0.5, 0.5, &[]),
+        Err(IndexError::IndexUnavailable(_)) | Ok(_)
+    ));
     assert!(index.list_areas(&[]).is_err());
 }
 
 #[test]
 fn unusable_points_are_invalid() {
     let index = build(grid_importer(false, &[0, 1, 2]));
-    for (x, y) in [(f64::NAN, 0.0), (0.0, f64::INFINITY), (181.0, 0.0), (0.0, -91.0)] {
-        assert!(matches!(index.areas_at(x, y, &[]), Err(IndexError::InvalidPoint(_))), "{x},{y}");
+    for (x, y) in [
+        (f64::NAN, 0.0),
+        (0.0, f64::INFINITY),
+        (181.0, 0.0),
+        (0.0, -91.0),
+    ] {
+        assert!(
+            matches!(index.areas_at(x, y, &[]), Err(IndexError::InvalidPoint(_))),
+            "{x},{y}"
+        );
     }
 }
 
@@ -371,11 +465,24 @@ fn children_and_listing() {
         .collect();
     assert_eq!(kids, ["E04000002", "E04000003", "E04000004", "E43000001"]);
     assert!(index.children("E99999999").unwrap().is_none());
-    let all: Vec<String> = index.list_areas(&[]).unwrap().into_iter().map(|a| a.code).collect();
+    let all: Vec<String> = index
+        .list_areas(&[])
+        .unwrap()
+        .into_iter()
+        .map(|a| a.code)
+        .collect();
     let mut sorted = all.clone();
     sorted.sort();
     assert_eq!(all, sorted);
     assert_eq!(all.len(), 6);
     let d = index.area_by_code("E07000001").unwrap().unwrap();
-    assert_eq!((d.min.longitude, d.min.latitude, d.max.longitude, d.max.latitude), (0.0, 0.0, 2.0, 2.0));
+    assert_eq!(
+        (
+            d.min.longitude,
+            d.min.latitude,
+            d.max.longitude,
+            d.max.latitude
+        ),
+        (0.0, 0.0, 2.0, 2.0)
+    );
 }

@@ -10,7 +10,11 @@ use std::io::Cursor;
 use council_areas::{AreaIndex, AreaType, BoundaryImporter, LayerOptions};
 use geo::{Intersects, LineString, Point, Polygon};
 
-fn expected(areas: &[(national::GenArea, Polygon<f64>)], p: [f64; 2], t: AreaType) -> Option<String> {
+fn expected(
+    areas: &[(national::GenArea, Polygon<f64>)],
+    p: [f64; 2],
+    t: AreaType,
+) -> Option<String> {
     let pt = Point::new(p[0], p[1]);
     areas
         .iter()
@@ -27,8 +31,14 @@ fn generated_sets_answer_like_brute_force() {
         let mut imp = BoundaryImporter::new();
         let opts = LayerOptions::default();
         for a in &set {
-            imp.add_area(&a.code, &a.name, Some(a.area_type), vec![vec![a.ring.clone()]], &opts)
-                .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
+            imp.add_area(
+                &a.code,
+                &a.name,
+                Some(a.area_type),
+                vec![vec![a.ring.clone()]],
+                &opts,
+            )
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}"));
         }
         let mut out = Vec::new();
         let report = imp.write_index(&mut out).unwrap();
@@ -43,14 +53,21 @@ fn generated_sets_answer_like_brute_force() {
             .collect();
         // Random points, and every vertex of every parish (all on shared boundaries).
         let mut pts = national::points(&cfg, 2000, seed);
-        for a in set.iter().filter(|a| a.area_type == AreaType::Cpc).step_by(3) {
+        for a in set
+            .iter()
+            .filter(|a| a.area_type == AreaType::Cpc)
+            .step_by(3)
+        {
             pts.extend(a.ring.iter().step_by(5));
         }
         let mut unparished = 0;
         for (k, p) in pts.iter().enumerate() {
             let got = index.areas_at(p[0], p[1], &[]).unwrap();
             for t in [AreaType::Cpc, AreaType::Dis, AreaType::Cty] {
-                let g = got.iter().find(|a| a.area_type == t).map(|a| a.code.clone());
+                let g = got
+                    .iter()
+                    .find(|a| a.area_type == t)
+                    .map(|a| a.code.clone());
                 assert_eq!(g, expected(&areas, *p, t), "seed {seed} {t} at {p:?}");
             }
             let ncp = got.iter().find(|a| a.area_type == AreaType::Ncp);
@@ -66,9 +83,11 @@ fn generated_sets_answer_like_brute_force() {
             }
             // Parents: parish → district (for random points, which are not on a
             // boundary where the lowest-code district may be a neighbour).
-            if let (true, Some(c), Some(d)) =
-                (k < 2000, got.iter().find(|a| a.area_type == AreaType::Cpc), dis)
-            {
+            if let (true, Some(c), Some(d)) = (
+                k < 2000,
+                got.iter().find(|a| a.area_type == AreaType::Cpc),
+                dis,
+            ) {
                 assert_eq!(c.parent_code.as_deref(), Some(d.code.as_str()), "{p:?}");
             }
         }

@@ -28,7 +28,12 @@ fn area(code: &str, name: &str, t: AreaType, parent: Option<&str>) -> Area {
 fn partington() -> Vec<Area> {
     vec![
         area("E04000011", "Partington", AreaType::Cpc, Some("E08000009")),
-        area("E05015254", "Bucklow-St Martins", AreaType::Mtw, Some("E08000009")),
+        area(
+            "E05015254",
+            "Bucklow-St Martins",
+            AreaType::Mtw,
+            Some("E08000009"),
+        ),
         area("E08000009", "Trafford", AreaType::Mtd, None),
     ]
 }
@@ -70,34 +75,91 @@ fn partington_with_speedwatch_at_particular_times_goes_to_the_parish() {
     assert_eq!(d.tier, BodyTier::Parish);
     assert_eq!(d.area.unwrap().code, "E04000011");
     assert_eq!(d.rule_id, "parish-speedwatch");
-    assert!(d.reason.starts_with("Partington has a parish council"), "{}", d.reason);
+    assert!(
+        d.reason.starts_with("Partington has a parish council"),
+        "{}",
+        d.reason
+    );
     assert!(!d.reason.contains('{'), "{}", d.reason);
 }
 
 #[test]
 fn every_speeding_branch_routes_as_documented() {
     let cases: [([&str; 3], bool, &str, BodyTier); 9] = [
-        (["yes", "yes", "particular-times"], true, "parish-speedwatch", BodyTier::Parish),
-        (["yes", "yes", "particular-times"], false, "unparished", BodyTier::District),
-        (["no", "yes", "particular-times"], false, "unparished", BodyTier::District),
-        (["no", "yes", "particular-times"], true, "faster-road", BodyTier::District),
-        (["dont-know", "yes", "particular-times"], true, "speed-limit-not-known", BodyTier::District),
-        (["yes", "no", "particular-times"], true, "no-speedwatch", BodyTier::District),
-        (["yes", "dont-know", "particular-times"], true, "no-speedwatch", BodyTier::District),
-        (["yes", "yes", "persistent"], true, "persistent", BodyTier::District),
-        (["no", "no", "persistent"], true, "faster-road", BodyTier::District),
+        (
+            ["yes", "yes", "particular-times"],
+            true,
+            "parish-speedwatch",
+            BodyTier::Parish,
+        ),
+        (
+            ["yes", "yes", "particular-times"],
+            false,
+            "unparished",
+            BodyTier::District,
+        ),
+        (
+            ["no", "yes", "particular-times"],
+            false,
+            "unparished",
+            BodyTier::District,
+        ),
+        (
+            ["no", "yes", "particular-times"],
+            true,
+            "faster-road",
+            BodyTier::District,
+        ),
+        (
+            ["dont-know", "yes", "particular-times"],
+            true,
+            "speed-limit-not-known",
+            BodyTier::District,
+        ),
+        (
+            ["yes", "no", "particular-times"],
+            true,
+            "no-speedwatch",
+            BodyTier::District,
+        ),
+        (
+            ["yes", "dont-know", "particular-times"],
+            true,
+            "no-speedwatch",
+            BodyTier::District,
+        ),
+        (
+            ["yes", "yes", "persistent"],
+            true,
+            "persistent",
+            BodyTier::District,
+        ),
+        (
+            ["no", "no", "persistent"],
+            true,
+            "faster-road",
+            BodyTier::District,
+        ),
     ];
     let book = book();
     for (answers, parished, rule, tier) in cases {
         let areas = if parished { partington() } else { unparished() };
         let d = book.route(&speeding(answers, areas)).unwrap();
-        assert_eq!((d.rule_id.as_str(), d.tier), (rule, tier), "{answers:?} parished={parished}");
+        assert_eq!(
+            (d.rule_id.as_str(), d.tier),
+            (rule, tier),
+            "{answers:?} parished={parished}"
+        );
         let a = d.area.unwrap();
         match tier {
             BodyTier::Parish => assert_eq!(a.code, "E04000011"),
             _ => assert_eq!(a.code, "E08000009", "the district of {answers:?}"),
         }
-        assert!(!d.reason.contains('{') && d.reason.ends_with('.'), "{}", d.reason);
+        assert!(
+            !d.reason.contains('{') && d.reason.ends_with('.'),
+            "{}",
+            d.reason
+        );
         if tier == BodyTier::District {
             assert!(d.reason.contains("Trafford"), "{}", d.reason);
         }
@@ -134,7 +196,11 @@ fn questions_are_served_with_text_and_options() {
     assert_eq!(qs.title, "Report speeding traffic");
     let ids: Vec<&str> = qs.questions.iter().map(|q| q.id.as_str()).collect();
     assert_eq!(ids, ["speed-limit", "speedwatch", "pattern"]);
-    let values: Vec<&str> = qs.questions[0].options.iter().map(|o| o.value.as_str()).collect();
+    let values: Vec<&str> = qs.questions[0]
+        .options
+        .iter()
+        .map(|o| o.value.as_str())
+        .collect();
     assert_eq!(values, ["yes", "no", "dont-know"]);
     assert_eq!(qs.questions[0].options[2].label, "I don't know");
     assert!(qs.questions[2].options[0].hint.is_some());
@@ -164,10 +230,15 @@ fn route_errors_follow_the_wit() {
 
     let mut r = speeding(["yes", "yes", "particular-times"], partington());
     r.answers.push(r.answers[0].clone());
-    assert!(matches!(book.route(&r), Err(RouteError::InvalidAnswers(m)) if m.contains("more than once")));
+    assert!(
+        matches!(book.route(&r), Err(RouteError::InvalidAnswers(m)) if m.contains("more than once"))
+    );
 
     // No district given: the district rules cannot name one.
-    let r = speeding(["no", "yes", "particular-times"], vec![partington()[0].clone()]);
+    let r = speeding(
+        ["no", "yes", "particular-times"],
+        vec![partington()[0].clone()],
+    );
     assert!(matches!(book.route(&r), Err(RouteError::MissingArea(_))));
 }
 
@@ -206,7 +277,10 @@ reason = "Call the police."
             ..req
         })
         .unwrap();
-    assert_eq!((d.tier, d.area, d.reason.as_str()), (BodyTier::NotCouncil, None, "Call the police."));
+    assert_eq!(
+        (d.tier, d.area, d.reason.as_str()),
+        (BodyTier::NotCouncil, None, "Call the police.")
+    );
 }
 
 /// A valid file to break one line at a time. Line numbers matter: keep it as is.
@@ -255,23 +329,63 @@ fn invalid_files_report_file_line_and_reason() {
         // Unknown key.
         (6, "txet = \"Question one?\"", 6, "unknown key \"txet\""),
         // Unknown question id in a condition.
-        (14, "when = { parished = true, answers = { q2 = \"yes\" } }", 14, "unknown question \"q2\""),
+        (
+            14,
+            "when = { parished = true, answers = { q2 = \"yes\" } }",
+            14,
+            "unknown question \"q2\"",
+        ),
         // Unknown answer value.
-        (14, "when = { parished = true, answers = { q1 = \"maybe\" } }", 14, "\"maybe\" is not an answer"),
+        (
+            14,
+            "when = { parished = true, answers = { q1 = \"maybe\" } }",
+            14,
+            "\"maybe\" is not an answer",
+        ),
         // Unknown target.
-        (15, "target = \"parliament\"", 15, "unknown target \"parliament\""),
+        (
+            15,
+            "target = \"parliament\"",
+            15,
+            "unknown target \"parliament\"",
+        ),
         // Unknown placeholder.
-        (16, "reason = \"{mayor} handles it.\"", 16, "unknown placeholder {mayor}"),
+        (
+            16,
+            "reason = \"{mayor} handles it.\"",
+            16,
+            "unknown placeholder {mayor}",
+        ),
         // {parish} in a rule that can match an unparished place.
-        (21, "reason = \"{parish} handles it.\"", 21, "add `parished = true`"),
+        (
+            21,
+            "reason = \"{parish} handles it.\"",
+            21,
+            "add `parished = true`",
+        ),
         // Duplicate rule id.
         (19, "id = \"first\"", 19, "duplicate rule id \"first\""),
         // Duplicate option value.
-        (9, "  { value = \"yes\", label = \"No\" },", 9, "duplicate option value \"yes\""),
+        (
+            9,
+            "  { value = \"yes\", label = \"No\" },",
+            9,
+            "duplicate option value \"yes\"",
+        ),
         // Wrong type.
-        (14, "when = { parished = \"yes\" }", 14, "\"parished\" must be true or false"),
+        (
+            14,
+            "when = { parished = \"yes\" }",
+            14,
+            "\"parished\" must be true or false",
+        ),
         // Unknown area type.
-        (14, "when = { has-area = [\"XYZ\"] }", 14, "unknown area type \"XYZ\""),
+        (
+            14,
+            "when = { has-area = [\"XYZ\"] }",
+            14,
+            "unknown area type \"XYZ\"",
+        ),
     ];
     for (line, with, want_line, want) in cases {
         let e = error_with(*line, with);
@@ -279,7 +393,11 @@ fn invalid_files_report_file_line_and_reason() {
         assert_eq!(e.line, *want_line, "{e}");
         assert!(e.column >= 1, "{e}");
         assert!(e.reason.contains(want), "{e}: wanted {want:?}");
-        assert!(e.to_string().starts_with(&format!("test.toml:{want_line}:")), "{e}");
+        assert!(
+            e.to_string()
+                .starts_with(&format!("test.toml:{want_line}:")),
+            "{e}"
+        );
     }
 }
 
@@ -294,7 +412,10 @@ fn a_file_without_a_final_catch_all_is_rejected() {
     assert_eq!(e.line, 19, "{e}");
     assert!(e.reason.contains("catch-all"), "{e}");
     // A catch-all before the end.
-    let text = BASE.replace("when = { parished = true, answers = { q1 = \"yes\" } }\n", "");
+    let text = BASE.replace(
+        "when = { parished = true, answers = { q1 = \"yes\" } }\n",
+        "",
+    );
     let e = RuleBook::from_toml("t.toml", &text).unwrap_err();
     assert_eq!(e.line, 13, "{e}");
     assert!(e.reason.contains("always matches"), "{e}");
@@ -345,5 +466,8 @@ fn the_documented_error_example_is_what_the_loader_says() {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/routing-rules.md"),
     )
     .unwrap();
-    assert!(doc.contains(&e.to_string()), "docs/routing-rules.md should show: {e}");
+    assert!(
+        doc.contains(&e.to_string()),
+        "docs/routing-rules.md should show: {e}"
+    );
 }

@@ -31,8 +31,11 @@ fn trafford() -> &'static (Vec<u8>, ImportReport) {
         let mut imp = BoundaryImporter::new();
         imp.add_geojson(dir.join("parish.geojson"), &layer("ONS Parishes May 2023"))
             .unwrap();
-        imp.add_geojson(dir.join("electoral_ward.geojson"), &layer("ONS Wards May 2023"))
-            .unwrap();
+        imp.add_geojson(
+            dir.join("electoral_ward.geojson"),
+            &layer("ONS Wards May 2023"),
+        )
+        .unwrap();
         imp.add_geojson(
             dir.join("local_authority_district.geojson"),
             &layer("ONS LAD May 2023"),
@@ -63,7 +66,11 @@ fn trafford_postcodes() -> Vec<(String, f64, f64)> {
     for f in ["m.csv", "wa.csv"] {
         let text = std::fs::read_to_string(data().join("codepoint-open-2014").join(f)).unwrap();
         for line in text.lines() {
-            let cols: Vec<&str> = line.trim_end().split(',').map(|c| c.trim_matches('"')).collect();
+            let cols: Vec<&str> = line
+                .trim_end()
+                .split(',')
+                .map(|c| c.trim_matches('"'))
+                .collect();
             assert_eq!(cols.len(), 10, "{line}");
             if cols[8] == "E08000009" {
                 out.push((
@@ -102,7 +109,11 @@ fn parish_at(index: &AreaIndex<Cursor<&[u8]>>, lon: f64, lat: f64) -> Option<Str
 fn import_reports_every_layer_and_links_parents() {
     let (_, report) = trafford();
     assert!(report.rejected.is_empty(), "{:?}", report.rejected);
-    let counts: Vec<(usize, usize)> = report.layers.iter().map(|l| (l.features, l.imported)).collect();
+    let counts: Vec<(usize, usize)> = report
+        .layers
+        .iter()
+        .map(|l| (l.features, l.imported))
+        .collect();
     assert_eq!(counts, [(4, 4), (21, 21), (1, 1)]);
     let by_type = &report.stats.areas_by_type;
     assert_eq!(by_type[&AreaType::Cpc], 4);
@@ -120,8 +131,15 @@ fn import_reports_every_layer_and_links_parents() {
     assert!(trafford.children.contains(&"E43000163".to_string()));
     let parishes = index.list_areas(&[AreaType::Cpc]).unwrap();
     let names: Vec<&str> = parishes.iter().map(|a| a.name.as_str()).collect();
-    assert_eq!(names, ["Carrington", "Dunham Massey", "Partington", "Warburton"]);
-    assert!(parishes.iter().all(|p| p.parent_code.as_deref() == Some("E08000009")));
+    assert_eq!(
+        names,
+        ["Carrington", "Dunham Massey", "Partington", "Warburton"]
+    );
+    assert!(
+        parishes
+            .iter()
+            .all(|p| p.parent_code.as_deref() == Some("E08000009"))
+    );
     let ncp = index.area_by_code("E43000163").unwrap().unwrap();
     assert_eq!(ncp.area.name, "Trafford, unparished area");
     assert_eq!(ncp.area.area_type, AreaType::Ncp);
@@ -157,8 +175,8 @@ fn all_trafford_postcodes_match_the_helmert_counts() {
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     for (pc, e, n) in &postcodes {
         let p = council_bng::helmert::to_lonlat(Bng::new(*e, *n));
-        let parish = parish_at(&index, p.lon, p.lat)
-            .unwrap_or_else(|| panic!("{pc} is outside Trafford"));
+        let parish =
+            parish_at(&index, p.lon, p.lat).unwrap_or_else(|| panic!("{pc} is outside Trafford"));
         *counts.entry(parish).or_default() += 1;
     }
     let expected: BTreeMap<String, usize> = [
@@ -188,7 +206,11 @@ fn ostn15_gives_the_sample_answers_and_moves_only_a_handful() {
     for (pc, want) in samples {
         let (_, e, n) = postcodes.iter().find(|p| p.0 == pc).unwrap();
         let p = council_bng::to_lonlat(Bng::new(*e, *n), grid()).unwrap();
-        assert_eq!(parish_at(&index, p.lon, p.lat).as_deref(), Some(want), "{pc}");
+        assert_eq!(
+            parish_at(&index, p.lon, p.lat).as_deref(),
+            Some(want),
+            "{pc}"
+        );
     }
     // M15 4AB in full: the unparished area, its district, and its ward.
     let (_, e, n) = postcodes.iter().find(|p| p.0 == "M15 4AB").unwrap();
@@ -203,7 +225,10 @@ fn ostn15_gives_the_sample_answers_and_moves_only_a_handful() {
     for (pc, e, n) in &postcodes {
         let h = council_bng::helmert::to_lonlat(Bng::new(*e, *n));
         let o = council_bng::to_lonlat(Bng::new(*e, *n), grid()).unwrap();
-        let (a, b) = (parish_at(&index, h.lon, h.lat), parish_at(&index, o.lon, o.lat));
+        let (a, b) = (
+            parish_at(&index, h.lon, h.lat),
+            parish_at(&index, o.lon, o.lat),
+        );
         if a != b {
             moved.push(format!("{pc}: {a:?} (Helmert) -> {b:?} (OSTN15)"));
         }
@@ -240,7 +265,8 @@ fn a_bng_layer_round_trips_to_the_same_answers() {
     )
     .unwrap();
     let mut bng = src.clone();
-    bng["crs"] = serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}});
+    bng["crs"] =
+        serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::27700"}});
     for f in bng["features"].as_array_mut().unwrap() {
         convert_positions(&mut f["geometry"]["coordinates"]);
     }

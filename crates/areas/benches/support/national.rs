@@ -209,7 +209,7 @@ pub fn generate(c: &Config) -> Vec<GenArea> {
     for j in 0..c.ny {
         for i in 0..c.nx {
             let cell = (j * c.nx + i) as u64;
-            if mix(c.seed ^ cell.wrapping_mul(31)) % c.unparished_every == 0 {
+            if mix(c.seed ^ cell.wrapping_mul(31)).is_multiple_of(c.unparished_every) {
                 continue;
             }
             n += 1;
@@ -231,7 +231,12 @@ pub fn generate(c: &Config) -> Vec<GenArea> {
                 code: format!("E07{n:06}"),
                 name: format!("District {n}"),
                 area_type: AreaType::Dis,
-                ring: g.block(a * db, b * db, ((a + 1) * db).min(c.nx), ((b + 1) * db).min(c.ny)),
+                ring: g.block(
+                    a * db,
+                    b * db,
+                    ((a + 1) * db).min(c.nx),
+                    ((b + 1) * db).min(c.ny),
+                ),
             });
         }
     }
@@ -244,7 +249,12 @@ pub fn generate(c: &Config) -> Vec<GenArea> {
                 code: format!("E10{n:06}"),
                 name: format!("County {n}"),
                 area_type: AreaType::Cty,
-                ring: g.block(a * cb, b * cb, ((a + 1) * cb).min(c.nx), ((b + 1) * cb).min(c.ny)),
+                ring: g.block(
+                    a * cb,
+                    b * cb,
+                    ((a + 1) * cb).min(c.nx),
+                    ((b + 1) * cb).min(c.ny),
+                ),
             });
         }
     }

@@ -5,10 +5,13 @@
 //! All integers are little-endian. Coordinates are WGS84 degrees × 10⁷ as `i32`.
 
 mod read;
+#[cfg(feature = "import")]
 mod write;
 
 pub use read::{AreaIndex, DEFAULT_CACHE_BYTES};
+#[cfg(feature = "import")]
 pub use write::IndexStats;
+#[cfg(feature = "import")]
 pub(crate) use write::{AreaEntry, write_index};
 
 /// The first eight bytes of every index file.
@@ -62,6 +65,7 @@ pub(crate) struct Header {
 }
 
 impl Header {
+    #[cfg(feature = "import")]
     pub(crate) fn to_bytes(&self) -> [u8; HEADER_LEN] {
         let mut b = [0u8; HEADER_LEN];
         b[0..8].copy_from_slice(&MAGIC);
@@ -156,6 +160,7 @@ pub(crate) fn le_u64(b: &[u8], at: usize) -> u64 {
 
 /// Hilbert curve index of `(x, y)` on a 2¹⁶ × 2¹⁶ grid (the classic `xy2d`), used to
 /// pack the R-tree so that consecutive entries are close together at every level.
+#[cfg(feature = "import")]
 pub(crate) fn hilbert(mut x: u32, mut y: u32) -> u64 {
     let n: u32 = 1 << 16;
     let mut d: u64 = 0;

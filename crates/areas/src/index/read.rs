@@ -270,8 +270,12 @@ impl<R: Read + Seek> AreaIndex<R> {
             )));
         }
         let sections = [
-            header.trees_off.checked_add(u64::from(header.tree_count) * TREE_REC as u64),
-            header.areas_off.checked_add(u64::from(header.area_count) * AREA_REC as u64),
+            header
+                .trees_off
+                .checked_add(u64::from(header.tree_count) * TREE_REC as u64),
+            header
+                .areas_off
+                .checked_add(u64::from(header.area_count) * AREA_REC as u64),
             header.strings_off.checked_add(header.strings_len),
         ];
         if sections.iter().any(|end| end.is_none_or(|e| e > len))
@@ -364,20 +368,25 @@ impl<R: Read + Seek> AreaIndex<R> {
         let (type_byte, mut rec) = self.with(
             self.header.areas_off + u64::from(id) * AREA_REC as u64,
             AREA_REC,
-            |r| (r[18], AreaRec {
-                code: (le_u32(r, 0), le_u16(r, 4)),
-                name: (le_u32(r, 8), le_u16(r, 6)),
-                generation: (le_u32(r, 12), le_u16(r, 16)),
-                area_type: AreaType::from_u8(r[18]).unwrap_or(AreaType::Cpc),
-                country: r[19],
-                parent: le_u32(r, 20),
-                ncp: le_u32(r, 24),
-                polygon_count: le_u32(r, 28),
-                vertex_count: le_u32(r, 32),
-                bbox: [le_i32(r, 36), le_i32(r, 40), le_i32(r, 44), le_i32(r, 48)],
-                children: (le_u32(r, 52), le_u32(r, 56)),
-                geom: (le_u64(r, 60), le_u32(r, 68)),
-            }),
+            |r| {
+                (
+                    r[18],
+                    AreaRec {
+                        code: (le_u32(r, 0), le_u16(r, 4)),
+                        name: (le_u32(r, 8), le_u16(r, 6)),
+                        generation: (le_u32(r, 12), le_u16(r, 16)),
+                        area_type: AreaType::from_u8(r[18]).unwrap_or(AreaType::Cpc),
+                        country: r[19],
+                        parent: le_u32(r, 20),
+                        ncp: le_u32(r, 24),
+                        polygon_count: le_u32(r, 28),
+                        vertex_count: le_u32(r, 32),
+                        bbox: [le_i32(r, 36), le_i32(r, 40), le_i32(r, 44), le_i32(r, 48)],
+                        children: (le_u32(r, 52), le_u32(r, 56)),
+                        geom: (le_u64(r, 60), le_u32(r, 68)),
+                    },
+                )
+            },
         )?;
         rec.area_type = AreaType::from_u8(type_byte)
             .ok_or_else(|| self.corrupt(format!("corrupt: area type byte {type_byte}")))?;
@@ -397,7 +406,11 @@ impl<R: Read + Seek> AreaIndex<R> {
     }
 
     /// Compares the string at `at` with `s`, without allocating.
-    fn string_cmp(&self, (off, len): (u32, u16), s: &str) -> Result<std::cmp::Ordering, IndexError> {
+    fn string_cmp(
+        &self,
+        (off, len): (u32, u16),
+        s: &str,
+    ) -> Result<std::cmp::Ordering, IndexError> {
         if u64::from(off) + u64::from(len) > self.header.strings_len {
             return Err(self.corrupt("corrupt: string out of range".into()));
         }
@@ -536,7 +549,12 @@ impl<R: Read + Seek> AreaIndex<R> {
     }
 
     /// The area of one tree that covers `p` with the lowest code (= lowest id).
-    fn lowest_covering(&self, tree: &Tree, p: Pt, leaves: &mut Vec<Leaf>) -> Result<Option<u32>, IndexError> {
+    fn lowest_covering(
+        &self,
+        tree: &Tree,
+        p: Pt,
+        leaves: &mut Vec<Leaf>,
+    ) -> Result<Option<u32>, IndexError> {
         leaves.clear();
         self.candidates(tree, p, leaves)?;
         leaves.sort_by_key(|l| l.area);
@@ -556,7 +574,12 @@ impl<R: Read + Seek> AreaIndex<R> {
     /// Nothing found is an empty list. Fails with [`IndexError::InvalidPoint`] for a
     /// non-finite or out-of-range position and [`IndexError::IndexUnavailable`] when
     /// the file cannot be read or is corrupt.
-    pub fn areas_at(&self, lon: f64, lat: f64, types: &[AreaType]) -> Result<Vec<Area>, IndexError> {
+    pub fn areas_at(
+        &self,
+        lon: f64,
+        lat: f64,
+        types: &[AreaType],
+    ) -> Result<Vec<Area>, IndexError> {
         let p = to_fixed(lon, lat).ok_or_else(|| {
             IndexError::InvalidPoint(format!(
                 "longitude {lon}, latitude {lat} is not a WGS84 position"

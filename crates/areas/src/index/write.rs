@@ -40,6 +40,9 @@ pub struct IndexStats {
     pub bytes: u64,
 }
 
+/// One packed R-tree: its type, leaves (part indices), internal entries and level ends.
+type Tree = (AreaType, Vec<u32>, Vec<[u8; ENTRY_REC]>, Vec<u32>);
+
 struct Part {
     area: u32,
     stripes: Stripes,
@@ -93,7 +96,7 @@ pub(crate) fn write_index<W: Write>(
         }
     }
     // R-trees, one per area type, over part boxes.
-    let mut trees: Vec<(AreaType, Vec<u32>, Vec<[u8; ENTRY_REC]>, Vec<u32>)> = Vec::new();
+    let mut trees: Vec<Tree> = Vec::new();
     let mut by_type: BTreeMap<AreaType, Vec<u32>> = BTreeMap::new();
     for (pi, p) in parts.iter().enumerate() {
         by_type

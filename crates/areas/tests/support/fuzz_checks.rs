@@ -6,8 +6,8 @@
 
 use std::io::Cursor;
 
-use council_areas::{AreaIndex, AreaType, BoundaryImporter, Crs, LayerOptions, RuleBook};
 use council_areas::rules::{Answer, RouteRequest};
+use council_areas::{AreaIndex, AreaType, BoundaryImporter, Crs, LayerOptions, RuleBook};
 
 /// GeoJSON import: never panics; an index it writes opens and answers; every stored
 /// vertex is covered by an area of its own type (the covers rule).
@@ -51,12 +51,17 @@ fn check_index(bytes: Vec<u8>) {
     let index = AreaIndex::open(Cursor::new(bytes)).expect("an index just written opens");
     let areas = index.list_areas(&[]).expect("list");
     for a in areas.iter().take(8) {
-        let d = index.area_by_code(&a.code).expect("area").expect("listed area exists");
+        let d = index
+            .area_by_code(&a.code)
+            .expect("area")
+            .expect("listed area exists");
         assert_eq!(&d.area, a);
         let polys = index.geometry(&a.code).expect("geometry").expect("exists");
         assert_eq!(polys.len() as u32, d.polygon_count);
         for p in polys.iter().flatten().flatten().take(16) {
-            let found = index.areas_at(p.longitude, p.latitude, &[a.area_type]).expect("query");
+            let found = index
+                .areas_at(p.longitude, p.latitude, &[a.area_type])
+                .expect("query");
             assert!(
                 found.iter().any(|f| f.area_type == a.area_type),
                 "vertex {p:?} of {} is covered by no {}",
@@ -136,14 +141,26 @@ pub fn small_index() -> Vec<u8> {
     };
     let o = LayerOptions::default();
     let mut imp = BoundaryImporter::new();
-    imp.add_area("E04000001", "A", None, vec![sq(0.0, 0.0, 1.0, 1.0)], &o).unwrap();
-    imp.add_area("E04000002", "B", None, vec![sq(1.0, 0.0, 2.0, 1.0)], &o).unwrap();
+    imp.add_area("E04000001", "A", None, vec![sq(0.0, 0.0, 1.0, 1.0)], &o)
+        .unwrap();
+    imp.add_area("E04000002", "B", None, vec![sq(1.0, 0.0, 2.0, 1.0)], &o)
+        .unwrap();
     let mut holed = sq(0.0, 1.0, 2.0, 2.0);
-    holed.push(vec![[0.5, 1.2], [0.5, 1.8], [1.5, 1.8], [1.5, 1.2], [0.5, 1.2]]);
-    imp.add_area("E04000003", "C", None, vec![holed], &o).unwrap();
-    imp.add_area("E07000001", "D", None, vec![sq(0.0, 0.0, 3.0, 3.0)], &o).unwrap();
-    imp.add_area("E05000001", "W", None, vec![sq(0.0, 0.0, 3.0, 3.0)], &o).unwrap();
-    imp.add_area("E10000001", "C", None, vec![sq(-1.0, -1.0, 4.0, 4.0)], &o).unwrap();
+    holed.push(vec![
+        [0.5, 1.2],
+        [0.5, 1.8],
+        [1.5, 1.8],
+        [1.5, 1.2],
+        [0.5, 1.2],
+    ]);
+    imp.add_area("E04000003", "C", None, vec![holed], &o)
+        .unwrap();
+    imp.add_area("E07000001", "D", None, vec![sq(0.0, 0.0, 3.0, 3.0)], &o)
+        .unwrap();
+    imp.add_area("E05000001", "W", None, vec![sq(0.0, 0.0, 3.0, 3.0)], &o)
+        .unwrap();
+    imp.add_area("E10000001", "C", None, vec![sq(-1.0, -1.0, 4.0, 4.0)], &o)
+        .unwrap();
     let mut out = Vec::new();
     imp.write_index(&mut out).unwrap();
     out
@@ -170,7 +187,14 @@ pub fn index_reader(base: &[u8], data: &[u8]) {
     let Ok(index) = AreaIndex::open(Cursor::new(bytes)) else {
         return;
     };
-    for (x, y) in [(0.5, 0.5), (1.0, 0.5), (1.0, 1.5), (2.5, 2.5), (3.5, 3.5), (1.0, 1.0)] {
+    for (x, y) in [
+        (0.5, 0.5),
+        (1.0, 0.5),
+        (1.0, 1.5),
+        (2.5, 2.5),
+        (3.5, 3.5),
+        (1.0, 1.0),
+    ] {
         let _ = index.areas_at(x, y, &[]);
         let _ = index.areas_at(x, y, &[AreaType::Ncp]);
     }
