@@ -1,0 +1,221 @@
+//! `council-host`'s own guarantees, checked with the probe and hello test guests:
+//! deadlines, isolation between requests, the outbound allow-list, key-value
+//! durability, variables, request limits and shutdown.
+
+use std::io::{Read, Write};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::support::{self, HostProcess};
+
+fn probe_manifest(name: &str, extra: &str) -> PathBuf {
+    let dir = support::scratch_dir(name);
+    let manifest = dir.join("spin.toml");
+    support::write(
+        &manifest,
+        &format!(
+            r#"spin_manifest_version = 2
+[application]
+name = "{name}"
+[variables]
+greeting = {{ default = "hello" }}
+upstream = {{ default = "http://127.0.0.1:9" }}
+[[trigger.http]]
+route = "/probe/..."
+component = "probe"
+[[trigger.http]]
+route = "/hello"
+component = "hello"
+[component.probe]
+source = "{probe}"
+key_value_stores = ["default"]
+allowed_outbound_hosts = ["{{{{ upstream }}}}"]
+[component.probe.variables]
+greeting = "{{{{ greeting }}}}, council"
+[component.hello]
+source = "{hello}"
+{extra}
+"#,
+            probe = support::component("guest-probe").display(),
+            hello = support::component("guest-hello").display(),
+        ),
+    );
+    manifest
+}
+
+#[test]
+fn serves_a_component_on_an_ephemeral_port() {
+    let manifest = probe_manifest("ephemeral", "");
+    let host = HostProcess::start(&manifest, &[], &[]).unwrap();
+    assert_ne!(host.addr.port(), 0);
+    let reply = support::get(&host.url("/hello")).unwrap();
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, "Hello from /hello\n");
+    // One log line per request, with route, status and duration.
+    let log = host.log();
+    assert!(
+        log.contains("route=/hello") && log.contains("status=200") && log.contains("duration_ms"),
+        "{log}"
+    );
+}
+
+#[test]
+fn a_runaway_component_is_stopped_while_other_requests_succeed() {
+    let manifest = probe_manifest("runaway", "");
+    let host = HostProcess::start(&manifest, &["--request-timeout-secs", "3"], &[]).unwrap();
+    let url = host.url("/probe/loop");
+    let runaway = std::thread::spawn(move || support::get(&url).unwrap());
+    // While the runaway instance spins, everyone else is served.
+    std::thread::sleep(Duration::from_millis(300));
+    for _ in 0..20 {
+        let reply = support::get(&host.url("/probe/ok")).unwrap();
+        assert_eq!(reply.status, 200, "{}", reply.body);
+    }
+    let stopped = runaway.join().unwrap();
+    assert_eq!(stopped.status, 504, "{}", stopped.body);
+    assert!(stopped.content_type.starts_with("application/json"));
+    assert!(stopped.json()["error"].as_str().unwrap().contains("was stopped"));
+    // And the host keeps serving afterwards.
+    assert_eq!(support::get(&host.url("/hello")).unwrap().status, 200);
+}
+
+/// A one-shot HTTP/1.1 server answering `200 ok` to every request.
+fn tiny_upstream() -> (String, std::thread::JoinHandle<usize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let origin = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let mut served = 0;
+        listener.set_nonblocking(false).unwrap();
+        for stream in listener.incoming().take(1) {
+            let mut stream = stream.unwrap();
+            let mut buffer = [0u8; 4096];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            served += 1;
+        }
+        served
+    });
+    (origin, handle)
+}
+
+#[test]
+fn outgoing_requests_are_limited_to_allowed_hosts() {
+    let (origin, upstream) = tiny_upstream();
+    let manifest = probe_manifest("outbound", "");
+    // The allow-list is a template over a variable, set here from the environment.
+    let host = HostProcess::start(&manifest, &[], &[("SPIN_VARIABLE_UPSTREAM", &origin)]).unwrap();
+
+    let denied = support::get(&host.url("/probe/fetch?url=http://example.org/")).unwrap();
+    assert_eq!(denied.status, 502);
+    assert!(denied.json()["error"].as_str().unwrap().contains("HttpRequestDenied"), "{}", denied.body);
+
+    let allowed = support::get(&host.url(&format!("/probe/fetch?url={origin}/x"))).unwrap();
+    assert_eq!(allowed.status, 200, "{}", allowed.body);
+    assert_eq!(allowed.json()["status"], 200);
+    assert_eq!(upstream.join().unwrap(), 1);
+    assert!(host.log().contains("outgoing request refused"));
+}
+
+#[test]
+fn variables_come_from_the_manifest_and_the_environment() {
+    let manifest = probe_manifest("variables", "");
+    let host = HostProcess::start(&manifest, &[], &[]).unwrap();
+    let reply = support::get(&host.url("/probe/config/greeting")).unwrap();
+    assert_eq!(reply.json()["value"], "hello, council");
+    let missing = support::get(&host.url("/probe/config/nope")).unwrap();
+    assert_eq!(missing.json()["value"], serde_json::Value::Null);
+    drop(host);
+
+    let host = HostProcess::start(&manifest, &[], &[("SPIN_VARIABLE_GREETING", "good morning")]).unwrap();
+    let reply = support::get(&host.url("/probe/config/greeting")).unwrap();
+    assert_eq!(reply.json()["value"], "good morning, council");
+}
+
+#[test]
+fn key_value_data_survives_a_hard_kill() {
+    let manifest = probe_manifest("keyvalue", "");
+    let mut host = HostProcess::start(&manifest, &[], &[]).unwrap();
+    let stored = support::send("PUT", &host.url("/probe/kv/default/report-1"), "text/plain", b"queued").unwrap();
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    assert_eq!(
+        support::send("POST", &host.url("/probe/kv/default/counter"), "text/plain", b"")
+            .unwrap()
+            .json()["count"],
+        1
+    );
+    host.kill_hard();
+
+    let host = HostProcess::start(&manifest, &[], &[]).unwrap();
+    let read = support::get(&host.url("/probe/kv/default/report-1")).unwrap();
+    assert_eq!(read.json()["value"], "queued");
+    assert_eq!(
+        support::send("POST", &host.url("/probe/kv/default/counter"), "text/plain", b"")
+            .unwrap()
+            .json()["count"],
+        2
+    );
+    // Stores the manifest does not list are refused, as Spin refuses them.
+    let denied = support::get(&host.url("/probe/kv/other/x")).unwrap();
+    assert_eq!(denied.status, 403);
+    assert!(denied.body.contains("AccessDenied"), "{}", denied.body);
+}
+
+#[test]
+fn unknown_routes_and_oversized_bodies_get_json_errors() {
+    let manifest = probe_manifest("limits", "");
+    let host = HostProcess::start(&manifest, &["--max-body-kib", "4"], &[]).unwrap();
+
+    let missing = support::get(&host.url("/no/such/route")).unwrap();
+    assert_eq!(missing.status, 404);
+    assert!(missing.content_type.starts_with("application/json"));
+    assert!(missing.json()["error"].as_str().unwrap().contains("/no/such/route"));
+
+    let big = vec![b'x'; 64 * 1024];
+    let too_large = support::send("PUT", &host.url("/probe/kv/default/big"), "text/plain", &big).unwrap();
+    assert_eq!(too_large.status, 413, "{}", too_large.body);
+    assert!(too_large.json()["error"].as_str().unwrap().contains("over the limit"));
+    // Nothing was stored.
+    assert_eq!(support::get(&host.url("/probe/kv/default/big")).unwrap().status, 404);
+}
+
+#[test]
+fn sigterm_stops_the_host_cleanly() {
+    let manifest = probe_manifest("sigterm", "");
+    let mut host = HostProcess::start(&manifest, &[], &[]).unwrap();
+    assert_eq!(support::get(&host.url("/hello")).unwrap().status, 200);
+    assert!(host.terminate().unwrap(), "council-host exited with a failure after SIGTERM");
+    assert!(host.log().contains("received SIGTERM"), "{}", host.log());
+}
+
+#[test]
+fn compiled_components_are_cached_by_content_hash() {
+    let manifest = probe_manifest("cache", "");
+    let cache = support::scratch_dir("cache-dir");
+    let count = || std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
+    let cache_arg = cache.to_string_lossy().to_string();
+    let host = HostProcess::start(&manifest, &["--cache-dir", &cache_arg], &[("COUNCIL_HOST_LOG", "debug")]).unwrap();
+    drop(host);
+    let first = count();
+    assert_eq!(first, 2, "one compiled artefact per component");
+    let host = HostProcess::start(&manifest, &["--cache-dir", &cache_arg], &[("COUNCIL_HOST_LOG", "debug")]).unwrap();
+    assert!(host.log().contains("loaded compiled component from cache"), "{}", host.log());
+    assert_eq!(count(), first, "a restart compiles nothing new");
+}
+
+#[test]
+fn manifests_that_break_spin_rules_fail_to_load_with_the_reason() {
+    let manifest = probe_manifest(
+        "bad-dependency",
+        "[component.hello.dependencies]\n\"council:address@0.1.0\" = { path = \"missing.wasm\", export = \"x:y/z\" }\n",
+    );
+    let output = std::process::Command::new(support::host_binary())
+        .args(["serve", "--manifest"])
+        .arg(&manifest)
+        .args(["--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("cannot have an `export`"), "{stderr}");
+}

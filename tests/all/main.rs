@@ -1,0 +1,6 @@
+//! The end-to-end test binary: every integration test of the project compiles into
+//! this one binary (as wasmtime's `tests/all` does), sharing the built components and
+//! host from [`support`].
+
+mod host;
+mod support;

@@ -1,0 +1,275 @@
+//! Shared test machinery: building the real components and the host, starting
+//! `council-host serve` on `127.0.0.1:0` and reading the real port back, and a small
+//! HTTP client.
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+/// The cargo target directory.
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Every component the project ships, plus the test guests.
+pub const COMPONENT_PACKAGES: &[&str] = &[
+    // TEMP-GUESTS-ONLY
+    "guest-hello",
+    "guest-probe",
+];
+
+/// The components a council deploys (the import check covers exactly these).
+pub const SHIPPED_COMPONENTS: &[&str] = &[
+    "address-lookup",
+    "parish-routing",
+    "contact-fetch",
+    "council-api",
+    "report-speeding",
+];
+
+fn cargo() -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(workspace_root());
+    command
+}
+
+/// Builds the components (once per test run) and returns the directory of `.wasm` files.
+pub fn components() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let mut command = cargo();
+        command.args(["build", "--release", "--target", "wasm32-wasip2"]);
+        for package in COMPONENT_PACKAGES {
+            command.args(["-p", package]);
+        }
+        let status = command.status().expect("running cargo to build the components");
+        assert!(status.success(), "building the components failed");
+        target_dir().join("wasm32-wasip2").join("release")
+    })
+}
+
+/// The path of one built component (`council-api` → `council_api.wasm`).
+pub fn component(package: &str) -> PathBuf {
+    components().join(format!("{}.wasm", package.replace('-', "_")))
+}
+
+/// Builds `council-host` (once) and returns its path.
+pub fn host_binary() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let status = cargo()
+            .args(["build", "--release", "-p", "council-host", "--bin", "council-host"])
+            .status()
+            .expect("running cargo to build council-host");
+        assert!(status.success(), "building council-host failed");
+        target_dir().join("release").join("council-host")
+    })
+}
+
+/// Builds the demo data (indexes from `data/sources`) once, with the host's importer.
+pub fn demo_data() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let root = workspace_root();
+        let status = Command::new(host_binary())
+            .current_dir(&root)
+            .args(["import", "demo", "--data", "data"])
+            .status()
+            .expect("running council-host import demo");
+        assert!(status.success(), "building the demo data failed");
+        root.join("data")
+    })
+}
+
+/// A scratch directory unique to one test.
+pub fn scratch_dir(name: &str) -> PathBuf {
+    let dir = target_dir()
+        .join("test-scratch")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("creating a scratch directory");
+    dir
+}
+
+/// A running `council-host serve`, killed when dropped.
+#[derive(Debug)]
+pub struct HostProcess {
+    child: Child,
+    /// The address it listens on.
+    pub addr: SocketAddr,
+    log: PathBuf,
+}
+
+impl HostProcess {
+    /// Starts the host on `127.0.0.1:0` and waits for it to print its address.
+    pub fn start(manifest: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Result<Self> {
+        let log = manifest.with_extension(format!("host-{}.log", unique()));
+        let stderr = std::fs::File::create(&log).context("creating the host log")?;
+        let mut command = Command::new(host_binary());
+        command
+            .args(["serve", "--manifest"])
+            .arg(manifest)
+            .args(["--listen", "127.0.0.1:0"]);
+        if !extra_args.contains(&"--cache-dir") {
+            // Tests share one compile cache, so each component compiles once a run.
+            command.arg("--cache-dir").arg(target_dir().join("test-compile-cache"));
+        }
+        command
+            .args(extra_args)
+            .stdout(Stdio::piped())
+            .stderr(stderr);
+        for (key, value) in env {
+            command.env(key, value);
+        }
+        let mut child = command.spawn().context("starting council-host")?;
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                let _ = sender.send(line);
+            }
+        });
+        let line = match receiver.recv_timeout(Duration::from_secs(300)) {
+            Ok(line) => line,
+            Err(_) => {
+                let _ = child.kill();
+                bail!(
+                    "council-host did not start; its log:\n{}",
+                    std::fs::read_to_string(&log).unwrap_or_default()
+                );
+            }
+        };
+        let addr = line
+            .rsplit("http://")
+            .next()
+            .and_then(|a| a.parse().ok())
+            .with_context(|| format!("unexpected first line from council-host: {line}"))?;
+        Ok(Self { child, addr, log })
+    }
+
+    /// The full URL of a path on this host.
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// What the host has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
+    /// Sends SIGKILL (no chance to clean up), as a crash would.
+    pub fn kill_hard(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Sends SIGTERM and waits for a clean exit; returns whether it exited successfully.
+    pub fn terminate(&mut self) -> Result<bool> {
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()?;
+        if !status.success() {
+            bail!("kill -TERM failed");
+        }
+        for _ in 0..200 {
+            if let Some(status) = self.child.try_wait()? {
+                return Ok(status.success());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        bail!("council-host did not exit within 10 s of SIGTERM")
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn unique() -> u64 {
+    static NEXT: Mutex<u64> = Mutex::new(0);
+    let mut next = NEXT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    *next += 1;
+    *next
+}
+
+/// A response, whatever its status.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The status code.
+    pub status: u16,
+    /// The `content-type` header.
+    pub content_type: String,
+    /// The body as text.
+    pub body: String,
+}
+
+impl Reply {
+    /// The body parsed as JSON (panics with the body when it is not).
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+}
+
+fn agent() -> ureq::Agent {
+    ureq::AgentBuilder::new()
+        .timeout(Duration::from_secs(60))
+        .build()
+}
+
+fn reply(result: Result<ureq::Response, ureq::Error>) -> Result<Reply> {
+    let response = match result {
+        Ok(response) => response,
+        Err(ureq::Error::Status(_, response)) => response,
+        Err(e) => return Err(e.into()),
+    };
+    let status = response.status();
+    let content_type = response.header("content-type").unwrap_or("").to_string();
+    let body = response.into_string()?;
+    Ok(Reply {
+        status,
+        content_type,
+        body,
+    })
+}
+
+/// GET a URL.
+pub fn get(url: &str) -> Result<Reply> {
+    reply(agent().get(url).call())
+}
+
+/// Send a request with a body.
+pub fn send(method: &str, url: &str, content_type: &str, body: &[u8]) -> Result<Reply> {
+    reply(
+        agent()
+            .request(method, url)
+            .set("content-type", content_type)
+            .send_bytes(body),
+    )
+}
+
+/// Writes a file, creating its directory.
+pub fn write(path: &Path, text: &str) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).expect("creating a directory");
+    }
+    std::fs::write(path, text).expect("writing a file");
+}
