@@ -23,7 +23,7 @@ use council_areas::{AreaIndex, AreaType, BoundaryImporter, DEFAULT_CACHE_BYTES, 
 use geo::{Contains, LineString, Point, Polygon};
 
 /// Bump when the generator or the index format changes, to rebuild the cached file.
-const DATA_VERSION: u32 = 2;
+const DATA_VERSION: u32 = 3;
 
 fn index_path(cfg: &national::Config) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")

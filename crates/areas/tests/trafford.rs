@@ -330,3 +330,32 @@ fn a_bng_layer_without_a_transform_is_refused() {
         .unwrap_err();
     assert!(err.to_string().contains("BNG transform"), "{err}");
 }
+
+#[test]
+fn small_caches_evict_without_changing_answers() {
+    let full = open();
+    assert!(
+        trafford().0.len() > 8 * 4096,
+        "the index spans many pages: {}",
+        trafford().0.len()
+    );
+    for cache in [1, 2 * 4096, 4 * 4096] {
+        let small = open().with_cache_bytes(cache);
+        for (pc, e, n) in trafford_postcodes().iter().step_by(13) {
+            let p = council_bng::helmert::to_lonlat(Bng::new(*e, *n));
+            assert_eq!(
+                small.areas_at(p.lon, p.lat, &[]).unwrap(),
+                full.areas_at(p.lon, p.lat, &[]).unwrap(),
+                "{pc} with a {cache}-byte cache"
+            );
+        }
+        assert_eq!(
+            small.geometry("E08000009").unwrap(),
+            full.geometry("E08000009").unwrap()
+        );
+        assert_eq!(
+            small.list_areas(&[]).unwrap(),
+            full.list_areas(&[]).unwrap()
+        );
+    }
+}

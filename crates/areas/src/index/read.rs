@@ -28,6 +28,10 @@ struct Pages<R> {
     table: Vec<u32>,
     /// Loaded pages, `PAGE` bytes each (the last page of the file zero-padded).
     slab: Vec<u8>,
+    /// Slot → the page it holds, for eviction.
+    slot_page: Vec<u64>,
+    /// The next slot to reuse once the slab is full (first in, first out).
+    next_victim: usize,
     max_pages: usize,
     scratch: Vec<u8>,
 }
@@ -39,6 +43,8 @@ impl<R: Read + Seek> Pages<R> {
             len,
             table: vec![0; len.div_ceil(PAGE) as usize],
             slab: Vec::new(),
+            slot_page: Vec::new(),
+            next_victim: 0,
             max_pages: DEFAULT_CACHE_BYTES / PAGE as usize,
             scratch: Vec::new(),
         }
@@ -57,24 +63,36 @@ impl<R: Read + Seek> Pages<R> {
         if slot != 0 {
             return Ok((slot as usize - 1) * PAGE as usize);
         }
-        if self.slab.len() / PAGE as usize >= self.max_pages {
-            // Simplest bounded policy: start afresh. A lookup touches a few dozen
-            // pages, so the cache rarely fills.
-            self.table.iter_mut().for_each(|s| *s = 0);
-            self.slab.clear();
-        }
-        let at = self.slab.len();
+        let page = PAGE as usize;
+        let slot = if self.slot_page.len() < self.max_pages {
+            self.slab.resize(self.slab.len() + page, 0);
+            self.slot_page.push(n);
+            self.slot_page.len() - 1
+        } else {
+            // Full: reuse the oldest slot (FIFO keeps the hot R-tree pages, which are
+            // read first and often, only until they come round; good enough for a
+            // cache that lookups rarely fill).
+            let victim = self.next_victim % self.max_pages.min(self.slot_page.len());
+            self.next_victim = victim + 1;
+            let old = self.slot_page[victim] as usize;
+            if self.table[old] as usize == victim + 1 {
+                self.table[old] = 0;
+            }
+            self.slot_page[victim] = n;
+            victim
+        };
+        let at = slot * page;
         let start = n * PAGE;
         let len = (self.len - start).min(PAGE) as usize;
-        self.slab.resize(at + PAGE as usize, 0);
-        let mut page = std::mem::take(&mut self.slab);
-        let r = self.raw_read(start, &mut page[at..at + len]);
-        self.slab = page;
+        let mut slab = std::mem::take(&mut self.slab);
+        slab[at..at + page].fill(0);
+        let r = self.raw_read(start, &mut slab[at..at + len]);
+        self.slab = slab;
         if let Err(e) = r {
-            self.slab.truncate(at);
+            self.table[n as usize] = 0;
             return Err(e);
         }
-        self.table[n as usize] = (at / PAGE as usize + 1) as u32;
+        self.table[n as usize] = (slot + 1) as u32;
         Ok(at)
     }
 
