@@ -1,0 +1,298 @@
+//! The address-lookup capability component: exports `council:address/lookup@0.1.0`,
+//! answering from the council's address index in the read-only data mount.
+//!
+//! All logic lives in `council-address`; this crate binds it to the WIT world and does
+//! the two things only a component can: find its files (`ADDRESS_INDEX`, default
+//! `/data/address.idx`; `OSTN15_GRID`, default `/data/ostn15.grid`) and convert the
+//! records. The index is opened once per instance — Spin makes one instance per
+//! request — and every query then reads only the few pages it needs.
+
+use std::cell::OnceCell;
+use std::fs::File;
+
+use council_address as lib;
+use council_bng::{FileGrid, LonLat};
+
+#[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
+mod bindings {
+    wit_bindgen::generate!({
+        path: "../../wit/address",
+        world: "council:address/address-lookup",
+    });
+    /// The component's export.
+    pub struct Component;
+    export!(Component with_types_in self);
+}
+
+use bindings::Component;
+use bindings::exports::council::address::lookup as wit;
+
+thread_local! {
+    static INDEX: OnceCell<Result<lib::AddressIndex<File>, wit::Error>> = const { OnceCell::new() };
+    static GRID: OnceCell<Result<FileGrid<File>, wit::Error>> = const { OnceCell::new() };
+}
+
+fn env_path(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_string())
+}
+
+/// Runs `f` with the instance's index, opening it on first use.
+fn with_index<T>(f: impl FnOnce(&lib::AddressIndex<File>) -> Result<T, wit::Error>) -> Result<T, wit::Error> {
+    INDEX.with(|cell| {
+        let index = cell.get_or_init(|| {
+            let path = env_path("ADDRESS_INDEX", "/data/address.idx");
+            let file = File::open(&path)
+                .map_err(|e| wit::Error::IndexUnavailable(format!("cannot open the address index {path}: {e}")))?;
+            lib::AddressIndex::open_named(file, &path).map_err(|e| wit::Error::IndexUnavailable(e.to_string()))
+        });
+        match index {
+            Ok(index) => f(index),
+            Err(e) => Err(e.clone()),
+        }
+    })
+}
+
+/// Converts a query point to British National Grid with OSTN15.
+fn to_bng(point: wit::Point) -> Result<lib::BngPoint, wit::Error> {
+    match point {
+        wit::Point::Bng(p) => Ok(lib::BngPoint {
+            easting: p.easting,
+            northing: p.northing,
+        }),
+        wit::Point::Wgs84(p) => GRID.with(|cell| {
+            let grid = cell.get_or_init(|| {
+                let path = env_path("OSTN15_GRID", "/data/ostn15.grid");
+                let file = File::open(&path)
+                    .map_err(|e| wit::Error::IndexUnavailable(format!("cannot open the OSTN15 grid {path}: {e}")))?;
+                FileGrid::open(file).map_err(|e| wit::Error::IndexUnavailable(format!("{path}: {e}")))
+            });
+            let grid = grid.as_ref().map_err(Clone::clone)?;
+            let bng = council_bng::to_bng(LonLat::new(p.longitude, p.latitude), grid)
+                .map_err(|e| wit::Error::OutOfRange(e.to_string()))?;
+            Ok(lib::BngPoint {
+                easting: bng.easting,
+                northing: bng.northing,
+            })
+        }),
+    }
+}
+
+impl wit::Guest for Component {
+    fn info() -> Result<wit::IndexInfo, wit::Error> {
+        with_index(|index| {
+            let info = index.info().map_err(error)?;
+            Ok(wit::IndexInfo {
+                format_version: info.format_version,
+                epoch: info.epoch,
+                built: info.built,
+                sources: info.sources,
+                address_count: info.address_count,
+                postcode_count: info.postcode_count,
+            })
+        })
+    }
+
+    fn by_postcode(postcode: String, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+        let options = query_options(options);
+        with_index(|index| index.by_postcode(&postcode, &options).map(page).map_err(error))
+    }
+
+    fn by_uprn(uprn: u64, options: wit::QueryOptions) -> Result<Vec<wit::Address>, wit::Error> {
+        let options = query_options(options);
+        with_index(|index| {
+            index
+                .by_uprn(uprn, &options)
+                .map(|list| list.into_iter().map(address).collect())
+                .map_err(error)
+        })
+    }
+
+    fn by_usrn(usrn: u64, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+        let options = query_options(options);
+        with_index(|index| index.by_usrn(usrn, &options).map(page).map_err(error))
+    }
+
+    fn find(text: String, min_score: f32, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+        let options = query_options(options);
+        with_index(|index| index.find(&text, min_score, &options).map(page).map_err(error))
+    }
+
+    fn suggest(text: String, limit: u32, options: wit::QueryOptions) -> Result<Vec<wit::AddressMatch>, wit::Error> {
+        let options = query_options(options);
+        with_index(|index| {
+            index
+                .suggest(&text, limit, &options)
+                .map(|list| list.into_iter().map(address_match).collect())
+                .map_err(error)
+        })
+    }
+
+    fn nearest(at: wit::Point, max_distance_m: f64, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+        let at = to_bng(at)?;
+        let options = query_options(options);
+        with_index(|index| index.nearest(at, max_distance_m, &options).map(page).map_err(error))
+    }
+
+    fn within_radius(at: wit::Point, radius_m: f64, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+        let at = to_bng(at)?;
+        let options = query_options(options);
+        with_index(|index| index.within_radius(at, radius_m, &options).map(page).map_err(error))
+    }
+
+    fn within_bbox(corner_a: wit::Point, corner_b: wit::Point, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+        let (a, b) = (to_bng(corner_a)?, to_bng(corner_b)?);
+        let options = query_options(options);
+        with_index(|index| index.within_bbox(a, b, &options).map(page).map_err(error))
+    }
+
+    fn postcode(postcode: String) -> Result<Option<wit::PostcodeUnit>, wit::Error> {
+        with_index(|index| {
+            index.postcode(&postcode).map_err(error).map(|unit| {
+                unit.map(|u| wit::PostcodeUnit {
+                    postcode: u.postcode,
+                    location: location(u.location),
+                    positional_quality: u.positional_quality,
+                    district_code: u.district_code,
+                    ward_code: u.ward_code,
+                    county_code: u.county_code,
+                    country_code: u.country_code,
+                    address_count: u.address_count,
+                })
+            })
+        })
+    }
+}
+
+// ---- conversions between the crate's records and the generated WIT records ----
+
+fn error(e: lib::LookupError) -> wit::Error {
+    match e {
+        lib::LookupError::InvalidPostcode(m) => wit::Error::InvalidPostcode(m),
+        lib::LookupError::InvalidQuery(m) => wit::Error::InvalidQuery(m),
+        lib::LookupError::OutOfRange(m) => wit::Error::OutOfRange(m),
+        lib::LookupError::IndexUnavailable(m) => wit::Error::IndexUnavailable(m),
+        lib::LookupError::Other(m) => wit::Error::Other(m),
+    }
+}
+
+fn query_options(o: wit::QueryOptions) -> lib::QueryOptions {
+    lib::QueryOptions {
+        datasets: o
+            .datasets
+            .into_iter()
+            .map(|d| match d {
+                wit::Dataset::Dpa => lib::Dataset::Dpa,
+                wit::Dataset::Lpi => lib::Dataset::Lpi,
+            })
+            .collect(),
+        classification: o
+            .classification
+            .into_iter()
+            .map(|c| match c {
+                wit::ClassificationFilter::Named(set) => lib::ClassificationFilter::Named(match set {
+                    wit::ClassificationSet::Residential => lib::ClassificationSet::Residential,
+                    wit::ClassificationSet::Commercial => lib::ClassificationSet::Commercial,
+                    wit::ClassificationSet::ResidentialAndCommercial => {
+                        lib::ClassificationSet::ResidentialAndCommercial
+                    }
+                    wit::ClassificationSet::Electoral => lib::ClassificationSet::Electoral,
+                }),
+                wit::ClassificationFilter::CodePrefix(p) => lib::ClassificationFilter::CodePrefix(p),
+            })
+            .collect(),
+        include_historical: o.include_historical,
+        offset: o.offset,
+        max_results: o.max_results,
+        sort: match o.sort {
+            wit::SortOrder::AddressOrder => lib::SortOrder::AddressOrder,
+            wit::SortOrder::Uprn => lib::SortOrder::Uprn,
+        },
+    }
+}
+
+fn page(p: lib::Page) -> wit::Page {
+    wit::Page {
+        total: p.total,
+        offset: p.offset,
+        results: p.results.into_iter().map(address_match).collect(),
+    }
+}
+
+fn address_match(m: lib::AddressMatch) -> wit::AddressMatch {
+    wit::AddressMatch {
+        address: address(m.address),
+        score: m.score,
+        distance_m: m.distance_m,
+    }
+}
+
+fn location(l: lib::Location) -> wit::Location {
+    wit::Location {
+        bng: wit::BngPoint {
+            easting: l.bng.easting,
+            northing: l.bng.northing,
+        },
+        wgs84: wit::Wgs84Point {
+            longitude: l.wgs84.longitude,
+            latitude: l.wgs84.latitude,
+        },
+        rpc: l.rpc,
+    }
+}
+
+fn addressable(o: lib::AddressableObject) -> wit::AddressableObject {
+    wit::AddressableObject {
+        start_number: o.start_number,
+        start_suffix: o.start_suffix,
+        end_number: o.end_number,
+        end_suffix: o.end_suffix,
+        text: o.text,
+    }
+}
+
+fn address(a: lib::Address) -> wit::Address {
+    wit::Address {
+        uprn: a.uprn,
+        single_line: a.single_line,
+        postcode: a.postcode,
+        view: match a.view {
+            lib::AddressView::Postal(p) => wit::AddressView::Postal(wit::PostalAddress {
+                udprn: p.udprn,
+                organisation_name: p.organisation_name,
+                department_name: p.department_name,
+                sub_building_name: p.sub_building_name,
+                building_name: p.building_name,
+                building_number: p.building_number,
+                dependent_thoroughfare: p.dependent_thoroughfare,
+                thoroughfare: p.thoroughfare,
+                double_dependent_locality: p.double_dependent_locality,
+                dependent_locality: p.dependent_locality,
+                post_town: p.post_town,
+                po_box_number: p.po_box_number,
+            }),
+            lib::AddressView::Gazetteer(g) => wit::AddressView::Gazetteer(wit::GazetteerAddress {
+                lpi_key: g.lpi_key,
+                organisation: g.organisation,
+                sao: addressable(g.sao),
+                pao: addressable(g.pao),
+                usrn: g.usrn,
+                street_description: g.street_description,
+                locality: g.locality,
+                town: g.town,
+                administrative_area: g.administrative_area,
+                area_name: g.area_name,
+                logical_status: g.logical_status,
+                language: g.language,
+            }),
+        },
+        classification_code: a.classification_code,
+        classification_description: a.classification_description,
+        location: location(a.location),
+        parent_uprn: a.parent_uprn,
+        blpu_logical_status: a.blpu_logical_status,
+        local_custodian_code: a.local_custodian_code,
+        country_code: a.country_code,
+        last_update_date: a.last_update_date,
+        entry_date: a.entry_date,
+    }
+}

@@ -1,0 +1,183 @@
+//! Contact routes over `council:contacts/directory`.
+//!
+//! - `GET /contacts/bodies?gss=E04000011` or `?name=Partington` (`&kind=parish-council`):
+//!   one body and its contact, with provenance (source, age, `stale`).
+//! - `GET /contacts/bodies/{gss}`: the same by code; `.../openreferral` renders it in
+//!   the Open Referral UK profile of HSDS 3.0 (`organization` + `contact`).
+//! - `GET /contacts/parishes`: every parish council the source lists.
+//! - `GET /contacts/councillors?ward=...`, `/contacts/councillors/ward/{id}`,
+//!   `/contacts/councillors/postcode/{pc}`.
+//!
+//! An upstream that fails with nothing cached is a `502` naming the upstream problem,
+//! never an empty success; an answer served from an expired cache says so in
+//! `provenance.stale` and in the `x-contacts-stale` header.
+
+use council_contacts::model as lib;
+use council_contacts::openreferral::to_open_referral;
+use serde_json::json;
+use wstd::http::{Body, Request, Response, StatusCode};
+
+use crate::bindings::council::contacts::directory as wit;
+use crate::http::{self, ApiError, Query};
+
+pub async fn handle(_request: Request<Body>, segments: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
+    match segments {
+        ["contacts", "bodies"] => {
+            let kind = match query.text("kind") {
+                Some(k) => Some(parse_kind(k)?),
+                None => None,
+            };
+            let q = wit::BodyQuery {
+                gss_code: query.text("gss").map(str::to_string),
+                name: query.text("name").map(str::to_string),
+                kind,
+            };
+            body(&q, false)
+        }
+        ["contacts", "bodies", code] => body(&by_code(code), false),
+        ["contacts", "bodies", code, "openreferral"] => body(&by_code(code), true),
+        ["contacts", "parishes"] => {
+            let list = wit::parish_councils().map_err(contacts_error)?;
+            let stale = list.provenance.stale;
+            let value = json!({
+                "bodies": list.bodies.into_iter().map(body_to_lib).collect::<Vec<_>>(),
+                "provenance": provenance_to_lib(list.provenance),
+            });
+            respond(&value, stale)
+        }
+        ["contacts", "councillors"] => councillors(wit::councillors_by_ward(query.text("ward"))),
+        ["contacts", "councillors", "ward", id] => {
+            let id: u32 = http::parse_number("ward id", id)?;
+            councillors(wit::councillors_by_ward_id(id))
+        }
+        ["contacts", "councillors", "postcode", postcode] => councillors(wit::councillors_by_postcode(postcode)),
+        _ => Err(ApiError::not_found("no such contacts endpoint; GET / lists them")),
+    }
+}
+
+fn by_code(code: &str) -> wit::BodyQuery {
+    wit::BodyQuery {
+        gss_code: Some(code.to_ascii_uppercase()),
+        name: None,
+        kind: None,
+    }
+}
+
+fn parse_kind(text: &str) -> Result<wit::BodyKind, ApiError> {
+    Ok(match text {
+        "parish-council" => wit::BodyKind::ParishCouncil,
+        "district-council" => wit::BodyKind::DistrictCouncil,
+        "county-council" => wit::BodyKind::CountyCouncil,
+        "unitary-council" => wit::BodyKind::UnitaryCouncil,
+        "other" => wit::BodyKind::Other,
+        other => {
+            return Err(ApiError::bad_request(
+                "invalid-parameter",
+                format!("kind `{other}` is not one of parish-council, district-council, county-council, unitary-council, other"),
+            ));
+        }
+    })
+}
+
+fn contacts_error(e: wit::Error) -> ApiError {
+    match e {
+        wit::Error::InvalidQuery(m) => ApiError::bad_request("invalid-query", m),
+        wit::Error::UpstreamUnavailable(m) => ApiError::new(StatusCode::BAD_GATEWAY, "upstream-unavailable", m),
+        wit::Error::UpstreamInvalid(m) => ApiError::new(StatusCode::BAD_GATEWAY, "upstream-invalid", m),
+        wit::Error::NotConfigured(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-configured", m),
+        wit::Error::Unsupported(m) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "unsupported", m),
+        wit::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
+    }
+}
+
+fn respond(value: &serde_json::Value, stale: bool) -> Result<Response<Body>, ApiError> {
+    let mut response = http::json(StatusCode::OK, value)?;
+    if stale {
+        response
+            .headers_mut()
+            .insert("x-contacts-stale", wstd::http::HeaderValue::from_static("true"));
+    }
+    Ok(response)
+}
+
+fn body(q: &wit::BodyQuery, open_referral: bool) -> Result<Response<Body>, ApiError> {
+    let answer = wit::find_body(q)
+        .map_err(contacts_error)?
+        .ok_or_else(|| ApiError::not_found("no body matches that code or name"))?;
+    let stale = answer.provenance.stale;
+    let body = body_to_lib(answer.body);
+    let provenance = provenance_to_lib(answer.provenance);
+    let value = if open_referral {
+        let mut oruk = to_open_referral(&body);
+        oruk["provenance"] = serde_json::to_value(&provenance).unwrap_or_default();
+        oruk
+    } else {
+        json!({ "body": body, "provenance": provenance })
+    };
+    respond(&value, stale)
+}
+
+fn councillors(result: Result<wit::CouncillorAnswer, wit::Error>) -> Result<Response<Body>, ApiError> {
+    let answer = result.map_err(contacts_error)?;
+    let stale = answer.provenance.stale;
+    let value = json!({
+        "wards": answer.wards.into_iter().map(|w| lib::Ward {
+            name: w.name,
+            councillors: w.councillors.into_iter().map(|c| lib::Councillor {
+                id: c.id,
+                name: c.name,
+                party: c.party,
+                ward: c.ward,
+                key_posts: c.key_posts,
+                work: contact_to_lib(c.work),
+                home: contact_to_lib(c.home),
+                photo_url: c.photo_url,
+                terms: c.terms.into_iter().map(|t| lib::Term { start: t.start, end: t.end }).collect(),
+            }).collect(),
+        }).collect::<Vec<_>>(),
+        "provenance": provenance_to_lib(answer.provenance),
+    });
+    respond(&value, stale)
+}
+
+fn contact_to_lib(c: wit::ContactDetails) -> lib::ContactDetails {
+    lib::ContactDetails {
+        name: c.name,
+        role: c.role,
+        email: c.email,
+        phone: c.phone,
+        address: c.address,
+        postcode: c.postcode,
+    }
+}
+
+fn body_to_lib(b: wit::Body) -> lib::Body {
+    lib::Body {
+        id: b.id,
+        name: b.name,
+        kind: match b.kind {
+            wit::BodyKind::ParishCouncil => lib::BodyKind::ParishCouncil,
+            wit::BodyKind::DistrictCouncil => lib::BodyKind::DistrictCouncil,
+            wit::BodyKind::CountyCouncil => lib::BodyKind::CountyCouncil,
+            wit::BodyKind::UnitaryCouncil => lib::BodyKind::UnitaryCouncil,
+            wit::BodyKind::Other => lib::BodyKind::Other,
+        },
+        gss_code: b.gss_code,
+        website: b.website,
+        contact: contact_to_lib(b.contact),
+    }
+}
+
+fn provenance_to_lib(p: wit::Provenance) -> lib::Provenance {
+    lib::Provenance {
+        source: match p.source {
+            wit::Source::Moderngov => lib::Source::Moderngov,
+            wit::Source::Directory => lib::Source::Directory,
+        },
+        url: p.url,
+        fetched_at: p.fetched_at,
+        age_seconds: p.age_seconds,
+        stale: p.stale,
+        stale_reason: p.stale_reason,
+    }
+}

@@ -1,0 +1,140 @@
+//! Request parsing and response helpers shared by every route module.
+//!
+//! Errors are JSON bodies naming the problem. Our own routes answer
+//! `{"error": "...", "status": 400, "code": "invalid-postcode"}`; the compatible routes
+//! answer in the shape of the API they copy (see `places` and `mapit`).
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use wstd::http::{Body, Error, Response, StatusCode};
+
+/// Most bytes of request body any route reads (a route request is a few hundred).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The query string as repeated key → values, percent-decoded (`application/x-www-form-urlencoded`).
+#[derive(Debug, Default, Clone)]
+pub struct Query {
+    pairs: BTreeMap<String, Vec<String>>,
+}
+
+impl Query {
+    /// Parses a raw query string.
+    pub fn parse(raw: Option<&str>) -> Self {
+        let mut pairs: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
+            pairs.entry(key.into_owned()).or_default().push(value.into_owned());
+        }
+        Self { pairs }
+    }
+
+    /// The first value of a parameter, matched case-insensitively (OS Places accepts
+    /// `postcode`, `Postcode` and `POSTCODE`).
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.pairs
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .and_then(|(_, v)| v.first())
+            .map(String::as_str)
+    }
+
+    /// Every value of a repeatable parameter (`fq`).
+    pub fn all(&self, key: &str) -> Vec<&str> {
+        self.pairs
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(key))
+            .flat_map(|(_, v)| v.iter().map(String::as_str))
+            .collect()
+    }
+
+    /// A non-empty parameter, trimmed.
+    pub fn text(&self, key: &str) -> Option<&str> {
+        self.get(key).map(str::trim).filter(|v| !v.is_empty())
+    }
+}
+
+/// A problem with the request, answered as a 4xx JSON error.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// A stable machine-readable code (`invalid-postcode`).
+    pub code: &'static str,
+    /// What is wrong, for people.
+    pub message: String,
+}
+
+impl ApiError {
+    /// A new error.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// 400 Bad Request.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, code, message)
+    }
+
+    /// 404 Not Found.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not-found", message)
+    }
+
+    /// Our own JSON error shape.
+    pub fn into_response(self) -> Result<Response<Body>, Error> {
+        json(
+            self.status,
+            &json!({ "error": self.message, "status": self.status.as_u16(), "code": self.code }),
+        )
+    }
+}
+
+impl From<Error> for ApiError {
+    fn from(e: Error) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("building the response failed: {e}"))
+    }
+}
+
+/// A JSON response.
+pub fn json(status: StatusCode, value: &Value) -> Result<Response<Body>, Error> {
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .body(value.to_string().into())?)
+}
+
+/// A JSON response with a specific content type (GeoJSON).
+pub fn json_as(status: StatusCode, content_type: &str, value: &Value) -> Result<Response<Body>, Error> {
+    Ok(Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .body(value.to_string().into())?)
+}
+
+/// Parses a number parameter, naming it in the error.
+pub fn parse_number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, ApiError> {
+    text.trim()
+        .parse()
+        .map_err(|_| ApiError::bad_request("invalid-parameter", format!("`{name}` must be a number, not `{text}`")))
+}
+
+/// Parses `x,y` into two finite numbers.
+pub fn parse_pair(name: &str, text: &str) -> Result<(f64, f64), ApiError> {
+    let mut parts = text.split(',');
+    let (Some(a), Some(b), None) = (parts.next(), parts.next(), parts.next()) else {
+        return Err(ApiError::bad_request(
+            "invalid-parameter",
+            format!("`{name}` must be two numbers separated by a comma, not `{text}`"),
+        ));
+    };
+    let a: f64 = parse_number(name, a)?;
+    let b: f64 = parse_number(name, b)?;
+    if !a.is_finite() || !b.is_finite() {
+        return Err(ApiError::bad_request("invalid-parameter", format!("`{name}` must be finite")));
+    }
+    Ok((a, b))
+}
