@@ -12,17 +12,17 @@ use crate::index::{AddressIndex, IndexError, PropMeta, StoredProperty};
 use crate::postcode::{self, Postcode, PostcodeQuery};
 use crate::text::{self, Number};
 use crate::types::{
-    Address, AddressMatch, AddressView, BngPoint, IndexInfo, Location, LookupError, Page,
-    PostcodeUnit, QueryOptions, SortOrder, Wgs84Point,
+    Address, AddressMatch, BngPoint, IndexInfo, Location, LookupError, Page, PostcodeUnit,
+    QueryOptions, SortOrder, Wgs84Point,
 };
 use crate::view;
 
 /// Longest free text accepted by `find` and `suggest`, in characters.
 pub const MAX_TEXT: usize = 200;
 /// How many properties `find` scores at most.
-pub const FIND_CANDIDATES: usize = 600;
+pub const FIND_CANDIDATES: usize = 400;
 /// How many properties `suggest` scores at most.
-pub const SUGGEST_CANDIDATES: usize = 300;
+pub const SUGGEST_CANDIDATES: usize = 200;
 /// BNG extent accepted for points (the OSTN15 grid's): eastings 0-700 km, northings 0-1250 km.
 pub const BNG_MAX: (f64, f64) = (700_000.0, 1_250_000.0);
 
@@ -417,19 +417,16 @@ impl<R: Read + Seek> AddressIndex<R> {
                 "the search text has no letters or digits".into(),
             ));
         }
-        let scored = self.search(&q, o, FIND_CANDIDATES)?;
-        let kept: Vec<AddressMatch> = scored
-            .into_iter()
-            .filter(|m| m.score >= min_score)
-            .collect();
-        let total = kept.len() as u32;
-        let results = kept
-            .into_iter()
-            .skip(o.offset as usize)
-            .take(size as usize)
-            .collect();
+        let (total, results) = self.search(
+            &q,
+            o,
+            FIND_CANDIDATES,
+            min_score,
+            o.offset as usize,
+            size as usize,
+        )?;
         Ok(Page {
-            total,
+            total: total as u32,
             offset: o.offset,
             results,
         })
@@ -467,18 +464,22 @@ impl<R: Read + Seek> AddressIndex<R> {
             classification: o.classification.clone(),
             ..QueryOptions::default()
         };
-        let mut scored = self.search(&q, &opts, SUGGEST_CANDIDATES)?;
-        scored.truncate(limit as usize);
-        Ok(scored)
+        let (_, results) = self.search(&q, &opts, SUGGEST_CANDIDATES, 0.0, 0, limit as usize)?;
+        Ok(results)
     }
 
     /// Candidate retrieval, then scoring of every view of every candidate.
+    /// Returns the number of views scoring at least `min_score` and the views
+    /// `skip..skip+take` of them, best first.
     fn search(
         &self,
         q: &ParsedQuery,
         o: &QueryOptions,
         cap: usize,
-    ) -> Result<Vec<AddressMatch>, LookupError> {
+        min_score: f32,
+        skip: usize,
+        take: usize,
+    ) -> Result<(usize, Vec<AddressMatch>), LookupError> {
         let f = Filter::new(self, o);
         let mut ords: Vec<u32> = Vec::new();
         let mut from_postcode = false;
@@ -525,32 +526,40 @@ impl<R: Read + Seek> AddressIndex<R> {
             .collect();
         keep.sort_by_key(|k| k.0);
         let recs = self.records(&keep)?;
-        let mut out: Vec<(f32, u32, usize, Address)> = Vec::new();
+        let mut scored: Vec<(f32, u32, usize, u32, view::ViewRef)> = Vec::new();
         for (ord, _, _) in &keep {
             let Some(sp) = recs.get(ord) else { continue };
             let rank = props.get(ord).map_or(u32::MAX, |p| p.meta.rank);
-            for (vi, a) in view::views(sp, f.dpa, f.lpi, f.hist)
+            for (vi, v) in view::view_refs(sp, f.dpa, f.lpi, f.hist)
                 .into_iter()
                 .enumerate()
             {
-                let s = score(q, &a, sp);
-                out.push((s, rank, vi, a));
+                let s = score(q, &view_tokens(sp, v));
+                if s >= min_score {
+                    scored.push((s, rank, vi, *ord, v));
+                }
             }
         }
-        out.sort_by(|a, b| {
+        scored.sort_by(|a, b| {
             b.0.partial_cmp(&a.0)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then(a.1.cmp(&b.1))
                 .then(a.2.cmp(&b.2))
         });
-        Ok(out
+        let total = scored.len();
+        let results = scored
             .into_iter()
-            .map(|(s, _, _, a)| AddressMatch {
-                address: a,
-                score: s,
-                distance_m: None,
+            .skip(skip)
+            .take(take)
+            .filter_map(|(s, _, _, ord, v)| {
+                recs.get(&ord).map(|sp| AddressMatch {
+                    address: view::address(sp, v),
+                    score: s,
+                    distance_m: None,
+                })
             })
-            .collect())
+            .collect();
+        Ok((total, results))
     }
 
     /// Term look-ups and greedy intersection, rarest group first. A group that would
@@ -639,7 +648,13 @@ impl<R: Read + Seek> AddressIndex<R> {
             if gi < skip_first {
                 continue;
             }
-            // Very common groups only narrow an existing set.
+            // A set already small enough to score is not narrowed by decoding a
+            // much longer list: the score weighs that word anyway.
+            if let Some(c) = &cur {
+                if c.len() <= cap / 2 && g.df > 16 * c.len() as u64 {
+                    continue;
+                }
+            }
             let lists = self.postings(&g.vars)?;
             let next: Vec<u32> = match &cur {
                 None => union(&lists),
@@ -856,14 +871,16 @@ fn ao_numbers(o: &crate::types::AddressableObject, nums: &mut Vec<Number>) {
     }
 }
 
-fn view_tokens(a: &Address) -> ViewTokens {
+fn view_tokens(sp: &StoredProperty, v: view::ViewRef) -> ViewTokens {
     let mut core = Vec::new();
     let mut numbers = Vec::new();
     let mut sao_numbers = Vec::new();
     let mut other = Vec::new();
     let mut scratch = Vec::new();
-    match &a.view {
-        AddressView::Postal(d) => {
+    let postcode;
+    match v {
+        view::ViewRef::Dpa(i) => {
+            let d = &sp.property.dpas[i];
             words_of(d.sub_building_name.as_deref(), &mut core, &mut sao_numbers);
             words_of(d.building_name.as_deref(), &mut core, &mut numbers);
             if let Some(n) = d.building_number {
@@ -885,22 +902,36 @@ fn view_tokens(a: &Address) -> ViewTokens {
             ] {
                 words_of(s.as_deref(), &mut other, &mut scratch);
             }
+            postcode = d
+                .postcode
+                .as_deref()
+                .and_then(Postcode::parse_lenient)
+                .or_else(|| sp.postcode.as_deref().and_then(Postcode::parse_lenient));
         }
-        AddressView::Gazetteer(l) => {
+        view::ViewRef::Lpi(i) => {
+            let l = &sp.property.lpis[i];
             words_of(l.sao.text.as_deref(), &mut core, &mut sao_numbers);
             ao_numbers(&l.sao, &mut sao_numbers);
             words_of(l.pao.text.as_deref(), &mut core, &mut numbers);
             ao_numbers(&l.pao, &mut numbers);
-            words_of(l.street_description.as_deref(), &mut core, &mut numbers);
+            let street = sp.lpi_streets.get(i).and_then(|s| s.as_ref());
+            words_of(
+                street.and_then(|s| s.description.as_deref()),
+                &mut core,
+                &mut numbers,
+            );
             for s in [
-                &l.organisation,
-                &l.locality,
-                &l.town,
-                &l.administrative_area,
-                &l.area_name,
+                sp.property.organisation(),
+                street.and_then(|s| s.locality.as_deref()),
+                street.and_then(|s| s.town.as_deref()),
+                street.and_then(|s| s.administrative_area.as_deref()),
+                l.area_name.as_deref(),
             ] {
-                words_of(s.as_deref(), &mut other, &mut scratch);
+                words_of(s, &mut other, &mut scratch);
             }
+            postcode = view::lpi_postcode(sp, l)
+                .as_deref()
+                .and_then(Postcode::parse_lenient);
         }
     }
     // Flat words match (`FLAT 2` asks for a flat) but are not part of coverage.
@@ -911,7 +942,7 @@ fn view_tokens(a: &Address) -> ViewTokens {
         sao_numbers,
         numbers,
         other,
-        postcode: a.postcode.as_deref().and_then(Postcode::parse_lenient),
+        postcode,
     }
 }
 
@@ -968,8 +999,7 @@ fn num_match(q: &QNum, n: &Number) -> f32 {
 /// The match score of one view record (0 to 1): how much of the query the record
 /// explains (numbers weigh double), how much of the record's own SAO, PAO and street
 /// the query covers, and whether the postcode agrees.
-fn score(q: &ParsedQuery, a: &Address, _sp: &StoredProperty) -> f32 {
-    let vt = view_tokens(a);
+fn score(q: &ParsedQuery, vt: &ViewTokens) -> f32 {
     let mut q_total = 0.0f32;
     let mut q_match = 0.0f32;
     let mut core_hit: HashSet<usize> = HashSet::new();

@@ -206,7 +206,7 @@ pub fn dpa_address(sp: &StoredProperty, i: usize) -> Address {
 
 /// The postcode an LPI is shown with: its own (DTF 7.3), the BLPU's postcode
 /// locator, else the property's postcode.
-fn lpi_postcode(sp: &StoredProperty, lpi: &Lpi) -> Option<String> {
+pub fn lpi_postcode(sp: &StoredProperty, lpi: &Lpi) -> Option<String> {
     lpi.postcode
         .as_deref()
         .and_then(Postcode::parse_lenient)
@@ -250,9 +250,23 @@ pub fn lpi_address(sp: &StoredProperty, i: usize) -> Address {
     a
 }
 
-/// The view records of a property under the options, in view order: DPAs then LPIs.
-/// Yields exactly `PropMeta::count(dpa, lpi, include_historical)` records.
-pub fn views(sp: &StoredProperty, dpa: bool, lpi: bool, include_historical: bool) -> Vec<Address> {
+/// One view of a property: delivery point `i` or LPI `i`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ViewRef {
+    /// `property.dpas[i]`.
+    Dpa(usize),
+    /// `property.lpis[i]`.
+    Lpi(usize),
+}
+
+/// The views of a property under the options, in view order: DPAs then LPIs.
+/// Yields exactly `PropMeta::count(dpa, lpi, include_historical)` views.
+pub fn view_refs(
+    sp: &StoredProperty,
+    dpa: bool,
+    lpi: bool,
+    include_historical: bool,
+) -> Vec<ViewRef> {
     let p = &sp.property;
     if p.is_historical() && !include_historical {
         return Vec::new();
@@ -261,18 +275,35 @@ pub fn views(sp: &StoredProperty, dpa: bool, lpi: bool, include_historical: bool
     if dpa {
         for i in dpa_order(p) {
             if include_historical || p.dpas[i].end_date.is_none() {
-                out.push(dpa_address(sp, i));
+                out.push(ViewRef::Dpa(i));
             }
         }
     }
     if lpi {
         for i in lpi_order(p) {
             if include_historical || !p.lpis[i].is_historical() {
-                out.push(lpi_address(sp, i));
+                out.push(ViewRef::Lpi(i));
             }
         }
     }
     out
+}
+
+/// The address record of one view.
+pub fn address(sp: &StoredProperty, v: ViewRef) -> Address {
+    match v {
+        ViewRef::Dpa(i) => dpa_address(sp, i),
+        ViewRef::Lpi(i) => lpi_address(sp, i),
+    }
+}
+
+/// The view records of a property under the options, in view order: DPAs then LPIs.
+/// Yields exactly `PropMeta::count(dpa, lpi, include_historical)` records.
+pub fn views(sp: &StoredProperty, dpa: bool, lpi: bool, include_historical: bool) -> Vec<Address> {
+    view_refs(sp, dpa, lpi, include_historical)
+        .into_iter()
+        .map(|v| address(sp, v))
+        .collect()
 }
 
 /// Surrey's sort key: SAO start number and suffix, SAO end, PAO start number, PAO

@@ -309,6 +309,23 @@ pub(crate) fn crc32(data: &[u8]) -> u32 {
     !crc
 }
 
+/// Rewrites the header's length and directory checksum to match `bytes` (for tests
+/// and fuzzing that damage sections on purpose; the directory must still be where the
+/// header says).
+pub fn reseal(bytes: &mut [u8]) {
+    if bytes.len() < HEADER_LEN {
+        return;
+    }
+    let len = bytes.len() as u64;
+    bytes[16..24].copy_from_slice(&len.to_le_bytes());
+    let off = u64::from_le_bytes(bytes[24..32].try_into().unwrap_or_default()) as usize;
+    let dlen = u32::from_le_bytes(bytes[32..36].try_into().unwrap_or_default()) as usize;
+    if let Some(dir) = off.checked_add(dlen).and_then(|end| bytes.get(off..end)) {
+        let c = crc32(dir);
+        bytes[36..40].copy_from_slice(&c.to_le_bytes());
+    }
+}
+
 /// The grid cell key of a BNG position.
 pub fn cell_key(easting: f64, northing: f64) -> u64 {
     let col = (easting.max(0.0) / CELL_M) as u64;

@@ -27,6 +27,7 @@ pub struct ReadStats {
 pub struct AddressIndex<R> {
     inner: RefCell<R>,
     name: String,
+    len: u64,
     dir: Directory,
     stats: Cell<ReadStats>,
     term_fence: OnceCell<Vec<FenceEntry>>,
@@ -188,6 +189,7 @@ impl<R: Read + Seek> AddressIndex<R> {
         Ok(AddressIndex {
             inner: RefCell::new(reader),
             name: name.to_string(),
+            len,
             dir,
             stats: Cell::new(stats),
             term_fence: OnceCell::new(),
@@ -223,6 +225,13 @@ impl<R: Read + Seek> AddressIndex<R> {
 
     /// One positioned read.
     pub(crate) fn read_at(&self, offset: u64, len: u64) -> Result<Vec<u8>, IndexError> {
+        // Never past the end: a damaged section cannot ask for more than the file.
+        if offset.checked_add(len).is_none_or(|end| end > self.len) {
+            return Err(self.corrupt(format!(
+                "a read of {len} bytes at {offset} goes past the end ({} bytes)",
+                self.len
+            )));
+        }
         let mut buf = vec![0u8; len as usize];
         if len == 0 {
             return Ok(buf);
