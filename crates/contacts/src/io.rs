@@ -1,6 +1,6 @@
-//! The I/O the component supplies: an HTTP GET ([`Transport`], wasi:http through
-//! `wstd`), a byte cache ([`Cache`], wasi:keyvalue `default` store) and a clock
-//! ([`Clock`], wasi:clocks). Everything else in the crate is pure and testable
+//! The I/O the component supplies: an HTTP GET ([`Transport`], wasi:http
+//! `outgoing-handler`), a byte cache ([`Cache`], wasi:keyvalue `default` store) and a
+//! clock ([`Clock`], wasi:clocks). Everything else in the crate is pure and testable
 //! natively; [`crate::testing`] has in-memory implementations.
 
 use std::time::Duration;
@@ -40,10 +40,67 @@ pub enum TransportError {
 #[error("cache: {0}")]
 pub struct CacheError(pub String);
 
+/// The largest body a [`Transport`] should accept. The biggest real answer in the
+/// fixtures (Kirklees, 69 councillors) is about 100 KiB; a council with ten times as
+/// many councillors stays well under this, and anything larger is not a ModernGov
+/// answer worth holding in a component's memory.
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
 /// Fetches a URL with HTTP GET.
 pub trait Transport {
     /// GETs `url`, giving up after `timeout`. A non-2xx status is an `Ok` answer.
+    ///
+    /// `timeout` bounds the whole exchange (connecting, the response head and the
+    /// body), not each step: an upstream that trickles bytes must not hold the caller
+    /// longer than a silent one. Bodies over [`MAX_BODY_BYTES`] are
+    /// [`TransportError::Other`].
     fn get(&self, url: &str, timeout: Duration) -> Result<HttpResponse, TransportError>;
+}
+
+/// An absolute `http`/`https` URL split the way wasi:http's `outgoing-request` takes
+/// it (scheme, authority, path with query).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestTarget<'a> {
+    /// True for `https`.
+    pub https: bool,
+    /// `host[:port]` as written in the URL.
+    pub authority: &'a str,
+    /// The path and query, starting with `/` (`/` when the URL has no path).
+    pub path_with_query: &'a str,
+}
+
+impl<'a> RequestTarget<'a> {
+    /// Splits `url` (RFC 3986 §3: `scheme "://" authority path-abempty [ "?" query ]`).
+    /// A fragment is dropped, as HTTP never sends it (RFC 9110 §4.2.4).
+    ///
+    /// Raises [`TransportError::Other`] for a URL that is not absolute `http` or
+    /// `https` with a non-empty authority.
+    pub fn parse(url: &'a str) -> Result<RequestTarget<'a>, TransportError> {
+        let bad = |why: &str| TransportError::Other(format!("invalid URL {url:?}: {why}"));
+        let (scheme, rest) = url.split_once("://").ok_or_else(|| bad("no scheme"))?;
+        let https = if scheme.eq_ignore_ascii_case("https") {
+            true
+        } else if scheme.eq_ignore_ascii_case("http") {
+            false
+        } else {
+            return Err(bad("the scheme is not http or https"));
+        };
+        let rest = rest.split_once('#').map_or(rest, |(r, _)| r);
+        let end = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, path) = rest.split_at(end);
+        if authority.is_empty() {
+            return Err(bad("no host"));
+        }
+        let path_with_query = if path.is_empty() { "/" } else { path };
+        if path_with_query.starts_with('?') {
+            return Err(bad("a query without a path"));
+        }
+        Ok(RequestTarget {
+            https,
+            authority,
+            path_with_query,
+        })
+    }
 }
 
 /// A byte store with string keys (wasi:keyvalue `store.bucket`). Entries carry
@@ -84,5 +141,39 @@ impl<K: Clock + ?Sized> Clock for &K {
     }
     fn sleep(&self, ms: u64) {
         (**self).sleep(ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn request_targets_split_like_wasi_http_wants() {
+        let t = RequestTarget::parse(
+            "https://democracy.example.gov.uk/modern.gov/mgWebService.asmx/GetCouncillorsByPostcode?sPostcode=M31%204AN",
+        )
+        .unwrap();
+        assert!(t.https);
+        assert_eq!(t.authority, "democracy.example.gov.uk");
+        assert_eq!(
+            t.path_with_query,
+            "/modern.gov/mgWebService.asmx/GetCouncillorsByPostcode?sPostcode=M31%204AN"
+        );
+        let t = RequestTarget::parse("HTTP://127.0.0.1:8080#top").unwrap();
+        assert!(!t.https);
+        assert_eq!(t.authority, "127.0.0.1:8080");
+        assert_eq!(t.path_with_query, "/");
+        for bad in [
+            "ftp://x.example/",
+            "x.example/a",
+            "http:///a",
+            "http://x?q=1",
+        ] {
+            assert!(
+                matches!(RequestTarget::parse(bad), Err(TransportError::Other(_))),
+                "{bad}"
+            );
+        }
     }
 }

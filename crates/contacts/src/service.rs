@@ -13,7 +13,15 @@
 //!    returns the expired cached entry flagged `stale` with its age and the reason,
 //!    or, with no entry, `upstream-unavailable` (no answer or an HTTP error) or
 //!    `upstream-invalid` (the wrong document), naming the URL and the problem.
+//!
+//! One WIT call may need several upstream URLs (`find-body` reads the parish list,
+//! the details list and perhaps a parish page). When a request to the upstream gets
+//! no answer at all (a timeout, a refused connection, the host's allow-list), the
+//! rest of that call does not ask again: each further URL fails at once with the
+//! same reason and falls back to its cached copy. A hanging upstream therefore costs
+//! a call one timeout, not one per URL.
 
+use std::cell::RefCell;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -21,7 +29,7 @@ use serde::de::DeserializeOwned;
 
 use crate::cache::{Entry, entry_key, wait_for_turn};
 use crate::directory::Directory;
-use crate::io::{Cache, Clock, Transport};
+use crate::io::{Cache, Clock, Transport, TransportError};
 use crate::matching::{find_body, same_ward};
 use crate::model::{
     BodyAnswer, BodyKind, BodyList, BodyQuery, CouncillorAnswer, Error, Provenance, Source, Ward,
@@ -60,6 +68,9 @@ pub struct ContactService<T, C, K> {
     transport: T,
     cache: C,
     clock: K,
+    /// Why the upstream gave no answer earlier in the current WIT call, if it did not
+    /// (see the module docs); cleared when a call starts.
+    unreachable: RefCell<Option<String>>,
 }
 
 impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
@@ -70,7 +81,13 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
             transport,
             cache,
             clock,
+            unreachable: RefCell::new(None),
         }
+    }
+
+    /// Starts a WIT call: the upstream gets a fresh chance.
+    fn begin_call(&self) {
+        self.unreachable.replace(None);
     }
 
     /// The settings in force.
@@ -137,11 +154,30 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
                 provenance,
             });
         }
-        let min_interval =
-            u64::try_from(self.settings.min_interval.as_millis()).unwrap_or(u64::MAX);
-        wait_for_turn(&self.cache, &self.clock, base.host(), min_interval);
-        let outcome = match self.transport.get(url, self.settings.timeout) {
-            Err(e) => Err(Failure::Unavailable(e.to_string())),
+        let unreachable = self.unreachable.borrow().clone();
+        let answer = match unreachable {
+            // Asking again within this call would only wait out another timeout.
+            Some(why) => Err(why),
+            None => {
+                let min_interval =
+                    u64::try_from(self.settings.min_interval.as_millis()).unwrap_or(u64::MAX);
+                wait_for_turn(&self.cache, &self.clock, base.host(), min_interval);
+                self.transport.get(url, self.settings.timeout).map_err(|e| {
+                    let why = e.to_string();
+                    if matches!(
+                        e,
+                        TransportError::Timeout(_)
+                            | TransportError::Connect(_)
+                            | TransportError::Denied(_)
+                    ) {
+                        self.unreachable.replace(Some(why.clone()));
+                    }
+                    why
+                })
+            }
+        };
+        let outcome = match answer {
+            Err(why) => Err(Failure::Unavailable(why)),
             Ok(resp) if !(200..300).contains(&resp.status) => Err(Failure::Unavailable(format!(
                 "answered HTTP {}",
                 resp.status
@@ -218,7 +254,12 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
     /// `mgParishCouncilDetails.aspx?ID=n`. Other tiers, and names ModernGov does not
     /// list, are looked up in the directory file when one exists at
     /// `contacts_directory_path`.
+    ///
+    /// ModernGov lists parishes by name only. A query with a GSS code and no name
+    /// is therefore matched by the name the directory file gives that code, when
+    /// there is one; the answer then carries the query's GSS code.
     pub fn find_body(&self, query: &BodyQuery) -> Result<Option<BodyAnswer>, Error> {
+        self.begin_call();
         let has = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
         if !has(&query.gss_code) && !has(&query.name) {
             return Err(Error::InvalidQuery("give a GSS code or a name".into()));
@@ -230,9 +271,22 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
             .kind
             .is_none_or(|k| matches!(k, BodyKind::ParishCouncil | BodyKind::Other));
         if parish_level {
-            let list = self.parish_councils()?;
-            if let Some(found) = find_body(&list.bodies, query) {
+            let list = self.parish_list()?;
+            let mut named = query.clone();
+            if !has(&query.name)
+                && let Ok((dir, _)) = Directory::load(&self.settings.directory_path)
+            {
+                named.name = find_body(&dir.bodies, query).map(|b| b.name.clone());
+            }
+            if let Some(found) = find_body(&list.bodies, &named) {
                 let mut body = found.clone();
+                if body.gss_code.is_none()
+                    && let Some(code) = query.gss_code.as_deref().map(str::trim)
+                    && !code.is_empty()
+                {
+                    // Matched by name with no code on the source's side to contradict it.
+                    body.gss_code = Some(code.to_ascii_uppercase());
+                }
                 let mut provenance = list.provenance;
                 if body.contact.is_empty()
                     && !body.id.is_empty()
@@ -271,6 +325,11 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
     /// contacts are filled in from `mgParishCouncilDetailsList.aspx` when that page
     /// answers (best effort: the list stands without it).
     pub fn parish_councils(&self) -> Result<BodyList, Error> {
+        self.begin_call();
+        self.parish_list()
+    }
+
+    fn parish_list(&self) -> Result<BodyList, Error> {
         if self.settings.source == SourceKind::Directory {
             let (dir, provenance) = self.directory()?;
             let bodies = dir
@@ -348,6 +407,7 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
     /// WIT `councillors-by-ward`: every ward's councillors (`GetCouncillorsByWard`),
     /// or only the wards named `ward_name` (case and spacing ignored).
     pub fn councillors_by_ward(&self, ward_name: Option<&str>) -> Result<CouncillorAnswer, Error> {
+        self.begin_call();
         if self.settings.source == SourceKind::Directory {
             return Err(self.unsupported("councillors-by-ward"));
         }
@@ -357,6 +417,7 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
 
     /// WIT `councillors-by-ward-id`: `GetCouncillorsByWardId?lWardId=n`.
     pub fn councillors_by_ward_id(&self, ward_id: u32) -> Result<CouncillorAnswer, Error> {
+        self.begin_call();
         if self.settings.source == SourceKind::Directory {
             return Err(self.unsupported("councillors-by-ward-id"));
         }
@@ -369,6 +430,7 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
     /// WIT `councillors-by-postcode`: `GetCouncillorsByPostcode?sPostcode=…`, the
     /// postcode normalised (`M31 4AN`) first.
     pub fn councillors_by_postcode(&self, postcode: &str) -> Result<CouncillorAnswer, Error> {
+        self.begin_call();
         let pc = normalise_postcode(postcode)
             .ok_or_else(|| Error::InvalidQuery(format!("{postcode:?} is not a UK postcode")))?;
         if self.settings.source == SourceKind::Directory {

@@ -710,6 +710,106 @@ fn parish_list_falls_back_to_the_bcr_page() {
 }
 
 #[test]
+fn a_gss_code_alone_finds_the_moderngov_parish_through_the_directory_name() {
+    let clock = ManualClock::at(0);
+    let transport = parish_transport();
+    transport.ok(
+        &format!("{BASE}/mgParishCouncilDetailsList.aspx"),
+        "text/html",
+        fixture("parish-details-list/example.html"),
+    );
+    let directory = demo_directory();
+    let svc = ContactService::new(
+        moderngov_settings(&[
+            ("contacts_min_interval_ms", "0"),
+            ("contacts_directory_path", &directory),
+        ]),
+        &transport,
+        MemoryCache::default(),
+        &clock,
+    );
+    let q = BodyQuery {
+        gss_code: Some("e04000011".into()),
+        name: None,
+        kind: None,
+    };
+    let a = svc.find_body(&q).unwrap().unwrap();
+    // ModernGov's entry (its id, its clerk), not the directory's.
+    assert_eq!(a.provenance.source, Source::Moderngov);
+    assert_eq!(a.body.id, "12");
+    assert_eq!(a.body.name, "Partington Town Council");
+    assert_eq!(a.body.contact.name.as_deref(), Some("The Town Clerk"));
+    assert_eq!(a.body.gss_code.as_deref(), Some("E04000011"));
+    // A code the directory does not know is not guessed at.
+    let q = BodyQuery {
+        gss_code: Some("E04999999".into()),
+        name: None,
+        kind: None,
+    };
+    assert_eq!(svc.find_body(&q).unwrap(), None);
+}
+
+#[test]
+fn an_unanswering_upstream_costs_a_call_one_timeout() {
+    let clock = ManualClock::at(0);
+    let transport = ScriptedTransport::new();
+    let ws = format!("{BASE}/mgWebService.asmx/GetParishCouncils");
+    let details = format!("{BASE}/mgParishCouncilDetailsList.aspx");
+    transport.push(&ws, xml(&fixture("parish-councils/example.xml")));
+    transport.ok(
+        &details,
+        "text/html",
+        fixture("parish-details-list/example.html"),
+    );
+    for url in [&ws, &details] {
+        transport.push(url, Err(TransportError::Timeout(Duration::from_secs(5))));
+    }
+    let cache = MemoryCache::default();
+    let svc = ContactService::new(
+        moderngov_settings(&[
+            ("contacts_min_interval_ms", "0"),
+            ("contacts_cache_ttl_seconds", "60"),
+        ]),
+        &transport,
+        &cache,
+        &clock,
+    );
+    let q = BodyQuery {
+        gss_code: None,
+        name: Some("Partington".into()),
+        kind: None,
+    };
+    svc.find_body(&q).unwrap().unwrap();
+    assert_eq!(transport.count(), 2);
+    clock.advance(61_000);
+    // The list times out; the details page is not asked for, and both come from
+    // the cache, stale, with the reason.
+    let a = svc.find_body(&q).unwrap().unwrap();
+    assert_eq!(transport.count(), 3);
+    assert!(a.provenance.stale);
+    assert_eq!(a.body.contact.name.as_deref(), Some("The Town Clerk"));
+    assert_eq!(
+        a.provenance.stale_reason.as_deref(),
+        Some("upstream timed out after 5 s; upstream timed out after 5 s")
+    );
+    // The next call gives the upstream a fresh chance.
+    svc.parish_councils().unwrap();
+    assert_eq!(transport.count(), 4);
+    // Without copies: one request, and the error names the first URL.
+    let svc = ContactService::new(
+        moderngov_settings(&[("contacts_min_interval_ms", "0")]),
+        &transport,
+        MemoryCache::default(),
+        &clock,
+    );
+    assert_eq!(
+        svc.parish_councils().unwrap_err(),
+        Error::UpstreamUnavailable(format!("{ws}: timed out after 5 s"))
+    );
+    assert_eq!(transport.count(), 5);
+}
+
+#[test]
 fn directory_source_answers_from_the_demo_file() {
     let clock = ManualClock::at(1_800_000_000_000);
     let settings = Settings::from_pairs([
