@@ -130,6 +130,77 @@ pub enum FilesMount {
     },
 }
 
+/// A request `council-host` sends to a component on a timer: Spin has no timer
+/// trigger for WASI HTTP components, so work such as an outbox is driven by calling an
+/// HTTP route; on Spin a council's scheduler (cron, a Kubernetes CronJob) calls the
+/// same route.
+///
+/// ```toml
+/// [component.report-speeding.tool.council-host]
+/// schedule = [{ path = "/report-speeding/outbox/run", every_seconds = 5, bearer_variable = "staff_token" }]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScheduledRequest {
+    /// The path to `POST` to (it must route to this component).
+    pub path: String,
+    /// How often.
+    pub every: std::time::Duration,
+    /// An application variable whose value is sent as `Authorization: Bearer ...`.
+    pub bearer_variable: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchedule {
+    path: String,
+    every_seconds: u64,
+    #[serde(default)]
+    bearer_variable: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawCouncilHostTool {
+    #[serde(default)]
+    schedule: Vec<RawSchedule>,
+}
+
+fn parse_schedule(
+    tool: Option<toml::Value>,
+    app_variables: &BTreeMap<String, VariableDecl>,
+) -> Result<Vec<ScheduledRequest>, String> {
+    let Some(ours) = tool.and_then(|t| t.get("council-host").cloned()) else {
+        return Ok(Vec::new());
+    };
+    let raw: RawCouncilHostTool = ours
+        .try_into()
+        .map_err(|e: toml::de::Error| format!("tool.council-host: {e}"))?;
+    raw.schedule
+        .into_iter()
+        .map(|entry| {
+            if !entry.path.starts_with('/') {
+                return Err(format!("tool.council-host.schedule path `{}` must start with `/`", entry.path));
+            }
+            if entry.every_seconds == 0 {
+                return Err(format!("tool.council-host.schedule `{}`: every_seconds must be at least 1", entry.path));
+            }
+            if let Some(name) = &entry.bearer_variable {
+                if !app_variables.contains_key(name) {
+                    return Err(format!(
+                        "tool.council-host.schedule `{}`: bearer_variable `{name}` is not declared in `[variables]`",
+                        entry.path
+                    ));
+                }
+            }
+            Ok(ScheduledRequest {
+                path: entry.path,
+                every: std::time::Duration::from_secs(entry.every_seconds),
+                bearer_variable: entry.bearer_variable,
+            })
+        })
+        .collect()
+}
+
 /// How a dependency is named: a whole package or one interface.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DependencyName {
@@ -332,6 +403,9 @@ pub struct ComponentDecl {
     pub dependencies_inherit_configuration: bool,
     /// The build command, if any.
     pub build_command: Option<Vec<String>>,
+    /// Requests council-host makes to this component on a timer, from
+    /// `[component.x.tool.council-host] schedule = [...]` (Spin ignores `tool` tables).
+    pub schedule: Vec<ScheduledRequest>,
     /// A description.
     pub description: Option<String>,
 }
@@ -541,6 +615,26 @@ impl Manifest {
             }
         }
 
+        let router = crate::routes::Router::new(
+            http_triggers
+                .iter()
+                .filter_map(|t| t.route.clone().map(|r| (r, t.component.clone())))
+                .collect(),
+        );
+        for (id, component) in &components {
+            for entry in &component.schedule {
+                match router.route(&entry.path) {
+                    Some((_, target, _)) if target == id => {}
+                    _ => {
+                        return Err(invalid(format!(
+                            "component `{id}`: tool.council-host.schedule path `{}` does not route to this component",
+                            entry.path
+                        )));
+                    }
+                }
+            }
+        }
+
         Ok(Self {
             path: path.to_path_buf(),
             base_dir,
@@ -647,7 +741,8 @@ impl ComponentDecl {
         if !raw.sqlite_databases.is_empty() || !raw.ai_models.is_empty() {
             return Err("`sqlite_databases` and `ai_models` are Spin-specific and not provided by council-host".into());
         }
-        let _ = (raw.tool, raw.targets, raw.profile);
+        let _ = (raw.targets, raw.profile);
+        let schedule = parse_schedule(raw.tool, app_variables)?;
 
         let mut files = Vec::new();
         for entry in raw.files {
@@ -804,6 +899,7 @@ impl ComponentDecl {
                 .dependencies_inherit_configuration
                 .unwrap_or(false),
             build_command,
+            schedule,
             description: raw.description,
         })
     }

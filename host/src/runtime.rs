@@ -308,6 +308,8 @@ pub struct App {
     pub engine: Engine,
     /// Runtime settings.
     pub options: RuntimeOptions,
+    /// The application variables, resolved (secrets included: never log them).
+    pub variables: ResolvedVariables,
     keyvalue: Option<Arc<KeyValueDatabase>>,
 }
 
@@ -374,6 +376,7 @@ impl App {
             router,
             engine,
             options,
+            variables,
             keyvalue,
         })
     }

@@ -33,6 +33,7 @@ key_value_stores = ["default"]
 allowed_outbound_hosts = ["{{{{ upstream }}}}"]
 [component.probe.variables]
 greeting = "{{{{ greeting }}}}, council"
+token = "{{{{ upstream }}}}"
 [component.hello]
 source = "{hello}"
 {extra}
@@ -218,4 +219,28 @@ fn manifests_that_break_spin_rules_fail_to_load_with_the_reason() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("cannot have an `export`"), "{stderr}");
+}
+
+#[test]
+fn scheduled_requests_reach_the_component_with_their_bearer_token() {
+    let manifest = probe_manifest(
+        "schedule",
+        "[component.probe.tool.council-host]\nschedule = [{ path = \"/probe/tick\", every_seconds = 1, bearer_variable = \"upstream\" }]\n",
+    );
+    let host = HostProcess::start(&manifest, &[], &[]).unwrap();
+    let mut ticks = 0;
+    for _ in 0..50 {
+        std::thread::sleep(Duration::from_millis(200));
+        let reply = support::get(&host.url("/probe/kv/default/ticks")).unwrap();
+        if reply.status == 200 {
+            ticks = reply.json()["value"].as_str().unwrap().parse().unwrap();
+            if ticks >= 2 {
+                break;
+            }
+        }
+    }
+    assert!(ticks >= 2, "the scheduler called /probe/tick {ticks} time(s); log:\n{}", host.log());
+    // A wrong token is refused by the component, so the ticks prove the bearer arrived.
+    let refused = support::send("POST", &host.url("/probe/tick"), "text/plain", b"").unwrap();
+    assert_eq!(refused.status, 401);
 }

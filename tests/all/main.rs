@@ -2,5 +2,8 @@
 //! this one binary (as wasmtime's `tests/all` does), sharing the built components and
 //! host from [`support`].
 
+mod contacts;
 mod host;
+mod manifest;
+mod portability;
 mod support;

@@ -11,6 +11,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 
+pub mod moderngov;
+
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -28,7 +30,12 @@ pub fn target_dir() -> PathBuf {
 
 /// Every component the project ships, plus the test guests.
 pub const COMPONENT_PACKAGES: &[&str] = &[
-    // TEMP-GUESTS-ONLY
+    "address-lookup",
+    "parish-routing",
+    "contact-fetch",
+    "council-api",
+    "places-api",
+    "report-speeding",
     "guest-hello",
     "guest-probe",
 ];
@@ -39,6 +46,7 @@ pub const SHIPPED_COMPONENTS: &[&str] = &[
     "parish-routing",
     "contact-fetch",
     "council-api",
+    "places-api",
     "report-speeding",
 ];
 

@@ -6,6 +6,7 @@
 //!   host returned (a denied destination is an ordinary error, not a trap).
 //! - `GET|PUT|DELETE /probe/kv/<store>/<key>`: `wasi:keyvalue@0.2.0-draft2`.
 //! - `GET /probe/config/<key>`: `wasi:config@0.2.0-draft-2024-09-27`.
+//! - `POST /probe/tick`: with `Authorization: Bearer <config token>`, counts a tick.
 
 use serde_json::json;
 use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
@@ -100,6 +101,17 @@ async fn main(mut request: Request<Body>) -> Result<Response<Body>, Error> {
                 }
                 _ => json_response(StatusCode::METHOD_NOT_ALLOWED, json!({"error": "method"})),
             }
+        }
+        (Method::POST, ["probe", "tick"]) => {
+            // Counts authorised calls: the scheduler test checks the bearer arrives.
+            let expected = config::get("token").ok().flatten().map(|t| format!("Bearer {t}"));
+            let given = request.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+            if expected.is_none() || expected != given {
+                return json_response(StatusCode::UNAUTHORIZED, json!({"error": "bad token"}));
+            }
+            let bucket = kv::open("default").map_err(|e| anyhow_error(format!("{e:?}")))?;
+            let n = atomics::increment(&bucket, "ticks", 1).map_err(|e| anyhow_error(format!("{e:?}")))?;
+            json_response(StatusCode::OK, json!({"ticks": n}))
         }
         (_, ["probe", "config", key]) => match config::get(key) {
             Ok(value) => json_response(StatusCode::OK, json!({"value": value})),
