@@ -1,0 +1,78 @@
+//! The front-end assets, built into the component so one composed binary serves the
+//! whole service (see `assets/NOTICE.md` for the vendored packages and their licences).
+
+/// The script that starts govuk-frontend's components (a module, so it runs only where
+/// govuk-frontend's own module script is supported).
+const INIT_JS: &str = "import { initAll } from './govuk-frontend.min.js';\ninitAll();\n";
+
+/// Progressive enhancement of the address page: a type-ahead over
+/// `GET /report-speeding/address-suggestions?q=`, with accessible-autocomplete. Without
+/// JavaScript (or if the script fails) the postcode form below it does the same job.
+const TYPEAHEAD_JS: &str = r#"(function () {
+  'use strict';
+  var section = document.getElementById('typeahead');
+  var container = document.getElementById('typeahead-container');
+  var uprn = document.getElementById('typeahead-uprn');
+  if (!section || !container || !uprn || typeof window.accessibleAutocomplete !== 'function' || !window.fetch) { return; }
+  var byLabel = {};
+  var latest = 0;
+  window.accessibleAutocomplete({
+    element: container,
+    id: 'typeahead-input',
+    name: 'typeahead-text',
+    minLength: 3,
+    displayMenu: 'overlay',
+    showNoOptionsFound: true,
+    tNoResults: function () { return 'No addresses found: try the postcode instead'; },
+    source: function (query, populateResults) {
+      var mine = ++latest;
+      window.fetch('/report-speeding/address-suggestions?q=' + encodeURIComponent(query), {
+        headers: { accept: 'application/json' },
+        credentials: 'same-origin'
+      }).then(function (response) {
+        return response.ok ? response.json() : { results: [] };
+      }).then(function (data) {
+        if (mine !== latest) { return; }
+        byLabel = {};
+        var labels = (data.results || []).map(function (r) { byLabel[r.address] = String(r.uprn); return r.address; });
+        populateResults(labels);
+      }).catch(function () { populateResults([]); });
+    },
+    onConfirm: function (label) {
+      uprn.value = (label && byLabel[label]) ? byLabel[label] : '';
+    }
+  });
+  var hint = document.getElementById('typeahead-input');
+  if (hint) { hint.setAttribute('aria-describedby', 'typeahead-hint'); }
+  section.hidden = false;
+})();
+"#;
+
+/// A static file: content type and bytes.
+pub fn get(name: &str) -> Option<(&'static str, &'static [u8])> {
+    Some(match name {
+        "govuk-frontend.min.css" => (
+            "text/css; charset=utf-8",
+            include_bytes!("../assets/govuk-frontend.min.css"),
+        ),
+        "govuk-frontend.min.js" => (
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/govuk-frontend.min.js"),
+        ),
+        "accessible-autocomplete.min.js" => (
+            "text/javascript; charset=utf-8",
+            include_bytes!("../assets/accessible-autocomplete.min.js"),
+        ),
+        "accessible-autocomplete.min.css" => (
+            "text/css; charset=utf-8",
+            include_bytes!("../assets/accessible-autocomplete.min.css"),
+        ),
+        "init.js" => ("text/javascript; charset=utf-8", INIT_JS.as_bytes()),
+        "typeahead.js" => ("text/javascript; charset=utf-8", TYPEAHEAD_JS.as_bytes()),
+        "NOTICE.md" => (
+            "text/plain; charset=utf-8",
+            include_bytes!("../assets/NOTICE.md"),
+        ),
+        _ => return None,
+    })
+}

@@ -1,0 +1,62 @@
+//! Dates for people and for JSON, from Unix seconds (UTC), without a date library.
+
+/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's `civil_from_days`
+/// ("chrono-Compatible Low-Level Date Algorithms").
+fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+fn parts(unix: u64) -> (i64, u32, u32, u64, u64, u64) {
+    let days = (unix / 86_400) as i64;
+    let rest = unix % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    (y, m, d, rest / 3600, (rest % 3600) / 60, rest % 60)
+}
+
+/// `2026-11-27T11:30:00Z` (RFC 3339).
+pub fn rfc3339(unix: u64) -> String {
+    let (y, m, d, hh, mm, ss) = parts(unix);
+    format!("{y:04}-{m:02}-{d:02}T{hh:02}:{mm:02}:{ss:02}Z")
+}
+
+/// `27 November 2026, 11:30 UTC`, as the GOV.UK style guide writes dates.
+pub fn human(unix: u64) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let (y, m, d, hh, mm, _) = parts(unix);
+    format!("{d} {} {y}, {hh:02}:{mm:02} UTC", MONTHS[(m - 1) as usize])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_known_instants() {
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(rfc3339(1_795_779_000), "2026-11-27T11:30:00Z");
+        assert_eq!(human(1_795_779_000), "27 November 2026, 11:30 UTC");
+    }
+}
