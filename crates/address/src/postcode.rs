@@ -232,7 +232,7 @@ pub fn correct_slips(text: &str) -> Option<PostcodeQuery> {
     let upper = text.trim().to_ascii_uppercase();
     let parts: Vec<&str> = upper.split_whitespace().collect();
     let compact: String = parts.concat();
-    if !(2..=7).contains(&compact.len()) {
+    if !(2..=7).contains(&compact.len()) || !compact.is_ascii() {
         return None;
     }
     // Try reading the last three characters as an inward code (a full postcode).

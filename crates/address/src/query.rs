@@ -20,9 +20,9 @@ use crate::view;
 /// Longest free text accepted by `find` and `suggest`, in characters.
 pub const MAX_TEXT: usize = 200;
 /// How many properties `find` scores at most.
-pub const FIND_CANDIDATES: usize = 400;
+pub const FIND_CANDIDATES: usize = 250;
 /// How many properties `suggest` scores at most.
-pub const SUGGEST_CANDIDATES: usize = 200;
+pub const SUGGEST_CANDIDATES: usize = 150;
 /// BNG extent accepted for points (the OSTN15 grid's): eastings 0-700 km, northings 0-1250 km.
 pub const BNG_MAX: (f64, f64) = (700_000.0, 1_250_000.0);
 
@@ -625,6 +625,17 @@ impl<R: Read + Seek> AddressIndex<R> {
             return Ok(Vec::new());
         }
         groups.sort_by_key(|g| g.df);
+        // Start from an exact word rather than a many-variant group (a prefix, a typo)
+        // when it is not much rarer: unions of many long lists are the expensive part.
+        if groups[0].vars.len() > 1 {
+            if let Some(i) = groups
+                .iter()
+                .position(|g| g.vars.len() == 1 && g.df <= 8 * groups[0].df.max(1))
+            {
+                let g = groups.remove(i);
+                groups.insert(0, g);
+            }
+        }
         let first = self.greedy(&groups, 0, cap, within.clone())?;
         if groups.len() >= 3 && first.len() < cap / 4 {
             let second = self.greedy(&groups, 1, cap, within)?;
@@ -696,6 +707,9 @@ impl Group {
 }
 
 fn union(lists: &[Vec<u32>]) -> Vec<u32> {
+    if let [one] = lists {
+        return one.clone();
+    }
     let mut v: Vec<u32> = lists.iter().flatten().copied().collect();
     v.sort_unstable();
     v.dedup();
