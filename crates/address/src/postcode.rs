@@ -290,10 +290,10 @@ fn outward_fixes(out: &str) -> Vec<String> {
                 c => c,
             };
         }
-        if let Ok(text) = String::from_utf8(s) {
-            if !res.contains(&text) {
-                res.push(text);
-            }
+        if let Ok(text) = String::from_utf8(s)
+            && !res.contains(&text)
+        {
+            res.push(text);
         }
     }
     res

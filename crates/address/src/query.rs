@@ -508,12 +508,12 @@ impl<R: Read + Seek> AddressIndex<R> {
                 None => None,
             };
             ords = self.retrieve(q, cap, district.clone())?;
-            if ords.is_empty() {
-                if let Some(r) = district {
-                    if q.words.is_empty() && q.numbers.is_empty() {
-                        ords = r.take(cap).collect();
-                    }
-                }
+            if ords.is_empty()
+                && let Some(r) = district
+                && q.words.is_empty()
+                && q.numbers.is_empty()
+            {
+                ords = r.take(cap).collect();
             }
         }
         ords.truncate(cap);
@@ -592,12 +592,12 @@ impl<R: Read + Seek> AddressIndex<R> {
             let mut vars = Vec::new();
             if w.prefix {
                 let mut all = self.terms_with_prefix(&w.text)?;
-                if let Some(raw) = &w.raw {
-                    if raw != &w.text {
-                        all.extend(self.terms_with_prefix(raw)?);
-                    }
+                if let Some(raw) = &w.raw
+                    && raw != &w.text
+                {
+                    all.extend(self.terms_with_prefix(raw)?);
                 }
-                all.sort_by(|a, b| b.1.df.cmp(&a.1.df));
+                all.sort_by_key(|t| std::cmp::Reverse(t.1.df));
                 all.dedup_by(|a, b| a.0 == b.0);
                 vars.extend(all.into_iter().take(64).map(|(_, i)| i));
             } else {
@@ -627,14 +627,13 @@ impl<R: Read + Seek> AddressIndex<R> {
         groups.sort_by_key(|g| g.df);
         // Start from an exact word rather than a many-variant group (a prefix, a typo)
         // when it is not much rarer: unions of many long lists are the expensive part.
-        if groups[0].vars.len() > 1 {
-            if let Some(i) = groups
+        if groups[0].vars.len() > 1
+            && let Some(i) = groups
                 .iter()
                 .position(|g| g.vars.len() == 1 && g.df <= 8 * groups[0].df.max(1))
-            {
-                let g = groups.remove(i);
-                groups.insert(0, g);
-            }
+        {
+            let g = groups.remove(i);
+            groups.insert(0, g);
         }
         let first = self.greedy(&groups, 0, cap, within.clone())?;
         if groups.len() >= 3 && first.len() < cap / 4 {
@@ -661,10 +660,11 @@ impl<R: Read + Seek> AddressIndex<R> {
             }
             // A set already small enough to score is not narrowed by decoding a
             // much longer list: the score weighs that word anyway.
-            if let Some(c) = &cur {
-                if c.len() <= cap / 2 && g.df > 16 * c.len() as u64 {
-                    continue;
-                }
+            if let Some(c) = &cur
+                && c.len() <= cap / 2
+                && g.df > 16 * c.len() as u64
+            {
+                continue;
             }
             let lists = self.postings(&g.vars)?;
             let next: Vec<u32> = match &cur {
@@ -891,8 +891,7 @@ fn view_tokens(sp: &StoredProperty, v: view::ViewRef) -> ViewTokens {
     let mut sao_numbers = Vec::new();
     let mut other = Vec::new();
     let mut scratch = Vec::new();
-    let postcode;
-    match v {
+    let postcode = match v {
         view::ViewRef::Dpa(i) => {
             let d = &sp.property.dpas[i];
             words_of(d.sub_building_name.as_deref(), &mut core, &mut sao_numbers);
@@ -916,11 +915,10 @@ fn view_tokens(sp: &StoredProperty, v: view::ViewRef) -> ViewTokens {
             ] {
                 words_of(s.as_deref(), &mut other, &mut scratch);
             }
-            postcode = d
-                .postcode
+            d.postcode
                 .as_deref()
                 .and_then(Postcode::parse_lenient)
-                .or_else(|| sp.postcode.as_deref().and_then(Postcode::parse_lenient));
+                .or_else(|| sp.postcode.as_deref().and_then(Postcode::parse_lenient))
         }
         view::ViewRef::Lpi(i) => {
             let l = &sp.property.lpis[i];
@@ -943,11 +941,11 @@ fn view_tokens(sp: &StoredProperty, v: view::ViewRef) -> ViewTokens {
             ] {
                 words_of(s, &mut other, &mut scratch);
             }
-            postcode = view::lpi_postcode(sp, l)
+            view::lpi_postcode(sp, l)
                 .as_deref()
-                .and_then(Postcode::parse_lenient);
+                .and_then(Postcode::parse_lenient)
         }
-    }
+    };
     // Flat words match (`FLAT 2` asks for a flat) but are not part of coverage.
     other.extend(core.iter().filter(|w| text::is_flat_word(w)).cloned());
     core.retain(|w| !text::is_flat_word(w));
@@ -970,10 +968,10 @@ fn word_match(q: &QWord, t: &str) -> f32 {
         return 0.95;
     }
     let budget = text::typo_budget(&q.text);
-    if budget > 0 {
-        if let Some(d) = text::edit_distance(&q.text, t, budget) {
-            return 1.0 - 0.15 * d as f32;
-        }
+    if budget > 0
+        && let Some(d) = text::edit_distance(&q.text, t, budget)
+    {
+        return 1.0 - 0.15 * d as f32;
     }
     0.0
 }

@@ -204,10 +204,11 @@ pub fn postcode_spans(words: &[String]) -> Vec<(usize, usize, Postcode)> {
                 continue;
             }
         }
-        if (5..=7).contains(&words[i].len()) && words[i].bytes().any(|c| c.is_ascii_digit()) {
-            if let Some(p) = full_postcode(&words[i]) {
-                spans.push((i, 1, p));
-            }
+        if (5..=7).contains(&words[i].len())
+            && words[i].bytes().any(|c| c.is_ascii_digit())
+            && let Some(p) = full_postcode(&words[i])
+        {
+            spans.push((i, 1, p));
         }
         i += 1;
     }

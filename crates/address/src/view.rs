@@ -88,10 +88,10 @@ pub fn lpi_single_line(
         }
         pending = Some(pao_n);
     }
-    if let Some(s) = street {
-        if let Some(d) = &s.description {
-            add(&mut parts, &mut pending, d);
-        }
+    if let Some(s) = street
+        && let Some(d) = &s.description
+    {
+        add(&mut parts, &mut pending, d);
     }
     if let Some(p) = pending.take() {
         parts.push(p);

@@ -41,16 +41,15 @@ fn parse(data: &[u8]) {
     if imp
         .add_reader(rest, "fuzz.csv", FORMATS[f as usize % FORMATS.len()])
         .is_ok()
+        && let Ok((g, _)) = imp.finish(None)
     {
-        if let Ok((g, _)) = imp.finish(None) {
-            let mut buf = Cursor::new(Vec::new());
-            index::write_index(&g, &mut buf, "2024-01-01", false).unwrap();
-            let idx = AddressIndex::open(Cursor::new(buf.into_inner())).unwrap();
-            assert_eq!(
-                idx.to_gazetteer().unwrap().properties.len(),
-                g.properties.len()
-            );
-        }
+        let mut buf = Cursor::new(Vec::new());
+        index::write_index(&g, &mut buf, "2024-01-01", false).unwrap();
+        let idx = AddressIndex::open(Cursor::new(buf.into_inner())).unwrap();
+        assert_eq!(
+            idx.to_gazetteer().unwrap().properties.len(),
+            g.properties.len()
+        );
     }
 }
 

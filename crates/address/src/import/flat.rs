@@ -764,10 +764,10 @@ pub(crate) fn read_plain<Rd: Read>(
                 None => None,
             };
             // A postcode written into the last address part is not an address line.
-            if let (Some(last), Some(pc)) = (parts.last(), &postcode) {
-                if Postcode::parse_lenient(last).as_ref() == Some(pc) {
-                    parts.pop();
-                }
+            if let (Some(last), Some(pc)) = (parts.last(), &postcode)
+                && Postcode::parse_lenient(last).as_ref() == Some(pc)
+            {
+                parts.pop();
             }
             if parts.is_empty() {
                 return Err("the address is empty".into());

@@ -256,6 +256,7 @@ impl CoordinateTransform for Ostn15 {
 }
 
 /// Import settings.
+#[derive(Default)]
 pub struct ImportOptions<'a> {
     /// Show a progress bar on standard error.
     pub progress: bool,
@@ -279,24 +280,15 @@ impl std::fmt::Debug for ImportOptions<'_> {
     }
 }
 
-impl Default for ImportOptions<'_> {
-    fn default() -> Self {
-        ImportOptions {
-            progress: false,
-            transform: None,
-            epoch: None,
-            built: None,
-            generated: false,
-        }
-    }
-}
+/// An Open UPRN row: easting/northing and latitude/longitude, either possibly absent.
+type OpenUprnPosition = (Option<(f64, f64)>, Option<(f64, f64)>);
 
 /// Accumulates sources into a gazetteer.
 #[derive(Debug, Default)]
 pub struct Importer {
     gaz: Gazetteer,
     report: ImportReport,
-    open_uprn: HashMap<u64, (Option<(f64, f64)>, Option<(f64, f64)>)>,
+    open_uprn: HashMap<u64, OpenUprnPosition>,
     progress: bool,
     /// Split-by-type files: records counted and trailer counts, checked at `finish`.
     split_records: u64,

@@ -254,7 +254,7 @@ pub fn write_index<W: Write + Seek>(
             sp_rows.push((cell_key(loc.bng.easting, loc.bng.northing), v));
         }
     }
-    sp_rows.sort_by(|a, b| a.0.cmp(&b.0));
+    sp_rows.sort_by_key(|a| a.0);
     dir.spatial = write_table(&mut out, &sp_rows, 28)?;
     drop(sp_rows);
 
@@ -345,23 +345,23 @@ fn property_location(
     p: &crate::model::Property,
     postcode: Option<&Postcode>,
 ) -> Option<Location> {
-    if let Some(b) = &p.blpu {
-        if let (Some(x), Some(y)) = (b.x, b.y) {
-            return Some(Location {
-                bng: BngPoint {
-                    easting: x,
-                    northing: y,
+    if let Some(b) = &p.blpu
+        && let (Some(x), Some(y)) = (b.x, b.y)
+    {
+        return Some(Location {
+            bng: BngPoint {
+                easting: x,
+                northing: y,
+            },
+            wgs84: match (b.longitude, b.latitude) {
+                (Some(lon), Some(lat)) => Wgs84Point {
+                    longitude: lon,
+                    latitude: lat,
                 },
-                wgs84: match (b.longitude, b.latitude) {
-                    (Some(lon), Some(lat)) => Wgs84Point {
-                        longitude: lon,
-                        latitude: lat,
-                    },
-                    _ => Wgs84Point::default(),
-                },
-                rpc: b.rpc.unwrap_or(1).max(1),
-            });
-        }
+                _ => Wgs84Point::default(),
+            },
+            rpc: b.rpc.unwrap_or(1).max(1),
+        });
     }
     let unit = gaz.postcodes.get(&postcode?.key())?;
     let (e, n) = unit.position?;
