@@ -6,4 +6,6 @@ mod contacts;
 mod host;
 mod manifest;
 mod portability;
+mod report_speeding;
 mod support;
+mod wit_docs;
