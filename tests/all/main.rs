@@ -6,6 +6,4 @@ mod contacts;
 mod host;
 mod manifest;
 mod portability;
-mod report_speeding;
 mod support;
-mod wit_docs;
