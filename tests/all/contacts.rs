@@ -147,9 +147,9 @@ const PARISHES: &str = "/mgWebService.asmx/GetParishCouncils";
 const DETAILS_LIST: &str = "/mgParishCouncilDetailsList.aspx";
 const BY_WARD: &str = "/mgWebService.asmx/GetCouncillorsByWard";
 
-/// Checks a ModernGov answer for Partington; `gss` when the query had the code
-/// (ModernGov itself lists parishes by name only).
-fn assert_partington_from_moderngov(v: &Value, origin: &str, gss: bool) {
+/// Checks a ModernGov answer for Partington. ModernGov lists parishes by name only;
+/// the GSS code is the directory's, added to the list when it was fetched.
+fn assert_partington_from_moderngov(v: &Value, origin: &str) {
     let body = &v["body"];
     assert_eq!(body["id"], "12", "{v}");
     assert_eq!(body["name"], "Partington Town Council");
@@ -181,7 +181,7 @@ fn a_parish_clerk_comes_from_moderngov_xml_and_html() {
     let by_code = get(&host, "/contacts/bodies?gss=E04000011");
     assert_eq!(by_code.status, 200, "{}", by_code.body);
     assert_eq!(by_code.stale_header, None);
-    assert_partington_from_moderngov(&by_code.json(), &origin, true);
+    assert_partington_from_moderngov(&by_code.json(), &origin);
     // The web service's list and the details list page, each once.
     assert_eq!(mg.count(PARISHES), 1);
     assert_eq!(mg.count(DETAILS_LIST), 1);
@@ -191,15 +191,11 @@ fn a_parish_clerk_comes_from_moderngov_xml_and_html() {
         "name=Partington%20PC",
         "name=Partington&kind=parish-council",
     ] {
-        assert_partington_from_moderngov(
-            &ok(&host, &format!("/contacts/bodies?{query}")),
-            &origin,
-            false,
-        );
+        assert_partington_from_moderngov(&ok(&host, &format!("/contacts/bodies?{query}")), &origin);
     }
     let both = ok(&host, "/contacts/bodies?gss=E04000011&name=Partington");
-    assert_partington_from_moderngov(&both, &origin, true);
-    assert_partington_from_moderngov(&ok(&host, "/contacts/bodies/e04000011"), &origin, true);
+    assert_partington_from_moderngov(&both, &origin);
+    assert_partington_from_moderngov(&ok(&host, "/contacts/bodies/e04000011"), &origin);
 
     // Open Referral UK (HSDS 3.0 UK profile): the organisation and its clerk.
     let oruk = ok(&host, "/contacts/bodies/E04000011/openreferral");
@@ -240,6 +236,9 @@ fn a_parish_clerk_comes_from_moderngov_xml_and_html() {
             "St Example's Parish Meeting"
         ]
     );
+    // The directory's codes, for the parishes it knows.
+    assert_eq!(parishes["bodies"][0]["gss_code"], "E04000011");
+    assert_eq!(parishes["bodies"][3]["gss_code"], Value::Null);
 
     // Councillors from the real Kirklees answer.
     let ward = ok(&host, "/contacts/councillors?ward=almondbury");
@@ -363,7 +362,7 @@ fn a_parish_found_by_routing_returns_its_clerk() {
             name.replace(' ', "%20")
         ),
     );
-    assert_partington_from_moderngov(&v, &origin, true);
+    assert_partington_from_moderngov(&v, &origin);
 }
 
 #[test]

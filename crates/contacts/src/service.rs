@@ -32,7 +32,8 @@ use crate::directory::Directory;
 use crate::io::{Cache, Clock, Transport, TransportError};
 use crate::matching::{find_body, same_ward};
 use crate::model::{
-    BodyAnswer, BodyKind, BodyList, BodyQuery, CouncillorAnswer, Error, Provenance, Source, Ward,
+    Body, BodyAnswer, BodyKind, BodyList, BodyQuery, CouncillorAnswer, Error, Provenance, Source,
+    Ward,
 };
 use crate::moderngov::{self, ParseError, Privacy};
 use crate::settings::{BaseUrl, Settings, SourceKind};
@@ -255,9 +256,11 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
     /// list, are looked up in the directory file when one exists at
     /// `contacts_directory_path`.
     ///
-    /// ModernGov lists parishes by name only. A query with a GSS code and no name
-    /// is therefore matched by the name the directory file gives that code, when
-    /// there is one; the answer then carries the query's GSS code.
+    /// ModernGov lists parishes by name only. The parish list is given the directory
+    /// file's GSS codes before it is cached (see `with_codes`), so a query by code
+    /// matches it directly; a query with a code and no name that still finds nothing
+    /// (a list cached before the directory knew the code) is matched by the name the
+    /// directory gives that code. The answer carries the query's GSS code.
     pub fn find_body(&self, query: &BodyQuery) -> Result<Option<BodyAnswer>, Error> {
         self.begin_call();
         let has = |s: &Option<String>| s.as_deref().is_some_and(|s| !s.trim().is_empty());
@@ -272,13 +275,18 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
             .is_none_or(|k| matches!(k, BodyKind::ParishCouncil | BodyKind::Other));
         if parish_level {
             let list = self.parish_list()?;
-            let mut named = query.clone();
-            if !has(&query.name)
-                && let Ok((dir, _)) = Directory::load(&self.settings.directory_path)
-            {
-                named.name = find_body(&dir.bodies, query).map(|b| b.name.clone());
-            }
-            if let Some(found) = find_body(&list.bodies, &named) {
+            let found = find_body(&list.bodies, query).or_else(|| {
+                if has(&query.name) {
+                    return None;
+                }
+                let (dir, _) = Directory::load(&self.settings.directory_path).ok()?;
+                let named = BodyQuery {
+                    name: Some(find_body(&dir.bodies, query)?.name.clone()),
+                    ..query.clone()
+                };
+                find_body(&list.bodies, &named)
+            });
+            if let Some(found) = found {
                 let mut body = found.clone();
                 if body.gss_code.is_none()
                     && let Some(code) = query.gss_code.as_deref().map(str::trim)
@@ -329,6 +337,34 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
         self.parish_list()
     }
 
+    /// Gives ModernGov's parishes, which it lists by name only, the GSS codes the
+    /// directory file has for the same names (parish-level entries, matched as
+    /// [`find_body`] matches). Done once per fetch, before the list is cached, so
+    /// a cached lookup by code reads no file. A missing or unreadable directory adds
+    /// nothing.
+    fn with_codes(&self, mut bodies: Vec<Body>) -> Vec<Body> {
+        let Ok((dir, _)) = Directory::load(&self.settings.directory_path) else {
+            return bodies;
+        };
+        let parishes: Vec<Body> = dir
+            .bodies
+            .into_iter()
+            .filter(|b| b.gss_code.is_some())
+            .filter(|b| matches!(b.kind, BodyKind::ParishCouncil | BodyKind::Other))
+            .collect();
+        for b in bodies.iter_mut().filter(|b| b.gss_code.is_none()) {
+            let q = BodyQuery {
+                gss_code: None,
+                name: Some(b.name.clone()),
+                kind: None,
+            };
+            if let Some(d) = find_body(&parishes, &q) {
+                b.gss_code.clone_from(&d.gss_code);
+            }
+        }
+        bodies
+    }
+
     fn parish_list(&self) -> Result<BodyList, Error> {
         if self.settings.source == SourceKind::Directory {
             let (dir, provenance) = self.directory()?;
@@ -342,15 +378,15 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
         let base = self.base()?;
         let ws_url = base.join("mgWebService.asmx/GetParishCouncils");
         let list_url = base.join("mgParishCouncilDetails.aspx?bcr=1");
-        let list = match self.fetch(&ws_url, &moderngov::parse_parish_councils) {
+        let from_ws = |s: &str| moderngov::parse_parish_councils(s).map(|b| self.with_codes(b));
+        let from_page = |s: &str| moderngov::parse_parish_list_page(s).map(|b| self.with_codes(b));
+        let list = match self.fetch(&ws_url, &from_ws) {
             Ok(ws) if !ws.payload.is_empty() => ws,
-            Ok(ws) => match self.fetch(&list_url, &moderngov::parse_parish_list_page) {
+            Ok(ws) => match self.fetch(&list_url, &from_page) {
                 Ok(page) if !page.payload.is_empty() => page,
                 _ => ws,
             },
-            Err(ws_err) => self
-                .fetch(&list_url, &moderngov::parse_parish_list_page)
-                .map_err(|_| ws_err)?,
+            Err(ws_err) => self.fetch(&list_url, &from_page).map_err(|_| ws_err)?,
         };
         let mut bodies = list.payload;
         let mut provenance = list.provenance;

@@ -710,7 +710,7 @@ fn parish_list_falls_back_to_the_bcr_page() {
 }
 
 #[test]
-fn a_gss_code_alone_finds_the_moderngov_parish_through_the_directory_name() {
+fn moderngov_parishes_get_the_directorys_gss_codes_once_per_fetch() {
     let clock = ManualClock::at(0);
     let transport = parish_transport();
     transport.ok(
@@ -718,16 +718,34 @@ fn a_gss_code_alone_finds_the_moderngov_parish_through_the_directory_name() {
         "text/html",
         fixture("parish-details-list/example.html"),
     );
-    let directory = demo_directory();
+    let scratch = std::env::temp_dir().join(format!("contacts-codes-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    let directory = scratch.join("directory.json");
+    std::fs::copy(demo_directory(), &directory).unwrap();
+    let directory = directory.display().to_string();
+    let cache = MemoryCache::default();
     let svc = ContactService::new(
         moderngov_settings(&[
             ("contacts_min_interval_ms", "0"),
             ("contacts_directory_path", &directory),
         ]),
         &transport,
-        MemoryCache::default(),
+        &cache,
         &clock,
     );
+    let list = svc.parish_councils().unwrap();
+    let codes: Vec<Option<&str>> = list.bodies.iter().map(|b| b.gss_code.as_deref()).collect();
+    assert_eq!(
+        codes,
+        [
+            Some("E04000011"),
+            Some("E04000009"),
+            Some("E04000010"),
+            None
+        ]
+    );
+    // The codes are in the cached list: a lookup by code reads no file.
+    std::fs::remove_file(&directory).unwrap();
     let q = BodyQuery {
         gss_code: Some("e04000011".into()),
         name: None,
@@ -740,6 +758,49 @@ fn a_gss_code_alone_finds_the_moderngov_parish_through_the_directory_name() {
     assert_eq!(a.body.name, "Partington Town Council");
     assert_eq!(a.body.contact.name.as_deref(), Some("The Town Clerk"));
     assert_eq!(a.body.gss_code.as_deref(), Some("E04000011"));
+    assert_eq!(transport.count(), 2);
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+#[test]
+fn a_gss_code_alone_finds_a_list_cached_without_codes_through_the_directory_name() {
+    let clock = ManualClock::at(0);
+    let transport = parish_transport();
+    transport.ok(
+        &format!("{BASE}/mgParishCouncilDetailsList.aspx"),
+        "text/html",
+        fixture("parish-details-list/example.html"),
+    );
+    let cache = MemoryCache::default();
+    // Cached while no directory was there.
+    ContactService::new(
+        moderngov_settings(&[("contacts_min_interval_ms", "0")]),
+        &transport,
+        &cache,
+        &clock,
+    )
+    .parish_councils()
+    .unwrap();
+    let directory = demo_directory();
+    let svc = ContactService::new(
+        moderngov_settings(&[
+            ("contacts_min_interval_ms", "0"),
+            ("contacts_directory_path", &directory),
+        ]),
+        &transport,
+        &cache,
+        &clock,
+    );
+    let q = BodyQuery {
+        gss_code: Some("E04000011".into()),
+        name: None,
+        kind: None,
+    };
+    let a = svc.find_body(&q).unwrap().unwrap();
+    assert_eq!(a.provenance.source, Source::Moderngov);
+    assert_eq!(a.body.id, "12");
+    assert_eq!(a.body.gss_code.as_deref(), Some("E04000011"));
+    assert_eq!(transport.count(), 2, "from the cache");
     // A code the directory does not know is not guessed at.
     let q = BodyQuery {
         gss_code: Some("E04999999".into()),
