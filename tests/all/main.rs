@@ -6,4 +6,5 @@ mod contacts;
 mod host;
 mod manifest;
 mod portability;
+mod report_speeding;
 mod support;

@@ -12,6 +12,7 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 
 pub mod moderngov;
+pub mod notify;
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {

@@ -1,0 +1,874 @@
+//! The "Report speeding traffic" service end to end: the real component composed with
+//! the three capabilities by `council-host`, from the `report-speeding` entries of the
+//! repository's `spin.toml`, against the demo data and a GOV.UK Notify stand-in.
+//!
+//! The HTTP tests post forms as a browser without JavaScript does. The browser test
+//! drives Debian's Chromium through `tests/browser/journey.mjs` (Playwright-core and
+//! axe-core).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::support::notify::{self, NotifyStandIn};
+use crate::support::{self, HostProcess};
+
+const STAFF_TOKEN: &str = "test-staff-token";
+
+/// The report-speeding parts of the repository's `spin.toml`, with absolute paths, in
+/// a scratch directory (its `.spin` state directory is the test's own store).
+fn manifest(name: &str, schedule_every: Option<u64>, extra_files: &[(&Path, &str)]) -> PathBuf {
+    support::components();
+    support::demo_data();
+    let root = support::workspace_root();
+    let text = std::fs::read_to_string(root.join("spin.toml")).unwrap();
+    let mut manifest: toml::Table = toml::from_str(&text).unwrap();
+    let absolute = |value: &mut toml::Value| {
+        if let Some(path) = value.as_str() {
+            *value = toml::Value::String(root.join(path).to_string_lossy().into_owned());
+        }
+    };
+    let triggers = manifest["trigger"]["http"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["component"].as_str() == Some("report-speeding"))
+        .cloned()
+        .collect::<Vec<_>>();
+    assert_eq!(
+        triggers.len(),
+        1,
+        "spin.toml routes /report-speeding/... to report-speeding"
+    );
+    manifest["trigger"]["http"] = toml::Value::Array(triggers);
+    let mut component = manifest["component"]["report-speeding"].clone();
+    absolute(component.get_mut("source").unwrap());
+    let files = component.get_mut("files").unwrap().as_array_mut().unwrap();
+    for file in files.iter_mut() {
+        absolute(file.get_mut("source").unwrap());
+    }
+    for (dir, destination) in extra_files {
+        let mut mount = toml::Table::new();
+        mount.insert(
+            "source".into(),
+            toml::Value::String(dir.to_string_lossy().into_owned()),
+        );
+        mount.insert(
+            "destination".into(),
+            toml::Value::String((*destination).into()),
+        );
+        files.push(toml::Value::Table(mount));
+    }
+    for (_, dependency) in component["dependencies"].as_table_mut().unwrap().iter_mut() {
+        absolute(dependency.get_mut("path").unwrap());
+    }
+    let tool = component
+        .get_mut("tool")
+        .unwrap()
+        .get_mut("council-host")
+        .unwrap();
+    match schedule_every {
+        Some(every) => {
+            tool["schedule"][0]["every_seconds"] = toml::Value::Integer(every as i64);
+        }
+        None => {
+            component.as_table_mut().unwrap().remove("tool");
+        }
+    }
+    let mut components = toml::Table::new();
+    components.insert("report-speeding".into(), component);
+    manifest.insert("component".into(), toml::Value::Table(components));
+    let dir = support::scratch_dir(name);
+    let path = dir.join("spin.toml");
+    support::write(&path, &toml::to_string(&manifest).unwrap());
+    path
+}
+
+/// The environment that points delivery at the stand-in.
+fn notify_env(origin: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("SPIN_VARIABLE_NOTIFY_ORIGIN", origin.to_string()),
+        ("SPIN_VARIABLE_NOTIFY_API_KEY", notify::API_KEY.to_string()),
+        (
+            "SPIN_VARIABLE_NOTIFY_TEMPLATE_ID",
+            notify::TEMPLATE_ID.to_string(),
+        ),
+        ("SPIN_VARIABLE_STAFF_TOKEN", STAFF_TOKEN.to_string()),
+    ]
+}
+
+fn start(manifest: &Path, env: &[(&'static str, String)]) -> HostProcess {
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    HostProcess::start(manifest, &[], &env).unwrap()
+}
+
+/// A response.
+#[derive(Debug)]
+struct Page {
+    status: u16,
+    location: Option<String>,
+    body: String,
+}
+
+/// A person with a browser that has JavaScript switched off: forms, a cookie jar of
+/// one cookie, no redirects followed automatically.
+struct Citizen {
+    base: String,
+    agent: ureq::Agent,
+    cookie: Option<String>,
+    token: String,
+}
+
+impl Citizen {
+    fn new(host: &HostProcess) -> Self {
+        Self {
+            base: host.url(""),
+            agent: ureq::AgentBuilder::new()
+                .redirects(0)
+                .timeout(Duration::from_secs(60))
+                .build(),
+            cookie: None,
+            token: String::new(),
+        }
+    }
+
+    fn finish(&mut self, result: Result<ureq::Response, ureq::Error>) -> Page {
+        let response = match result {
+            Ok(r) => r,
+            Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{e}"),
+        };
+        if let Some(cookie) = response.header("set-cookie") {
+            self.cookie = cookie.split(';').next().map(str::to_string);
+        }
+        let page = Page {
+            status: response.status(),
+            location: response.header("location").map(str::to_string),
+            body: response.into_string().unwrap(),
+        };
+        if let Some(token) = page.body.split(r#"name="token" value=""#).nth(1) {
+            self.token = token.split('"').next().unwrap().to_string();
+        }
+        page
+    }
+
+    fn get(&mut self, path: &str) -> Page {
+        let mut request = self.agent.get(&format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.set("cookie", cookie);
+        }
+        let result = request.call();
+        self.finish(result)
+    }
+
+    fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let mut request = self.agent.post(&format!("{}{path}", self.base));
+        if let Some(cookie) = &self.cookie {
+            request = request.set("cookie", cookie);
+        }
+        let token = self.token.clone();
+        let mut all = vec![("token", token.as_str())];
+        all.extend_from_slice(fields);
+        let result = request.send_form(&all);
+        self.finish(result)
+    }
+
+    /// Posts and follows the redirect, as a browser does.
+    fn submit(&mut self, path: &str, fields: &[(&str, &str)]) -> Page {
+        let page = self.post(path, fields);
+        match (page.status, page.location.clone()) {
+            (303, Some(location)) => self.get(&location),
+            _ => page,
+        }
+    }
+
+    /// Starts a report and finds the address by postcode, taking the first address.
+    fn choose_address(&mut self, postcode: &str) -> Page {
+        let page = self.post("/report-speeding/start", &[]);
+        assert_eq!(page.status, 303, "{}", page.body);
+        let page = self.get("/report-speeding/postcode");
+        assert_eq!(page.status, 200);
+        let select = self.submit("/report-speeding/postcode", &[("postcode", postcode)]);
+        assert!(
+            select.body.contains("Select the address"),
+            "{}",
+            select.body
+        );
+        let uprn = select
+            .body
+            .split(r#"<option value=""#)
+            .skip(1)
+            .filter_map(|o| o.split('"').next())
+            .find(|v| !v.is_empty())
+            .expect("an address in the list")
+            .to_string();
+        self.submit("/report-speeding/address", &[("uprn", &uprn)])
+    }
+
+    /// The whole journey to the check page.
+    fn to_check(&mut self, postcode: &str, answers: [&str; 3]) -> Page {
+        let page = self.choose_address(postcode);
+        assert!(
+            page.body.contains("Is the road 30 mph or lower"),
+            "{}",
+            page.body
+        );
+        let page = self.submit(
+            "/report-speeding/question/speed-limit",
+            &[("answer", answers[0])],
+        );
+        assert!(page.body.contains("Community Speedwatch"), "{}", page.body);
+        let page = self.submit(
+            "/report-speeding/question/speedwatch",
+            &[("answer", answers[1])],
+        );
+        assert!(
+            page.body.contains("particular times of day"),
+            "{}",
+            page.body
+        );
+        let page = self.submit(
+            "/report-speeding/question/pattern",
+            &[("answer", answers[2])],
+        );
+        assert!(
+            page.body.contains("Tell us about the speeding"),
+            "{}",
+            page.body
+        );
+        let page = self.submit(
+            "/report-speeding/details",
+            &[
+                ("location", "Between the school and the shops"),
+                ("when", "Weekday mornings, 8am to 9am"),
+                ("vehicles", "cars"),
+                ("vehicles", "vans"),
+                (
+                    "description",
+                    "Cars race past the school gate.\nEvery morning.",
+                ),
+            ],
+        );
+        assert!(page.body.contains("Check your answers"), "{}", page.body);
+        page
+    }
+
+    /// Sends the report; returns the confirmation page and the reference.
+    fn send(&mut self) -> (Page, String) {
+        let page = self.submit("/report-speeding/submit", &[]);
+        assert_eq!(page.status, 200, "{}", page.body);
+        let reference =
+            between(&page.body, r#"<strong id="reference">"#, "<").expect("a reference number");
+        (page, reference)
+    }
+}
+
+fn between(text: &str, start: &str, end: &str) -> Option<String> {
+    let rest = text.split(start).nth(1)?;
+    Some(rest.split(end).next()?.to_string())
+}
+
+fn staff_reports(host: &HostProcess) -> Vec<Value> {
+    let response = ureq::get(&host.url("/report-speeding/staff/reports?format=json"))
+        .set("authorization", &format!("Bearer {STAFF_TOKEN}"))
+        .call()
+        .unwrap();
+    let body: Value = response.into_json().unwrap();
+    body["reports"].as_array().unwrap().clone()
+}
+
+fn staff_report(host: &HostProcess, reference: &str) -> Value {
+    staff_reports(host)
+        .into_iter()
+        .find(|r| r["reference"] == reference)
+        .unwrap_or_else(|| panic!("{reference} is not in the staff list"))
+}
+
+fn run_outbox(host: &HostProcess) -> Value {
+    ureq::post(&host.url("/report-speeding/outbox/run"))
+        .set("authorization", &format!("Bearer {STAFF_TOKEN}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap()
+}
+
+fn wait_for_status(host: &HostProcess, reference: &str, status: &str, timeout: Duration) -> Value {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let report = staff_report(host, reference);
+        if report["status"] == status || Instant::now() > deadline {
+            return report;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn a_partington_report_reaches_the_parish_and_a_sale_report_reaches_trafford_without_javascript() {
+    let notify = NotifyStandIn::start();
+    let manifest = manifest("rs-journey", None, &[]);
+    let host = start(&manifest, &notify_env(&notify.origin()));
+
+    // Partington is parished: 30 mph, Speedwatch, particular times → the parish council.
+    let mut citizen = Citizen::new(&host);
+    let check = citizen.to_check("m31 4an", ["yes", "yes", "particular-times"]);
+    assert!(
+        check
+            .body
+            .contains(r#"<strong id="recipient">Partington Town Council</strong>"#),
+        "{}",
+        check.body
+    );
+    let (confirmation, reference) = citizen.send();
+    assert!(
+        reference.starts_with("SPD-") && reference.len() == 13,
+        "{reference}"
+    );
+    assert!(
+        confirmation.body.contains("Partington Town Council"),
+        "{}",
+        confirmation.body
+    );
+    let sent = notify.wait_for(&reference, 1, Duration::from_secs(10));
+    assert_eq!(sent.len(), 1, "{:?}", notify.received());
+    let email = &sent[0].body;
+    assert_eq!(email["email_address"], "clerk@partington.example.org");
+    assert_eq!(email["template_id"], notify::TEMPLATE_ID);
+    assert_eq!(
+        email["personalisation"]["council"],
+        "Partington Town Council"
+    );
+    assert_eq!(email["personalisation"]["reference"], reference.as_str());
+    assert_eq!(
+        email["personalisation"]["where"],
+        "Between the school and the shops"
+    );
+    assert_eq!(email["personalisation"]["vehicles"], "Cars, Vans");
+    assert!(
+        email["personalisation"]["address"]
+            .as_str()
+            .unwrap()
+            .contains("M31 4AN")
+    );
+
+    // Sale is unparished → Trafford Council, whatever the answers.
+    let mut citizen = Citizen::new(&host);
+    let check = citizen.to_check("M33 0AF", ["yes", "yes", "particular-times"]);
+    assert!(
+        check
+            .body
+            .contains(r#"<strong id="recipient">Trafford Council</strong>"#),
+        "{}",
+        check.body
+    );
+    assert!(check.body.contains("no parish council"), "{}", check.body);
+    let (confirmation, reference) = citizen.send();
+    assert!(confirmation.body.contains("Trafford Council"));
+    let sent = notify.wait_for(&reference, 1, Duration::from_secs(10));
+    assert_eq!(sent.len(), 1);
+    assert_eq!(
+        sent[0].body["email_address"],
+        "contact-centre@trafford.example.org"
+    );
+
+    // A parished place with a faster road goes to the district.
+    let mut citizen = Citizen::new(&host);
+    let check = citizen.to_check("M31 4AN", ["no", "yes", "particular-times"]);
+    assert!(
+        check
+            .body
+            .contains(r#"<strong id="recipient">Trafford Council</strong>"#),
+        "{}",
+        check.body
+    );
+
+    // Every report is listed for staff as delivered.
+    let reports = staff_reports(&host);
+    assert_eq!(reports.len(), 2, "{reports:?}");
+    assert!(
+        reports.iter().all(|r| r["status"] == "delivered"),
+        "{reports:?}"
+    );
+
+    // No personal data reached the host's log or the component's output.
+    let log = host.log();
+    for private in [
+        "MOOR DRIVE",
+        "M31 4AN",
+        "M314AN",
+        "school",
+        "clerk@",
+        "contact-centre@",
+        "Cars race",
+    ] {
+        assert!(
+            !log.contains(private),
+            "the log contains {private:?}:\n{log}"
+        );
+    }
+}
+
+#[test]
+fn errors_use_the_error_summary_and_what_people_type_is_escaped() {
+    let manifest = manifest("rs-errors", None, &[]);
+    let host = start(
+        &manifest,
+        &[("SPIN_VARIABLE_STAFF_TOKEN", STAFF_TOKEN.into())],
+    );
+    let mut citizen = Citizen::new(&host);
+
+    // Without the cookie, a journey page explains and offers to start again.
+    let page = citizen.get("/report-speeding/postcode");
+    assert!(
+        page.body.contains("Your answers have not been kept"),
+        "{}",
+        page.body
+    );
+
+    citizen.post("/report-speeding/start", &[]);
+    citizen.get("/report-speeding/postcode");
+    for (postcode, message) in [
+        ("", "Enter a postcode"),
+        ("nonsense", "Enter a full UK postcode, like M31 4AN"),
+        ("ZZ9 9ZZ", "We could not find any addresses for ZZ9 9ZZ"),
+    ] {
+        let page = citizen.post("/report-speeding/postcode", &[("postcode", postcode)]);
+        assert_eq!(page.status, 400, "{}", page.body);
+        assert!(
+            page.body.contains("<title>Error: Find the address"),
+            "{}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains(r#"<div class="govuk-error-summary" data-module="govuk-error-summary">"#)
+        );
+        assert!(
+            page.body
+                .contains(&format!(r##"<a href="#postcode">{message}"##)),
+            "{message}: {}",
+            page.body
+        );
+        assert!(
+            page.body
+                .contains(r#"<p id="postcode-error" class="govuk-error-message">"#)
+        );
+    }
+    // A form without the journey's token is refused.
+    let forged = citizen
+        .agent
+        .post(&format!("{}/report-speeding/postcode", citizen.base));
+    let forged = forged
+        .set("cookie", citizen.cookie.as_deref().unwrap())
+        .send_form(&[("postcode", "M31 4AN")]);
+    assert!(matches!(forged, Err(ureq::Error::Status(403, _))));
+
+    let page = citizen.submit("/report-speeding/postcode", &[("postcode", "M31 4AN")]);
+    let page_no_choice = citizen.post("/report-speeding/address", &[("uprn", "")]);
+    assert_eq!(page_no_choice.status, 400);
+    assert!(
+        page_no_choice
+            .body
+            .contains(r##"<a href="#uprn">Select the address</a>"##)
+    );
+    let uprn = between(&page.body, r#"<option value="9"#, "\"")
+        .map(|rest| format!("9{rest}"))
+        .unwrap();
+    citizen.submit("/report-speeding/address", &[("uprn", &uprn)]);
+    let page = citizen.post(
+        "/report-speeding/question/speed-limit",
+        &[("answer", "maybe")],
+    );
+    assert_eq!(page.status, 400);
+    assert!(
+        page.body
+            .contains(r##"<a href="#answer">Select an answer to: Is the road 30 mph or lower"##),
+        "{}",
+        page.body
+    );
+    citizen.submit(
+        "/report-speeding/question/speed-limit",
+        &[("answer", "yes")],
+    );
+    citizen.submit(
+        "/report-speeding/question/speedwatch",
+        &[("answer", "dont-know")],
+    );
+    citizen.submit(
+        "/report-speeding/question/pattern",
+        &[("answer", "persistent")],
+    );
+
+    let page = citizen.post("/report-speeding/details", &[]);
+    assert_eq!(page.status, 400);
+    for (field, message) in [
+        ("location", "Enter where on the road the speeding happens"),
+        ("when", "Enter when the speeding happens"),
+        ("vehicles", "Select the types of vehicle that speed"),
+        ("description", "Enter a description of the speeding"),
+    ] {
+        assert!(
+            page.body
+                .contains(&format!(r##"<a href="#{field}">{message}</a>"##)),
+            "{field}: {}",
+            page.body
+        );
+    }
+    // Markup typed into the form comes back as text, on the form and on the check page.
+    let attack = r#"<script>alert("x")</script>"#;
+    let page = citizen.post(
+        "/report-speeding/details",
+        &[
+            ("location", attack),
+            ("when", ""),
+            ("vehicles", "cars"),
+            ("description", attack),
+        ],
+    );
+    assert!(!page.body.contains(attack), "{}", page.body);
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;")
+    );
+    let page = citizen.submit(
+        "/report-speeding/details",
+        &[
+            ("location", attack),
+            ("when", "Always"),
+            ("vehicles", "cars"),
+            ("description", attack),
+        ],
+    );
+    assert!(page.body.contains("Check your answers"), "{}", page.body);
+    assert!(!page.body.contains(attack));
+    assert!(
+        page.body
+            .contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;")
+    );
+    // Pages are locked down against injected scripts and framing.
+    let response = ureq::get(&host.url("/report-speeding/")).call().unwrap();
+    let csp = response
+        .header("content-security-policy")
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("script-src 'self' 'sha256-") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+}
+
+#[test]
+fn a_double_submission_creates_one_report_and_one_notification() {
+    let notify = NotifyStandIn::start();
+    let manifest = manifest("rs-double", None, &[]);
+    let host = start(&manifest, &notify_env(&notify.origin()));
+    let mut citizen = Citizen::new(&host);
+    citizen.to_check("M31 4AN", ["yes", "yes", "particular-times"]);
+
+    // Two POSTs at once (a double click), then a third later (the back button).
+    let (base, cookie, token) = (
+        citizen.base.clone(),
+        citizen.cookie.clone().unwrap(),
+        citizen.token.clone(),
+    );
+    let posts: Vec<_> = (0..2)
+        .map(|_| {
+            let (base, cookie, token) = (base.clone(), cookie.clone(), token.clone());
+            std::thread::spawn(move || {
+                let agent = ureq::AgentBuilder::new().redirects(0).build();
+                let response = agent
+                    .post(&format!("{base}/report-speeding/submit"))
+                    .set("cookie", &cookie)
+                    .send_form(&[("token", &token)])
+                    .unwrap();
+                (
+                    response.status(),
+                    response.header("location").map(str::to_string),
+                )
+            })
+        })
+        .collect();
+    for post in posts {
+        let (status, location) = post.join().unwrap();
+        assert_eq!(status, 303);
+        assert_eq!(location.as_deref(), Some("/report-speeding/confirmation"));
+    }
+    let (_, reference) = citizen.send();
+    let again = citizen.get("/report-speeding/confirmation");
+    assert!(again.body.contains(&reference));
+
+    let reports = staff_reports(&host);
+    assert_eq!(reports.len(), 1, "{reports:?}");
+    assert_eq!(reports[0]["reference"], reference.as_str());
+    notify.wait_for(&reference, 1, Duration::from_secs(10));
+    run_outbox(&host);
+    std::thread::sleep(Duration::from_millis(500));
+    assert_eq!(notify.received().len(), 1, "{:?}", notify.received());
+
+    // The journey is over for this draft: its pages lead to the confirmation.
+    let page = citizen.get("/report-speeding/details");
+    assert_eq!(
+        page.location.as_deref(),
+        Some("/report-speeding/confirmation")
+    );
+}
+
+#[test]
+fn failed_deliveries_are_retried_with_back_off_until_notify_accepts() {
+    let notify = NotifyStandIn::start();
+    notify.fail_next(&[500]);
+    let manifest = manifest("rs-retry", Some(1), &[]);
+    let host = start(&manifest, &notify_env(&notify.origin()));
+    let mut citizen = Citizen::new(&host);
+    citizen.to_check("M33 0AF", ["no", "no", "persistent"]);
+    let (confirmation, reference) = citizen.send();
+    assert!(
+        confirmation
+            .body
+            .contains("We will send your report to Trafford Council"),
+        "{}",
+        confirmation.body
+    );
+
+    // The first attempt met the 500: queued, with the reason and a later next attempt.
+    let report = staff_report(&host, &reference);
+    assert_eq!(report["status"], "queued", "{report}");
+    assert_eq!(report["attempts"], 1);
+    assert!(
+        report["last_error"]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTP 500"),
+        "{report}"
+    );
+    assert!(report["next_attempt_at"].as_str().unwrap() > report["submitted_at"].as_str().unwrap());
+    // Running the outbox before the back-off has passed sends nothing.
+    let summary = run_outbox(&host);
+    assert_eq!(summary["attempted"], 0, "{summary}");
+    assert_eq!(notify.received().len(), 1);
+
+    // The scheduler (every second here) retries once the back-off (5 to 10 s) has passed.
+    let report = wait_for_status(&host, &reference, "delivered", Duration::from_secs(30));
+    assert_eq!(report["status"], "delivered", "{report}");
+    assert_eq!(report["attempts"], 2);
+    assert!(report["receipt"].as_str().is_some());
+    assert_eq!(notify.accepted_for(&reference).len(), 1);
+    assert_eq!(notify.received().len(), 2);
+}
+
+#[test]
+fn a_report_survives_kill_9_and_is_delivered_once_after_the_restart() {
+    let port = NotifyStandIn::reserve_port();
+    let origin = format!("http://127.0.0.1:{port}");
+    let manifest = manifest("rs-kill", Some(1), &[]);
+    let mut host = start(&manifest, &notify_env(&origin));
+
+    // Notify is down: the report is stored and confirmed all the same.
+    let mut citizen = Citizen::new(&host);
+    citizen.to_check("M31 4AN", ["yes", "yes", "particular-times"]);
+    let (confirmation, reference) = citizen.send();
+    assert!(confirmation.body.contains("Partington Town Council"));
+    let report = staff_report(&host, &reference);
+    assert_eq!(report["status"], "queued", "{report}");
+    assert!(
+        report["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("Connection"),
+        "{report}"
+    );
+
+    // The host crashes before delivery.
+    host.kill_hard();
+    let notify = NotifyStandIn::start_on(port).unwrap();
+    let host = start(&manifest, &notify_env(&origin));
+
+    // After the restart the scheduler's outbox run delivers it, once.
+    let sent = notify.wait_for(&reference, 1, Duration::from_secs(40));
+    assert_eq!(sent.len(), 1, "{:?}", notify.received());
+    assert_eq!(
+        sent[0].body["email_address"],
+        "clerk@partington.example.org"
+    );
+    let report = wait_for_status(&host, &reference, "delivered", Duration::from_secs(10));
+    assert_eq!(report["status"], "delivered", "{report}");
+    std::thread::sleep(Duration::from_secs(3));
+    assert_eq!(
+        notify.accepted_for(&reference).len(),
+        1,
+        "{:?}",
+        notify.received()
+    );
+}
+
+#[test]
+fn a_body_without_an_e_mail_address_fails_visibly_and_webhooks_are_signed() {
+    // A directory whose Trafford entry has no e-mail address.
+    let dir = support::scratch_dir("rs-contacts-data");
+    let directory =
+        std::fs::read_to_string(support::workspace_root().join("data/contacts/directory.json"))
+            .unwrap();
+    support::write(
+        &dir.join("directory.json"),
+        &directory.replace(
+            r#""email": "contact-centre@trafford.example.org""#,
+            r#""email": null"#,
+        ),
+    );
+    let manifest = manifest("rs-no-email", None, &[(&dir, "/contacts-test")]);
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        "/data/contacts/directory.json",
+        "/contacts-test/directory.json",
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let notify = NotifyStandIn::start();
+    let host = start(&manifest, &notify_env(&notify.origin()));
+    let mut citizen = Citizen::new(&host);
+    citizen.to_check("M33 0AF", ["no", "no", "persistent"]);
+    let (_, reference) = citizen.send();
+    let report = staff_report(&host, &reference);
+    assert_eq!(report["status"], "failed", "{report}");
+    assert!(
+        report["last_error"]
+            .as_str()
+            .unwrap()
+            .contains("no contact e-mail address for Trafford Council"),
+        "{report}"
+    );
+    assert!(notify.received().is_empty());
+    drop(host);
+
+    // The same report by webhook: signed, with the reference as the idempotency key.
+    let mut env = notify_env(&notify.origin());
+    env.push(("SPIN_VARIABLE_DELIVERY_METHOD", "webhook".into()));
+    env.push(("SPIN_VARIABLE_WEBHOOK_ORIGIN", notify.origin()));
+    env.push(("SPIN_VARIABLE_WEBHOOK_PATH", "/hooks/speeding".into()));
+    env.push(("SPIN_VARIABLE_WEBHOOK_SECRET", "webhook-test-secret".into()));
+    notify.set_webhook_secret("webhook-test-secret");
+    let host = start(&manifest, &env);
+    let mut citizen = Citizen::new(&host);
+    citizen.to_check("M31 4AN", ["yes", "yes", "particular-times"]);
+    let (_, reference) = citizen.send();
+    let sent = notify.wait_for(&reference, 1, Duration::from_secs(10));
+    assert_eq!(sent.len(), 1, "{:?}", notify.received());
+    assert_eq!(sent[0].path, "/hooks/speeding");
+    assert_eq!(sent[0].headers["idempotency-key"], reference);
+    assert_eq!(sent[0].body["recipient"]["name"], "Partington Town Council");
+    assert_eq!(sent[0].body["recipient"]["tier"], "parish");
+    // Staff can requeue the failed one; it stays failed while the cause remains.
+    let retried = ureq::post(&host.url(&format!(
+        "/report-speeding/staff/reports/{}/retry",
+        report["reference"].as_str().unwrap()
+    )))
+    .set("authorization", &format!("Bearer {STAFF_TOKEN}"))
+    .call()
+    .unwrap()
+    .into_json::<Value>()
+    .unwrap();
+    assert_eq!(retried["result"], "Delivered", "{retried}");
+}
+
+#[test]
+fn the_staff_view_and_the_outbox_need_the_staff_token() {
+    let manifest = manifest("rs-staff", None, &[]);
+    let host = start(
+        &manifest,
+        &[("SPIN_VARIABLE_STAFF_TOKEN", STAFF_TOKEN.into())],
+    );
+    for (method, path) in [
+        ("GET", "/report-speeding/staff/reports"),
+        ("GET", "/report-speeding/staff/reports?format=json"),
+        ("POST", "/report-speeding/outbox/run"),
+        ("POST", "/report-speeding/staff/reports/SPD-2222-2222/retry"),
+    ] {
+        for authorization in [None, Some("Bearer wrong"), Some("test-staff-token")] {
+            let mut request = ureq::request(method, &host.url(path));
+            if let Some(a) = authorization {
+                request = request.set("authorization", a);
+            }
+            match request.call() {
+                Err(ureq::Error::Status(401, _)) => {}
+                other => panic!("{method} {path} with {authorization:?}: {other:?}"),
+            }
+        }
+    }
+    let page = ureq::get(&host.url("/report-speeding/staff/reports"))
+        .set("authorization", &format!("Bearer {STAFF_TOKEN}"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(page.contains("Speeding reports"), "{page}");
+    assert!(!page.contains("demo staff token"), "{page}");
+}
+
+/// Whether the browser test can run here, or why not.
+fn browser_setup() -> Result<PathBuf, String> {
+    let dir = support::workspace_root().join("tests/browser");
+    if !Path::new("/usr/bin/chromium").exists() {
+        return Err("/usr/bin/chromium is missing (apt-get install -y chromium)".into());
+    }
+    if !dir.join("node_modules/playwright-core").exists()
+        || !dir.join("node_modules/axe-core").exists()
+    {
+        return Err("tests/browser/node_modules is missing (npm ci --prefix tests/browser)".into());
+    }
+    Ok(dir)
+}
+
+#[test]
+fn citizens_report_speeding_in_headless_chromium_with_and_without_javascript() {
+    let dir = match browser_setup() {
+        Ok(dir) => dir,
+        Err(why) if std::env::var_os("COUNCIL_REQUIRE_BROWSER").is_none() => {
+            eprintln!(
+                "SKIPPED the browser test: {why}; set COUNCIL_REQUIRE_BROWSER=1 to make this a failure"
+            );
+            return;
+        }
+        Err(why) => panic!("COUNCIL_REQUIRE_BROWSER is set but {why}"),
+    };
+    let notify = NotifyStandIn::start();
+    let manifest = manifest("rs-browser", Some(1), &[]);
+    let host = start(&manifest, &notify_env(&notify.origin()));
+    let artifacts = support::workspace_root().join("tests/artifacts/screenshots");
+    std::fs::create_dir_all(&artifacts).unwrap();
+    let output = Command::new("node")
+        .arg(dir.join("journey.mjs"))
+        .arg(host.url(""))
+        .arg(&artifacts)
+        .output()
+        .expect("running node");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "journey.mjs failed:\n{stdout}\n{stderr}"
+    );
+    // The script prints one JSON line per journey: its name, reference and recipient.
+    let journeys: Vec<Value> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("JOURNEY "))
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(journeys.len(), 4, "{stdout}");
+    for journey in &journeys {
+        let reference = journey["reference"].as_str().unwrap();
+        let sent = notify.wait_for(reference, 1, Duration::from_secs(20));
+        assert_eq!(sent.len(), 1, "{journey}: {:?}", notify.received());
+        let expected = match journey["expect"].as_str().unwrap() {
+            "Partington Town Council" => "clerk@partington.example.org",
+            _ => "contact-centre@trafford.example.org",
+        };
+        assert_eq!(sent[0].body["email_address"], expected, "{journey}");
+    }
+    let screenshots = std::fs::read_dir(&artifacts).unwrap().count();
+    assert!(
+        screenshots >= 20,
+        "{screenshots} screenshots in {}",
+        artifacts.display()
+    );
+}
