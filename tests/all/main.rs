@@ -8,3 +8,4 @@ mod manifest;
 mod portability;
 mod report_speeding;
 mod support;
+mod wit_docs;

@@ -91,6 +91,9 @@ impl Drop for WasmtimeServe {
 fn wasmtime_serve(component: &std::path::Path, data: &std::path::Path) -> WasmtimeServe {
     let mut child = Command::new(wasmtime_binary())
         .arg("serve")
+        // The proxy world has no filesystem or environment; `-Scli` adds WASI's
+        // CLI interfaces, as any runtime serving components with files does.
+        .arg("-Scli")
         .arg("--addr=127.0.0.1:0")
         .arg(format!("--dir={}::/data", data.display()))
         .arg(component)
