@@ -657,7 +657,7 @@ fn postcode_page(
     layout.back = Some(&back);
     layout.errors = errors;
     layout.scripts = &["accessible-autocomplete.min.js", "typeahead.js"];
-    layout.styles = &["accessible-autocomplete.min.css"];
+    layout.styles = &["accessible-autocomplete.min.css", "report-speeding.css"];
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {

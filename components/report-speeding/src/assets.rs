@@ -38,8 +38,12 @@ const TYPEAHEAD_JS: &str = r#"(function () {
         populateResults(labels);
       }).catch(function () { populateResults([]); });
     },
+    // Called with the chosen option, or with nothing when the field loses focus
+    // (confirmOnBlur): then the text in the field decides.
     onConfirm: function (label) {
-      uprn.value = (label && byLabel[label]) ? byLabel[label] : '';
+      var input = document.getElementById('typeahead-input');
+      var text = label || (input ? input.value : '');
+      uprn.value = byLabel[text] || '';
     }
   });
   var hint = document.getElementById('typeahead-input');
@@ -47,6 +51,10 @@ const TYPEAHEAD_JS: &str = r#"(function () {
   section.hidden = false;
 })();
 "#;
+
+/// accessible-autocomplete inherits its font; the GOV.UK fonts stack (without GDS
+/// Transport, see `assets/NOTICE.md`) is given to it here.
+const APP_CSS: &str = ".autocomplete__wrapper, .autocomplete__input, .autocomplete__menu, .autocomplete__option { font-family: arial, sans-serif; }\n";
 
 /// A static file: content type and bytes.
 pub fn get(name: &str) -> Option<(&'static str, &'static [u8])> {
@@ -67,6 +75,7 @@ pub fn get(name: &str) -> Option<(&'static str, &'static [u8])> {
             "text/css; charset=utf-8",
             include_bytes!("../assets/accessible-autocomplete.min.css"),
         ),
+        "report-speeding.css" => ("text/css; charset=utf-8", APP_CSS.as_bytes()),
         "init.js" => ("text/javascript; charset=utf-8", INIT_JS.as_bytes()),
         "typeahead.js" => ("text/javascript; charset=utf-8", TYPEAHEAD_JS.as_bytes()),
         "NOTICE.md" => (

@@ -170,7 +170,7 @@ pub fn page(layout: &Layout<'_>, content_html: &str) -> String {
     if let Some(back) = layout.back {
         let _ = writeln!(
             out,
-            r#"<a href="{}" class="govuk-back-link">Back</a>"#,
+            r#"<nav aria-label="Back"><a href="{}" class="govuk-back-link">Back</a></nav>"#,
             escape(back)
         );
     }
