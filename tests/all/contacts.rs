@@ -154,12 +154,7 @@ fn assert_partington_from_moderngov(v: &Value, origin: &str) {
     assert_eq!(body["id"], "12", "{v}");
     assert_eq!(body["name"], "Partington Town Council");
     assert_eq!(body["kind"], "parish-council");
-    let code = if gss {
-        Value::from("E04000011")
-    } else {
-        Value::Null
-    };
-    assert_eq!(body["gss_code"], code, "{v}");
+    assert_eq!(body["gss_code"], "E04000011", "{v}");
     assert_eq!(body["website"], "https://partington.example.org");
     // From mgParishCouncilDetailsList.aspx: ModernGov's content, not the template's.
     assert_eq!(body["contact"]["name"], "The Town Clerk");

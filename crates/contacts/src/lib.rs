@@ -3,7 +3,7 @@
 //! The crate holds all of the contact-fetch capability's logic; the wasm component
 //! only supplies I/O by implementing three traits:
 //!
-//! - [`io::Transport`] — HTTP GET with a timeout (wasi:http through `wstd`);
+//! - [`io::Transport`] — HTTP GET with a timeout (wasi:http `outgoing-handler`);
 //! - [`io::Cache`] — a byte store (wasi:keyvalue `default`);
 //! - [`io::Clock`] — wall-clock time and sleeping.
 //!
