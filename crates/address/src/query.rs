@@ -126,7 +126,13 @@ impl<R: Read + Seek> AddressIndex<R> {
             });
         };
         let start = first.first;
-        let end = last.first + last.count;
+        let end = last.first.saturating_add(last.count);
+        if end < start {
+            return Err(LookupError::IndexUnavailable(format!(
+                "{}: corrupt index: postcode entries out of order",
+                self.name()
+            )));
+        }
         let props = self.props_range(start, end - start)?;
         let mut cands: Vec<Cand> = props
             .iter()
@@ -490,7 +496,10 @@ impl<R: Read + Seek> AddressIndex<R> {
                 .into_iter()
                 .find(|e| e.count > 0)
             {
-                ords = (e.first..e.first + e.count).collect();
+                let n = self.directory().meta.property_count.min(u32::MAX as u64) as u32;
+                ords = (e.first.min(n)..e.first.saturating_add(e.count).min(n))
+                    .take(cap)
+                    .collect();
                 from_postcode = true;
             }
         }
@@ -501,7 +510,11 @@ impl<R: Read + Seek> AddressIndex<R> {
                     let es = self.postcode_entries(lo, hi)?;
                     let with: Vec<_> = es.iter().filter(|e| e.count > 0).collect();
                     match (with.first(), with.last()) {
-                        (Some(a), Some(b)) => Some(a.first..b.first + b.count),
+                        (Some(a), Some(b)) => {
+                            let n =
+                                self.directory().meta.property_count.min(u32::MAX as u64) as u32;
+                            Some(a.first.min(n)..b.first.saturating_add(b.count).min(n))
+                        }
                         _ => None,
                     }
                 }

@@ -91,14 +91,60 @@ pub(crate) struct FenceCache {
     pages: HashMap<(u64, u64), Vec<u64>>,
 }
 
+// Reads of fixed-size fields; short input (a damaged index) reads as zero rather than
+// panicking, and the table shapes are checked when the index is opened.
 fn le_u32(b: &[u8], at: usize) -> u32 {
-    u32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default())
+    b.get(at..at + 4)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u32::from_le_bytes)
 }
 fn le_u64(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().unwrap_or_default())
+    b.get(at..at + 8)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
 }
 fn le_i32(b: &[u8], at: usize) -> i32 {
-    i32::from_le_bytes(b[at..at + 4].try_into().unwrap_or_default())
+    b.get(at..at + 4)
+        .and_then(|s| s.try_into().ok())
+        .map_or(0, i32::from_le_bytes)
+}
+
+/// Checks a fixed table's shape against the file: value size, page size, entry and
+/// fence extents, top fence length.
+fn check_table(t: &TableInfo, value_size: u32, len: u64) -> Result<(), String> {
+    if t.value_size != value_size {
+        return Err(format!(
+            "value size {} (expected {value_size})",
+            t.value_size
+        ));
+    }
+    let e = t.entry_size();
+    let pe = (super::PAGE as u64 / e).max(1);
+    if t.page_entries as u64 != pe {
+        return Err(format!(
+            "{} entries per page (expected {pe})",
+            t.page_entries
+        ));
+    }
+    if t.pages != t.count.div_ceil(pe) {
+        return Err(format!("{} pages for {} entries", t.pages, t.count));
+    }
+    let fence_pages = t.pages.div_ceil(FENCE_KEYS_PER_PAGE as u64);
+    if t.top.len() as u64 != fence_pages {
+        return Err(format!(
+            "top fence of {} keys for {fence_pages} fence pages",
+            t.top.len()
+        ));
+    }
+    let end = t.count.checked_mul(e).and_then(|n| n.checked_add(t.offset));
+    let fence_end = t
+        .pages
+        .checked_mul(8)
+        .and_then(|n| n.checked_add(t.fence_offset));
+    if end.is_none_or(|x| x > len) || fence_end.is_none_or(|x| x > len) {
+        return Err("entries or fence outside the file".into());
+    }
+    Ok(())
 }
 
 /// Reads closer than this are merged into one.
@@ -176,11 +222,44 @@ impl<R: Read + Seek> AddressIndex<R> {
         }
         let dir: Directory = postcard::from_bytes(&dir_bytes)
             .map_err(|e| corrupt(format!("directory does not decode: {e}")))?;
+        for (what, t, vs) in [
+            ("postcode", &dir.postcodes, super::write::POSTCODE_VALUE),
+            ("UPRN", &dir.uprns, 16),
+            ("USRN", &dir.usrns, 20),
+            ("spatial", &dir.spatial, 28),
+        ] {
+            check_table(t, vs, len).map_err(|e| corrupt(format!("{what} table: {e}")))?;
+        }
+        if dir.props.len != dir.meta.property_count.saturating_mul(32) {
+            return Err(corrupt(
+                "the property table does not match the property count".into(),
+            ));
+        }
         for (what, end) in [
-            ("records", dir.records.offset + dir.records.len),
-            ("props", dir.props.offset + dir.props.len),
-            ("streets", dir.streets.offset + dir.streets.len),
-            ("terms", dir.terms.fence.offset + dir.terms.fence.len),
+            (
+                "records",
+                dir.records.offset.saturating_add(dir.records.len),
+            ),
+            ("props", dir.props.offset.saturating_add(dir.props.len)),
+            (
+                "streets",
+                dir.streets.offset.saturating_add(dir.streets.len),
+            ),
+            (
+                "term fence",
+                dir.terms.fence.offset.saturating_add(dir.terms.fence.len),
+            ),
+            (
+                "term blocks",
+                dir.terms.blocks.offset.saturating_add(dir.terms.blocks.len),
+            ),
+            (
+                "postings",
+                dir.terms
+                    .postings
+                    .offset
+                    .saturating_add(dir.terms.postings.len),
+            ),
         ] {
             if end > len {
                 return Err(corrupt(format!("{what} section lies outside the file")));
@@ -259,10 +338,10 @@ impl<R: Read + Seek> AddressIndex<R> {
         let mut i = 0;
         while i < order.len() {
             let start = ranges[order[i]].0;
-            let mut end = start + ranges[order[i]].1;
+            let mut end = start.saturating_add(ranges[order[i]].1);
             let mut j = i + 1;
-            while j < order.len() && ranges[order[j]].0 <= end + MERGE_GAP {
-                end = end.max(ranges[order[j]].0 + ranges[order[j]].1);
+            while j < order.len() && ranges[order[j]].0 <= end.saturating_add(MERGE_GAP) {
+                end = end.max(ranges[order[j]].0.saturating_add(ranges[order[j]].1));
                 j += 1;
             }
             let buf = self.read_at(start, end - start)?;
@@ -386,7 +465,7 @@ impl<R: Read + Seek> AddressIndex<R> {
     ) -> Result<HashMap<u32, StoredProperty>, IndexError> {
         let ranges: Vec<(u64, u64)> = spans.iter().map(|s| (s.1, s.2 as u64)).collect();
         for (o, l) in &ranges {
-            if o + l > self.dir.records.offset + self.dir.records.len
+            if o.saturating_add(*l) > self.dir.records.offset + self.dir.records.len
                 || *o < self.dir.records.offset
             {
                 return Err(self.corrupt("record position outside the records section"));
@@ -485,6 +564,13 @@ impl<R: Read + Seek> AddressIndex<R> {
             let Some(term) = b.get(pos..pos + tl) else {
                 return Err(self.corrupt("term fence truncated"));
             };
+            // Blocks follow each other inside the dictionary.
+            let prev_end = v
+                .last()
+                .map_or(0, |f: &FenceEntry| f.block_off + f.block_len as u64);
+            if off < prev_end || off.saturating_add(len as u64) > t.blocks.len {
+                return Err(self.corrupt("term fence points outside the dictionary"));
+            }
             v.push(FenceEntry {
                 block_off: off,
                 block_len: len,
@@ -559,19 +645,27 @@ impl<R: Read + Seek> AddressIndex<R> {
     pub(crate) fn postings(&self, infos: &[TermInfo]) -> Result<Vec<Vec<u32>>, IndexError> {
         let base = self.dir.terms.postings.offset;
         let end = base + self.dir.terms.postings.len;
-        let ranges: Vec<(u64, u64)> = infos.iter().map(|i| (base + i.p_off, i.p_len)).collect();
-        if ranges.iter().any(|(o, l)| o + l > end) {
+        let ranges: Vec<(u64, u64)> = infos
+            .iter()
+            .map(|i| (base.saturating_add(i.p_off), i.p_len))
+            .collect();
+        if ranges.iter().any(|(o, l)| o.saturating_add(*l) > end) {
             return Err(self.corrupt("postings outside their section"));
         }
         let bufs = self.read_many(&ranges)?;
         let mut out = Vec::with_capacity(bufs.len());
         for (b, info) in bufs.iter().zip(infos) {
-            let mut v = Vec::with_capacity(info.df as usize);
+            // Each posting takes at least a byte: a damaged df cannot over-allocate.
+            let mut v = Vec::with_capacity((info.df as usize).min(b.len()));
             let mut pos = 0;
             let mut prev = 0u64;
             while pos < b.len() {
                 let d = get_varint(b, &mut pos).ok_or_else(|| self.corrupt("bad postings"))?;
-                prev = if v.is_empty() { d } else { prev + d };
+                prev = if v.is_empty() {
+                    d
+                } else {
+                    prev.wrapping_add(d)
+                };
                 v.push(prev as u32);
             }
             out.push(v);
@@ -699,7 +793,7 @@ fn decode_block(blk: &[u8], out: &mut Vec<(String, TermInfo)>) -> Option<()> {
                 p_len: plen,
             },
         ));
-        p_off += plen;
+        p_off = p_off.wrapping_add(plen);
     }
     Some(())
 }
