@@ -141,16 +141,21 @@ pub fn build_engine(options: &RuntimeOptions) -> Result<Engine, LoadError> {
     config.memory_init_cow(true);
     let mut pooling = PoolingAllocationConfig::default();
     // A composed component holds one core instance and one memory per component in
-    // it (our largest has four), plus a few adapter instances.
+    // it (council-api composes four), plus adapter and shim instances.
     pooling.max_memories_per_component(16);
     pooling.max_core_instances_per_component(64);
     pooling.max_tables_per_component(64);
-    let slots = u32::try_from(options.max_concurrent_requests.max(1) * 8).unwrap_or(u32::MAX);
-    pooling.total_component_instances(slots);
-    pooling.total_core_instances(slots * 8);
-    pooling.total_memories(slots * 4);
-    pooling.total_tables(slots * 8);
-    pooling.total_stacks(slots);
+    // One component instance per request in flight. Each memory slot reserves the
+    // full 4 GiB of a 32-bit memory plus guard pages (so wasm needs no bounds
+    // checks), so the total is capped to keep the reservation within what 47-bit
+    // address spaces allow; when slots run out, instantiation fails and the client
+    // gets a 503, as it does at the concurrency limit.
+    let requests = u32::try_from(options.max_concurrent_requests.max(1)).unwrap_or(u32::MAX);
+    pooling.total_component_instances(requests);
+    pooling.total_stacks(requests);
+    pooling.total_memories(requests.saturating_mul(4).clamp(16, 2000));
+    pooling.total_tables(requests.saturating_mul(8).clamp(64, 8000));
+    pooling.total_core_instances(requests.saturating_mul(32).clamp(256, 16000));
     pooling.max_memory_size(options.max_memory_bytes);
     config.allocation_strategy(InstanceAllocationStrategy::Pooling(pooling));
     Engine::new(&config).map_err(|e| LoadError::Engine(format!("{e:#}")))
@@ -385,6 +390,10 @@ impl App {
     pub fn new_store(&self, component: &LoadedComponent) -> wasmtime::Result<Store<HostState>> {
         let mut wasi = WasiCtx::builder();
         wasi.inherit_stdout().inherit_stderr();
+        // The data mount is read with many small positioned reads (the indexes are
+        // built for it). Each would otherwise hop to tokio's blocking pool and back;
+        // a read of a cached page takes microseconds, so do it on this thread.
+        wasi.allow_blocking_current_thread(true);
         wasi.envs(&component.environment);
         for (host, guest) in &component.preopens {
             wasi.preopened_dir(host, guest, FsPerms::ReadOnly)?;

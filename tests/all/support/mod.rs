@@ -127,7 +127,10 @@ pub struct HostProcess {
 impl HostProcess {
     /// Starts the host on `127.0.0.1:0` and waits for it to print its address.
     pub fn start(manifest: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Result<Self> {
-        let log = manifest.with_extension(format!("host-{}.log", unique()));
+        let logs = target_dir().join("test-logs");
+        std::fs::create_dir_all(&logs).context("creating the test log directory")?;
+        let stem = manifest.file_stem().and_then(|s| s.to_str()).unwrap_or("host");
+        let log = logs.join(format!("{stem}-{}-{}.log", std::process::id(), unique()));
         let stderr = std::fs::File::create(&log).context("creating the host log")?;
         let mut command = Command::new(host_binary());
         command
