@@ -1185,6 +1185,7 @@ async fn outbox_run(ctx: &Ctx) -> PageResult {
     )
     .await?;
     summary.drafts_removed = outbox::remove_expired_drafts(&ctx.store)?;
+    summary.reports_removed = outbox::purge_expired_reports(&ctx.store)?;
     json_response(
         StatusCode::OK,
         &serde_json::to_value(&summary).unwrap_or_default(),

@@ -5,7 +5,7 @@
 //! | `draft:<id>` | [`Draft`]: the answers of one journey in progress | until [`DRAFT_TTL_SECONDS`] after its last change; then deleted by the outbox run |
 //! | `reference:<ref>` | the draft id that reserved the reference number | as long as the report |
 //! | `submission:<draft id>` | the reference number the draft was submitted as (one report per draft, whatever is POSTed twice) | until the draft expires |
-//! | `report:<ref>` | [`Report`]: what was reported, where it goes, its delivery state | `report_retention_days` after delivery |
+//! | `report:<ref>` | [`Report`]: what was reported, where it goes, its delivery state | until `report_retention_days` after submission, once delivered or failed |
 //! | `outbox:<ref>` | [`OutboxEntry`]: present while the report still has to be delivered | until delivered or failed |
 //!
 //! The outbox entry is written before the report, so a crash between the two leaves an
@@ -229,6 +229,8 @@ pub mod keys {
     pub const DRAFT_PREFIX: &str = "draft:";
     /// Who last swept the outbox opportunistically, and when.
     pub const SWEEP: &str = "outbox-sweep";
+    /// When the retention purge last ran.
+    pub const PURGE: &str = "retention-purge";
 }
 
 /// The alphabet of reference numbers: digits and capitals without the look-alikes

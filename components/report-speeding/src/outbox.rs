@@ -401,6 +401,8 @@ pub struct RunSummary {
     pub cleaned: usize,
     /// Expired drafts removed.
     pub drafts_removed: usize,
+    /// Reports past the retention period removed.
+    pub reports_removed: usize,
     /// Entries left for the next run (budget spent).
     pub deferred: usize,
 }
@@ -470,6 +472,43 @@ pub fn remove_expired_drafts(store: &Store) -> Result<usize, StoreError> {
         if draft.is_none_or(|d| d.updated_at + model::DRAFT_TTL_SECONDS < now) {
             let id = key.trim_start_matches(keys::DRAFT_PREFIX);
             store.delete(&keys::submission(id))?;
+            store.delete(&key)?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
+
+/// How often the retention purge runs (it reads every report).
+pub const PURGE_EVERY_SECONDS: u64 = 3600;
+
+/// Deletes delivered and failed reports submitted more than `report_retention_days`
+/// ago (default 90; `0` keeps reports for ever), at most once per
+/// [`PURGE_EVERY_SECONDS`] (claimed with a compare-and-swap on `retention-purge`).
+/// Their `reference:` keys stay, so a reference number is never issued twice.
+pub fn purge_expired_reports(store: &Store) -> Result<usize, StoreError> {
+    let days: u64 = platform::setting("report_retention_days")
+        .and_then(|d| d.trim().parse().ok())
+        .unwrap_or(90);
+    if days == 0 {
+        return Ok(0);
+    }
+    let now = platform::now();
+    let claimed = store.compare_and_swap::<serde_json::Value>(keys::PURGE, |current| {
+        let last = current.as_ref().and_then(|v| v["at"].as_u64()).unwrap_or(0);
+        (last + PURGE_EVERY_SECONDS <= now).then(|| json!({"at": now}))
+    })?;
+    if !matches!(claimed, (Swap::Done, Some(_))) {
+        return Ok(0);
+    }
+    let cutoff = now.saturating_sub(days * 86_400);
+    let mut removed = 0;
+    for key in store.keys_with_prefix(keys::REPORT_PREFIX)? {
+        let Some(report) = store.get::<Report>(&key)? else {
+            continue;
+        };
+        if report.status != Status::Queued && report.submitted_at < cutoff {
+            store.delete(&keys::outbox(&report.reference))?;
             store.delete(&key)?;
             removed += 1;
         }
