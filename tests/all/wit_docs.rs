@@ -126,8 +126,9 @@ fn render(resolve: &Resolve) -> (String, Vec<String>) {
         }
         for (name, interface_id) in &package.interfaces {
             let interface = &resolve.interfaces[*interface_id];
-            need(format!("interface {}/{name}", package.name), &interface.docs);
-            writeln!(out, "### Interface `{}/{name}`\n\n{}\n", package.name, doc(&interface.docs)).unwrap();
+            let id = resolve.id_of(*interface_id).unwrap_or_else(|| format!("{}/{name}", package.name));
+            need(format!("interface {id}"), &interface.docs);
+            writeln!(out, "### Interface `{id}`\n\n{}\n", doc(&interface.docs)).unwrap();
             for (type_name_, type_id) in &interface.types {
                 let def = &resolve.types[*type_id];
                 if !matches!(def.owner, TypeOwner::Interface(owner) if owner == *interface_id) {
