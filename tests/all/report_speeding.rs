@@ -872,3 +872,62 @@ fn citizens_report_speeding_in_headless_chromium_with_and_without_javascript() {
         artifacts.display()
     );
 }
+
+#[test]
+fn the_composed_single_binary_is_the_whole_service() {
+    // `council-host compose` plugs the three capabilities into report-speeding; the
+    // result, with no dependencies left, serves the same journey.
+    let manifest = manifest("rs-composed", None, &[]);
+    let composed = manifest.with_file_name("report-speeding.wasm");
+    let output = Command::new(support::host_binary())
+        .args(["compose", "--manifest"])
+        .arg(&manifest)
+        .args(["--component", "report-speeding", "-o"])
+        .arg(&composed)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let bytes = std::fs::read(&composed).unwrap();
+    let found = council_host::inspect::interfaces(&bytes).unwrap();
+    assert!(
+        !found.imports.iter().any(|i| i.starts_with("council:")),
+        "{:?}",
+        found.imports
+    );
+
+    let mut table: toml::Table =
+        toml::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let component = table["component"]["report-speeding"]
+        .as_table_mut()
+        .unwrap();
+    component.remove("dependencies");
+    component.insert(
+        "source".into(),
+        toml::Value::String(composed.to_string_lossy().into_owned()),
+    );
+    let single = manifest.with_file_name("single.toml");
+    support::write(&single, &toml::to_string(&table).unwrap());
+
+    let notify = NotifyStandIn::start();
+    let host = start(&single, &notify_env(&notify.origin()));
+    let mut citizen = Citizen::new(&host);
+    let check = citizen.to_check("M31 4AN", ["yes", "yes", "particular-times"]);
+    assert!(
+        check
+            .body
+            .contains(r#"<strong id="recipient">Partington Town Council</strong>"#),
+        "{}",
+        check.body
+    );
+    let (_, reference) = citizen.send();
+    assert_eq!(
+        notify
+            .wait_for(&reference, 1, Duration::from_secs(10))
+            .len(),
+        1
+    );
+}
