@@ -27,7 +27,10 @@ fn measure(root: &Path, manifest: &Path, component: &str, iterations: usize) {
     let engine = build_engine(&options).expect("engine");
     let app = App::load(manifest, engine, options).expect("load");
     let loaded = app.components[component].clone();
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     let mut store_times = Vec::with_capacity(iterations);
     let mut instantiate_times = Vec::with_capacity(iterations);
     runtime.block_on(async {
@@ -35,7 +38,11 @@ fn measure(root: &Path, manifest: &Path, component: &str, iterations: usize) {
             let started = Instant::now();
             let mut store = app.new_store(&loaded).expect("store");
             let stored = Instant::now();
-            let _proxy = loaded.pre.instantiate_async(&mut store).await.expect("instantiate");
+            let _proxy = loaded
+                .pre
+                .instantiate_async(&mut store)
+                .await
+                .expect("instantiate");
             let done = Instant::now();
             drop(store);
             if i >= 200 {
@@ -72,7 +79,9 @@ fn main() {
         ),
     )
     .unwrap();
-    println!("| component | store setup p50 (µs) | instantiate p50 (µs) | instantiate p99 (µs) | per request p50 (µs) |");
+    println!(
+        "| component | store setup p50 (µs) | instantiate p50 (µs) | instantiate p99 (µs) | per request p50 (µs) |"
+    );
     println!("|---|---|---|---|---|");
     measure(&root, &hello_manifest, "hello", 5000);
     measure(&root, &root.join("spin.toml"), "council-api", 5000);

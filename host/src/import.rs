@@ -39,11 +39,15 @@ pub enum ImportCommand {
     /// Build the boundary index from GeoJSON layers.
     Boundaries(BoundaryArgs),
     /// Build everything the demo needs from data/sources: the grid, the generated
-    /// Trafford gazetteer and its index, and the Trafford boundary index.
+    /// Trafford gazetteer and its index, and the Trafford boundary index. Outputs
+    /// newer than their sources and than this program are kept.
     Demo {
         /// The data directory (sources are read from <data>/sources).
         #[arg(long, default_value = "data")]
         data: PathBuf,
+        /// Rebuild everything even if it is up to date.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -120,7 +124,7 @@ pub fn run(command: ImportCommand) -> Result<()> {
         ImportCommand::Grid { ostn15, out } => grid(&ostn15, &out),
         ImportCommand::Addresses(args) => addresses(&args),
         ImportCommand::Boundaries(args) => boundaries(&args),
-        ImportCommand::Demo { data } => demo(&data),
+        ImportCommand::Demo { data, force } => demo(&data, force),
     }
 }
 
@@ -335,7 +339,22 @@ fn boundaries(args: &BoundaryArgs) -> Result<()> {
     Ok(())
 }
 
-fn demo(data: &Path) -> Result<()> {
+/// Whether `output` exists and is newer than every input and than this executable
+/// (a newer importer may write differently).
+fn up_to_date(output: &Path, inputs: &[&Path]) -> bool {
+    let modified = |p: &Path| std::fs::metadata(p).and_then(|m| m.modified()).ok();
+    let Some(built) = modified(output) else {
+        return false;
+    };
+    let program = std::env::current_exe().ok().and_then(|p| modified(&p));
+    inputs
+        .iter()
+        .map(|p| modified(p))
+        .chain(std::iter::once(program))
+        .all(|input| input.is_some_and(|t| t <= built))
+}
+
+fn demo(data: &Path, force: bool) -> Result<()> {
     let sources = data.join("sources");
     let ostn15 = sources.join("ostn15/OSTN15_OSGM15_DataFile.txt.xz");
     let codepoint = [
@@ -345,35 +364,59 @@ fn demo(data: &Path) -> Result<()> {
     let generated = data.join("generated");
     std::fs::create_dir_all(&generated)?;
 
-    eprintln!("== OSTN15 grid");
-    grid(&ostn15, &data.join("ostn15.grid"))?;
+    let grid_file = data.join("ostn15.grid");
+    if force || !up_to_date(&grid_file, &[&ostn15]) {
+        eprintln!("== OSTN15 grid");
+        grid(&ostn15, &grid_file)?;
+    }
 
-    eprintln!("== generated Trafford gazetteer (synthetic addresses on real postcodes)");
     let gazetteer = generated.join("trafford-addressbase.csv");
     let codepoint_refs: Vec<&Path> = codepoint.iter().map(PathBuf::as_path).collect();
-    let stats = council_address::generate::trafford_demo(&codepoint_refs, &gazetteer, 20_231)
-        .context("generating the demo gazetteer")?;
-    eprintln!("wrote {} ({stats:?})", gazetteer.display());
+    if force || !up_to_date(&gazetteer, &codepoint_refs) {
+        eprintln!("== generated Trafford gazetteer (synthetic addresses on real postcodes)");
+        let stats = council_address::generate::trafford_demo(&codepoint_refs, &gazetteer, 20_231)
+            .context("generating the demo gazetteer")?;
+        eprintln!("wrote {} ({stats:?})", gazetteer.display());
+    }
 
-    eprintln!("== address index");
-    addresses(&AddressArgs {
-        abp: vec![gazetteer],
-        dtf: Vec::new(),
-        abplus: Vec::new(),
-        open_uprn: Vec::new(),
-        codepoint: codepoint.to_vec(),
-        csv: Vec::new(),
-        update: None,
-        out: data.join("address.idx"),
-        ostn15: ostn15.clone(),
-        epoch: Some("Trafford demo (generated addresses on Code-Point Open 2014.3)".into()),
-        generated: true,
-        strict: true,
-        quiet: true,
-    })?;
+    let address_index = data.join("address.idx");
+    let mut address_inputs = codepoint_refs.clone();
+    address_inputs.push(&gazetteer);
+    address_inputs.push(&ostn15);
+    if force || !up_to_date(&address_index, &address_inputs) {
+        eprintln!("== address index");
+        addresses(&AddressArgs {
+            abp: vec![gazetteer.clone()],
+            dtf: Vec::new(),
+            abplus: Vec::new(),
+            open_uprn: Vec::new(),
+            codepoint: codepoint.to_vec(),
+            csv: Vec::new(),
+            update: None,
+            out: data.join("address.idx"),
+            ostn15: ostn15.clone(),
+            epoch: Some("Trafford demo (generated addresses on Code-Point Open 2014.3)".into()),
+            generated: true,
+            strict: true,
+            quiet: true,
+        })?;
+    }
 
-    eprintln!("== boundary index");
     let boundaries_dir = sources.join("boundaries/trafford-2023");
+    let layer_files = [
+        "local_authority_district.geojson",
+        "electoral_ward.geojson",
+        "parish.geojson",
+    ]
+    .map(|f| boundaries_dir.join(f));
+    let areas_index = data.join("areas.idx");
+    let mut area_inputs: Vec<&Path> = layer_files.iter().map(PathBuf::as_path).collect();
+    area_inputs.push(&ostn15);
+    if !force && up_to_date(&areas_index, &area_inputs) {
+        eprintln!("demo data up to date in {}", data.display());
+        return Ok(());
+    }
+    eprintln!("== boundary index");
     let layer = |file: &str, generation: &str| {
         format!(
             "{},code=area_code,name=area_name,generation={generation}",

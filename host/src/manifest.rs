@@ -1006,7 +1006,7 @@ origin = "{{ origin }}"
     fn rejects_undeclared_template_variables() {
         let text = MINIMAL.replace(r#"origin = "{{ origin }}""#, r#"origin = "{{ missing }}""#);
         let err = parse(&text).unwrap_err().to_string();
-        assert!(err.contains("`missing`"), "{err}");
+        assert!(err.contains("`{{ missing }}`"), "{err}");
     }
 
     #[test]

@@ -183,7 +183,9 @@ fn spawn_schedules(app: &Arc<App>, local_addr: SocketAddr) -> Vec<tokio::task::J
 async fn post_to_self(addr: SocketAddr, path: &str, bearer: Option<&str>) -> std::io::Result<u16> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
-    let auth = bearer.map(|b| format!("authorization: Bearer {b}\r\n")).unwrap_or_default();
+    let auth = bearer
+        .map(|b| format!("authorization: Bearer {b}\r\n"))
+        .unwrap_or_default();
     let request = format!(
         "POST {path} HTTP/1.1\r\nhost: {addr}\r\n{auth}content-length: 0\r\nuser-agent: council-host-scheduler\r\nconnection: close\r\n\r\n"
     );
@@ -201,7 +203,12 @@ async fn post_to_self(addr: SocketAddr, path: &str, bearer: Option<&str>) -> std
     line.split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
-        .ok_or_else(|| std::io::Error::other(format!("unexpected response: {}", line.lines().next().unwrap_or(""))))
+        .ok_or_else(|| {
+            std::io::Error::other(format!(
+                "unexpected response: {}",
+                line.lines().next().unwrap_or("")
+            ))
+        })
 }
 
 /// A JSON error response, the shape every host-generated error has.

@@ -76,7 +76,12 @@ fn a_runaway_component_is_stopped_while_other_requests_succeed() {
     let stopped = runaway.join().unwrap();
     assert_eq!(stopped.status, 504, "{}", stopped.body);
     assert!(stopped.content_type.starts_with("application/json"));
-    assert!(stopped.json()["error"].as_str().unwrap().contains("was stopped"));
+    assert!(
+        stopped.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("was stopped")
+    );
     // And the host keeps serving afterwards.
     assert_eq!(support::get(&host.url("/hello")).unwrap().status, 200);
 }
@@ -92,7 +97,8 @@ fn tiny_upstream() -> (String, std::thread::JoinHandle<usize>) {
             let mut stream = stream.unwrap();
             let mut buffer = [0u8; 4096];
             let _ = stream.read(&mut buffer);
-            let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\nconnection: close\r\n\r\nok");
             served += 1;
         }
         served
@@ -109,7 +115,14 @@ fn outgoing_requests_are_limited_to_allowed_hosts() {
 
     let denied = support::get(&host.url("/probe/fetch?url=http://example.org/")).unwrap();
     assert_eq!(denied.status, 502);
-    assert!(denied.json()["error"].as_str().unwrap().contains("HttpRequestDenied"), "{}", denied.body);
+    assert!(
+        denied.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("HttpRequestDenied"),
+        "{}",
+        denied.body
+    );
 
     let allowed = support::get(&host.url(&format!("/probe/fetch?url={origin}/x"))).unwrap();
     assert_eq!(allowed.status, 200, "{}", allowed.body);
@@ -128,7 +141,12 @@ fn variables_come_from_the_manifest_and_the_environment() {
     assert_eq!(missing.json()["value"], serde_json::Value::Null);
     drop(host);
 
-    let host = HostProcess::start(&manifest, &[], &[("SPIN_VARIABLE_GREETING", "good morning")]).unwrap();
+    let host = HostProcess::start(
+        &manifest,
+        &[],
+        &[("SPIN_VARIABLE_GREETING", "good morning")],
+    )
+    .unwrap();
     let reply = support::get(&host.url("/probe/config/greeting")).unwrap();
     assert_eq!(reply.json()["value"], "good morning, council");
 }
@@ -137,12 +155,23 @@ fn variables_come_from_the_manifest_and_the_environment() {
 fn key_value_data_survives_a_hard_kill() {
     let manifest = probe_manifest("keyvalue", "");
     let mut host = HostProcess::start(&manifest, &[], &[]).unwrap();
-    let stored = support::send("PUT", &host.url("/probe/kv/default/report-1"), "text/plain", b"queued").unwrap();
+    let stored = support::send(
+        "PUT",
+        &host.url("/probe/kv/default/report-1"),
+        "text/plain",
+        b"queued",
+    )
+    .unwrap();
     assert_eq!(stored.status, 200, "{}", stored.body);
     assert_eq!(
-        support::send("POST", &host.url("/probe/kv/default/counter"), "text/plain", b"")
-            .unwrap()
-            .json()["count"],
+        support::send(
+            "POST",
+            &host.url("/probe/kv/default/counter"),
+            "text/plain",
+            b""
+        )
+        .unwrap()
+        .json()["count"],
         1
     );
     host.kill_hard();
@@ -151,9 +180,14 @@ fn key_value_data_survives_a_hard_kill() {
     let read = support::get(&host.url("/probe/kv/default/report-1")).unwrap();
     assert_eq!(read.json()["value"], "queued");
     assert_eq!(
-        support::send("POST", &host.url("/probe/kv/default/counter"), "text/plain", b"")
-            .unwrap()
-            .json()["count"],
+        support::send(
+            "POST",
+            &host.url("/probe/kv/default/counter"),
+            "text/plain",
+            b""
+        )
+        .unwrap()
+        .json()["count"],
         2
     );
     // Stores the manifest does not list are refused, as Spin refuses them.
@@ -170,14 +204,35 @@ fn unknown_routes_and_oversized_bodies_get_json_errors() {
     let missing = support::get(&host.url("/no/such/route")).unwrap();
     assert_eq!(missing.status, 404);
     assert!(missing.content_type.starts_with("application/json"));
-    assert!(missing.json()["error"].as_str().unwrap().contains("/no/such/route"));
+    assert!(
+        missing.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("/no/such/route")
+    );
 
     let big = vec![b'x'; 64 * 1024];
-    let too_large = support::send("PUT", &host.url("/probe/kv/default/big"), "text/plain", &big).unwrap();
+    let too_large = support::send(
+        "PUT",
+        &host.url("/probe/kv/default/big"),
+        "text/plain",
+        &big,
+    )
+    .unwrap();
     assert_eq!(too_large.status, 413, "{}", too_large.body);
-    assert!(too_large.json()["error"].as_str().unwrap().contains("over the limit"));
+    assert!(
+        too_large.json()["error"]
+            .as_str()
+            .unwrap()
+            .contains("over the limit")
+    );
     // Nothing was stored.
-    assert_eq!(support::get(&host.url("/probe/kv/default/big")).unwrap().status, 404);
+    assert_eq!(
+        support::get(&host.url("/probe/kv/default/big"))
+            .unwrap()
+            .status,
+        404
+    );
 }
 
 #[test]
@@ -185,7 +240,10 @@ fn sigterm_stops_the_host_cleanly() {
     let manifest = probe_manifest("sigterm", "");
     let mut host = HostProcess::start(&manifest, &[], &[]).unwrap();
     assert_eq!(support::get(&host.url("/hello")).unwrap().status, 200);
-    assert!(host.terminate().unwrap(), "council-host exited with a failure after SIGTERM");
+    assert!(
+        host.terminate().unwrap(),
+        "council-host exited with a failure after SIGTERM"
+    );
     assert!(host.log().contains("received SIGTERM"), "{}", host.log());
 }
 
@@ -195,12 +253,26 @@ fn compiled_components_are_cached_by_content_hash() {
     let cache = support::scratch_dir("cache-dir");
     let count = || std::fs::read_dir(&cache).map(|d| d.count()).unwrap_or(0);
     let cache_arg = cache.to_string_lossy().to_string();
-    let host = HostProcess::start(&manifest, &["--cache-dir", &cache_arg], &[("COUNCIL_HOST_LOG", "debug")]).unwrap();
+    let host = HostProcess::start(
+        &manifest,
+        &["--cache-dir", &cache_arg],
+        &[("COUNCIL_HOST_LOG", "debug")],
+    )
+    .unwrap();
     drop(host);
     let first = count();
     assert_eq!(first, 2, "one compiled artefact per component");
-    let host = HostProcess::start(&manifest, &["--cache-dir", &cache_arg], &[("COUNCIL_HOST_LOG", "debug")]).unwrap();
-    assert!(host.log().contains("loaded compiled component from cache"), "{}", host.log());
+    let host = HostProcess::start(
+        &manifest,
+        &["--cache-dir", &cache_arg],
+        &[("COUNCIL_HOST_LOG", "debug")],
+    )
+    .unwrap();
+    assert!(
+        host.log().contains("loaded compiled component from cache"),
+        "{}",
+        host.log()
+    );
     assert_eq!(count(), first, "a restart compiles nothing new");
 }
 
@@ -239,7 +311,11 @@ fn scheduled_requests_reach_the_component_with_their_bearer_token() {
             }
         }
     }
-    assert!(ticks >= 2, "the scheduler called /probe/tick {ticks} time(s); log:\n{}", host.log());
+    assert!(
+        ticks >= 2,
+        "the scheduler called /probe/tick {ticks} time(s); log:\n{}",
+        host.log()
+    );
     // A wrong token is refused by the component, so the ticks prove the bearer arrived.
     let refused = support::send("POST", &host.url("/probe/tick"), "text/plain", b"").unwrap();
     assert_eq!(refused.status, 401);

@@ -2,6 +2,7 @@
 //! this one binary (as wasmtime's `tests/all` does), sharing the built components and
 //! host from [`support`].
 
+mod api;
 mod contacts;
 mod host;
 mod manifest;

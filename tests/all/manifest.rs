@@ -22,7 +22,10 @@ fn manifests() -> Vec<std::path::PathBuf> {
 
 fn schema_validator() -> jsonschema::Validator {
     let schema: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(support::workspace_root().join("tests/data/schemas/spin-manifest-v2.json")).unwrap(),
+        &std::fs::read_to_string(
+            support::workspace_root().join("tests/data/schemas/spin-manifest-v2.json"),
+        )
+        .unwrap(),
     )
     .unwrap();
     jsonschema::validator_for(&schema).expect("Spin's schema compiles")
@@ -42,7 +45,12 @@ fn spin_toml_satisfies_spins_published_schema() {
             .iter_errors(&manifest)
             .map(|e| format!("{} at {}", e, e.instance_path()))
             .collect();
-        assert!(errors.is_empty(), "{} breaks Spin's schema:\n{}", path.display(), errors.join("\n"));
+        assert!(
+            errors.is_empty(),
+            "{} breaks Spin's schema:\n{}",
+            path.display(),
+            errors.join("\n")
+        );
     }
 }
 
@@ -66,21 +74,36 @@ fn spin_toml_keeps_spins_rules() {
 }
 
 fn keeps_spins_rules(path: &Path) {
-    let manifest = Manifest::from_file(path).unwrap_or_else(|e| panic!("{} does not pass Spin's rules: {e}", path.display()));
+    let manifest = Manifest::from_file(path)
+        .unwrap_or_else(|e| panic!("{} does not pass Spin's rules: {e}", path.display()));
     assert!(!manifest.http_triggers.is_empty());
     for (id, component) in &manifest.components {
         // Components as a Spin 3 user writes them: a build command, local files.
-        assert!(component.build_command.is_some(), "component `{id}` has no build command");
+        assert!(
+            component.build_command.is_some(),
+            "component `{id}` has no build command"
+        );
         for mount in &component.files {
-            if let FilesMount::Directory { source, destination } = mount {
-                assert!(manifest.resolve(source).is_dir(), "component `{id}`: files source {source:?} is missing");
+            if let FilesMount::Directory {
+                source,
+                destination,
+            } = mount
+            {
+                assert!(
+                    manifest.resolve(source).is_dir(),
+                    "component `{id}`: files source {source:?} is missing"
+                );
                 assert!(destination.starts_with('/'));
             }
         }
         // Dependencies are in path form and named by package, so Spin's disjointness
         // and "no export on a package" rules hold (the reader enforces both).
         for dependency in &component.dependencies {
-            assert!(matches!(dependency.name, DependencyName::Package { .. }), "{id}: {}", dependency.name);
+            assert!(
+                matches!(dependency.name, DependencyName::Package { .. }),
+                "{id}: {}",
+                dependency.name
+            );
             assert!(matches!(dependency.source, DependencySource::Path(_)));
             assert!(
                 component.dependencies_inherit_configuration,
@@ -105,12 +128,21 @@ fn network_rules(manifest: &Manifest) {
             .any(|d| d.name.package() == "council:contacts");
         if has_contacts {
             assert!(
-                component.allowed_outbound_hosts.iter().any(|h| h.contains("moderngov_origin")),
+                component
+                    .allowed_outbound_hosts
+                    .iter()
+                    .any(|h| h.contains("moderngov_origin")),
                 "component `{id}` composes contact-fetch, so it must allow the configured ModernGov origin"
             );
             for host in &component.allowed_outbound_hosts {
-                assert!(host.contains("{{"), "component `{id}` allows a fixed host `{host}`: every destination must come from a variable");
-                assert!(!host.contains('*'), "component `{id}` allows a wildcard `{host}`");
+                assert!(
+                    host.contains("{{"),
+                    "component `{id}` allows a fixed host `{host}`: every destination must come from a variable"
+                );
+                assert!(
+                    !host.contains('*'),
+                    "component `{id}` allows a wildcard `{host}`"
+                );
             }
         } else {
             assert!(

@@ -14,7 +14,12 @@ use council_host::inspect::{ImportClass, classify_import, interfaces};
 use crate::support::{self, HostProcess};
 
 /// Components that must not need the Spin drafts (so they run on plain `wasmtime serve`).
-const WASI_ONLY: &[&str] = &["address-lookup", "parish-routing", "council-api", "places-api"];
+const WASI_ONLY: &[&str] = &[
+    "address-lookup",
+    "parish-routing",
+    "council-api",
+    "places-api",
+];
 
 #[test]
 fn shipped_components_import_only_wasi_0_2_the_spin_drafts_and_council_interfaces() {
@@ -24,7 +29,11 @@ fn shipped_components_import_only_wasi_0_2_the_spin_drafts_and_council_interface
         let bytes = std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         let found = interfaces(&bytes).unwrap();
         assert!(
-            found.exports.iter().any(|e| e.starts_with("council:") || e.starts_with("wasi:http/incoming-handler@0.2.")),
+            found
+                .exports
+                .iter()
+                .any(|e| e.starts_with("council:")
+                    || e.starts_with("wasi:http/incoming-handler@0.2.")),
             "{package} exports nothing useful: {:?}",
             found.exports
         );
@@ -32,7 +41,9 @@ fn shipped_components_import_only_wasi_0_2_the_spin_drafts_and_council_interface
             match classify_import(import) {
                 ImportClass::Wasi | ImportClass::Council => {}
                 ImportClass::SpinDraft if !WASI_ONLY.contains(package) => {}
-                ImportClass::SpinDraft => problems.push(format!("{package} imports {import}, which plain wasmtime serve lacks")),
+                ImportClass::SpinDraft => problems.push(format!(
+                    "{package} imports {import}, which plain wasmtime serve lacks"
+                )),
                 ImportClass::NotAllowed => problems.push(format!("{package} imports {import}")),
             }
         }
@@ -45,7 +56,11 @@ fn capability_components_import_no_council_interface() {
     for package in ["address-lookup", "parish-routing", "contact-fetch"] {
         let bytes = std::fs::read(support::component(package)).unwrap();
         let found = interfaces(&bytes).unwrap();
-        let council: Vec<&String> = found.imports.iter().filter(|i| i.starts_with("council:")).collect();
+        let council: Vec<&String> = found
+            .imports
+            .iter()
+            .filter(|i| i.starts_with("council:"))
+            .collect();
         assert!(council.is_empty(), "{package} imports {council:?}");
     }
 }
@@ -55,7 +70,12 @@ fn the_import_check_can_fail() {
     // A guest that imports the Spin drafts is caught by the same rule.
     let bytes = std::fs::read(support::component("guest-probe")).unwrap();
     let found = interfaces(&bytes).unwrap();
-    assert!(found.imports.iter().any(|i| classify_import(i) == ImportClass::SpinDraft));
+    assert!(
+        found
+            .imports
+            .iter()
+            .any(|i| classify_import(i) == ImportClass::SpinDraft)
+    );
 }
 
 /// `wasmtime` (48, from `wasmtime-cli`), installed by `.ci/run` into target/tools.
@@ -158,10 +178,17 @@ fn the_composed_address_and_areas_api_answers_the_same_on_wasmtime_serve() {
         .arg(&composed)
         .output()
         .unwrap();
-    assert!(output.status.success(), "compose failed: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "compose failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let found = interfaces(&std::fs::read(&composed).unwrap()).unwrap();
     assert!(
-        found.imports.iter().all(|i| classify_import(i) == ImportClass::Wasi),
+        found
+            .imports
+            .iter()
+            .all(|i| classify_import(i) == ImportClass::Wasi),
         "the composition still needs {:?}",
         found.imports
     );
@@ -172,7 +199,11 @@ fn the_composed_address_and_areas_api_answers_the_same_on_wasmtime_serve() {
     for path in REQUESTS {
         let a = support::get(&ours.url(path)).unwrap();
         let b = support::get(&format!("http://{}{path}", theirs.addr)).unwrap();
-        assert_eq!(a.status, b.status, "{path}: council-host {} vs wasmtime serve {}", a.status, b.status);
+        assert_eq!(
+            a.status, b.status,
+            "{path}: council-host {} vs wasmtime serve {}",
+            a.status, b.status
+        );
         assert_eq!(a.content_type, b.content_type, "{path}");
         // OS Places echoes the request URI, whose authority differs between the two.
         let normalise = |body: &str, authority: &str| body.replace(authority, "HOST");

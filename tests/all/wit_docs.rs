@@ -16,9 +16,13 @@ fn load() -> Resolve {
     // The capability packages stand alone; council:services depends on them and on
     // the vendored WASI packages under wit/deps.
     for dir in ["address", "parish", "contacts"] {
-        resolve.push_dir(root.join(dir)).unwrap_or_else(|e| panic!("wit/{dir}: {e:#}"));
+        resolve
+            .push_dir(root.join(dir))
+            .unwrap_or_else(|e| panic!("wit/{dir}: {e:#}"));
     }
-    resolve.push_dir(&root).unwrap_or_else(|e| panic!("wit: {e:#}"));
+    resolve
+        .push_dir(&root)
+        .unwrap_or_else(|e| panic!("wit: {e:#}"));
     resolve
 }
 
@@ -52,12 +56,21 @@ fn type_name(resolve: &Resolve, ty: &Type) -> String {
                 TypeDefKind::List(t) => format!("list<{}>", type_name(resolve, t)),
                 TypeDefKind::Result(r) => format!(
                     "result<{}, {}>",
-                    r.ok.as_ref().map(|t| type_name(resolve, t)).unwrap_or_else(|| "_".into()),
-                    r.err.as_ref().map(|t| type_name(resolve, t)).unwrap_or_else(|| "_".into())
+                    r.ok.as_ref()
+                        .map(|t| type_name(resolve, t))
+                        .unwrap_or_else(|| "_".into()),
+                    r.err
+                        .as_ref()
+                        .map(|t| type_name(resolve, t))
+                        .unwrap_or_else(|| "_".into())
                 ),
                 TypeDefKind::Tuple(t) => format!(
                     "tuple<{}>",
-                    t.types.iter().map(|t| type_name(resolve, t)).collect::<Vec<_>>().join(", ")
+                    t.types
+                        .iter()
+                        .map(|t| type_name(resolve, t))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
                 TypeDefKind::Type(t) => type_name(resolve, t),
                 other => other.as_str().to_string(),
@@ -67,7 +80,11 @@ fn type_name(resolve: &Resolve, ty: &Type) -> String {
 }
 
 fn signature(resolve: &Resolve, f: &Function) -> String {
-    let params: Vec<String> = f.params.iter().map(|p| format!("{}: {}", p.name, type_name(resolve, &p.ty))).collect();
+    let params: Vec<String> = f
+        .params
+        .iter()
+        .map(|p| format!("{}: {}", p.name, type_name(resolve, &p.ty)))
+        .collect();
     let result = f
         .result
         .as_ref()
@@ -112,21 +129,34 @@ fn render(resolve: &Resolve) -> (String, Vec<String>) {
                 let names: Vec<String> = items
                     .iter()
                     .filter_map(|(key, item)| match (key, item) {
-                        (WorldKey::Interface(id), WorldItem::Interface { .. }) => resolve.id_of(*id),
+                        (WorldKey::Interface(id), WorldItem::Interface { .. }) => {
+                            resolve.id_of(*id)
+                        }
                         (WorldKey::Name(n), _) => Some(n.clone()),
                         _ => None,
                     })
                     .filter(|n| n.starts_with("council:") || label == "exports")
                     .collect();
                 if !names.is_empty() {
-                    writeln!(out, "- {label}: {}", names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")).unwrap();
+                    writeln!(
+                        out,
+                        "- {label}: {}",
+                        names
+                            .iter()
+                            .map(|n| format!("`{n}`"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                    .unwrap();
                 }
             }
             out.push('\n');
         }
         for (name, interface_id) in &package.interfaces {
             let interface = &resolve.interfaces[*interface_id];
-            let id = resolve.id_of(*interface_id).unwrap_or_else(|| format!("{}/{name}", package.name));
+            let id = resolve
+                .id_of(*interface_id)
+                .unwrap_or_else(|| format!("{}/{name}", package.name));
             need(format!("interface {id}"), &interface.docs);
             writeln!(out, "### Interface `{id}`\n\n{}\n", doc(&interface.docs)).unwrap();
             for (type_name_, type_id) in &interface.types {
@@ -135,18 +165,30 @@ fn render(resolve: &Resolve) -> (String, Vec<String>) {
                     continue;
                 }
                 let kind = def.kind.as_str();
-                if matches!(def.kind, TypeDefKind::Type(_)) && resolve.types[*type_id].docs.contents.is_none() {
+                if matches!(def.kind, TypeDefKind::Type(_))
+                    && resolve.types[*type_id].docs.contents.is_none()
+                {
                     // `use`d types are documented where they are defined.
                     continue;
                 }
-                need(format!("{kind} {}/{name}.{type_name_}", package.name), &def.docs);
+                need(
+                    format!("{kind} {}/{name}.{type_name_}", package.name),
+                    &def.docs,
+                );
                 writeln!(out, "#### {kind} `{type_name_}`\n\n{}\n", doc(&def.docs)).unwrap();
                 match &def.kind {
                     TypeDefKind::Record(record) => {
                         out.push_str("| field | type | meaning |\n|---|---|---|\n");
                         for field in &record.fields {
                             need(format!("field {}.{}", type_name_, field.name), &field.docs);
-                            writeln!(out, "| `{}` | `{}` | {} |", field.name, type_name(resolve, &field.ty), doc(&field.docs).replace('\n', " ")).unwrap();
+                            writeln!(
+                                out,
+                                "| `{}` | `{}` | {} |",
+                                field.name,
+                                type_name(resolve, &field.ty),
+                                doc(&field.docs).replace('\n', " ")
+                            )
+                            .unwrap();
                         }
                         out.push('\n');
                     }
@@ -154,8 +196,18 @@ fn render(resolve: &Resolve) -> (String, Vec<String>) {
                         out.push_str("| case | payload | meaning |\n|---|---|---|\n");
                         for case in &variant.cases {
                             need(format!("case {}.{}", type_name_, case.name), &case.docs);
-                            let payload = case.ty.as_ref().map(|t| format!("`{}`", type_name(resolve, t))).unwrap_or_default();
-                            writeln!(out, "| `{}` | {payload} | {} |", case.name, doc(&case.docs).replace('\n', " ")).unwrap();
+                            let payload = case
+                                .ty
+                                .as_ref()
+                                .map(|t| format!("`{}`", type_name(resolve, t)))
+                                .unwrap_or_default();
+                            writeln!(
+                                out,
+                                "| `{}` | {payload} | {} |",
+                                case.name,
+                                doc(&case.docs).replace('\n', " ")
+                            )
+                            .unwrap();
                         }
                         out.push('\n');
                     }
@@ -163,7 +215,13 @@ fn render(resolve: &Resolve) -> (String, Vec<String>) {
                         out.push_str("| case | meaning |\n|---|---|\n");
                         for case in &e.cases {
                             need(format!("case {}.{}", type_name_, case.name), &case.docs);
-                            writeln!(out, "| `{}` | {} |", case.name, doc(&case.docs).replace('\n', " ")).unwrap();
+                            writeln!(
+                                out,
+                                "| `{}` | {} |",
+                                case.name,
+                                doc(&case.docs).replace('\n', " ")
+                            )
+                            .unwrap();
                         }
                         out.push('\n');
                     }
@@ -174,8 +232,17 @@ fn render(resolve: &Resolve) -> (String, Vec<String>) {
                 }
             }
             for (function_name, function) in &interface.functions {
-                need(format!("function {}/{name}.{function_name}", package.name), &function.docs);
-                writeln!(out, "#### function `{function_name}`\n\n```wit\n{}\n```\n\n{}\n", signature(resolve, function), doc(&function.docs)).unwrap();
+                need(
+                    format!("function {}/{name}.{function_name}", package.name),
+                    &function.docs,
+                );
+                writeln!(
+                    out,
+                    "#### function `{function_name}`\n\n```wit\n{}\n```\n\n{}\n",
+                    signature(resolve, function),
+                    doc(&function.docs)
+                )
+                .unwrap();
             }
         }
     }
@@ -185,7 +252,11 @@ fn render(resolve: &Resolve) -> (String, Vec<String>) {
 #[test]
 fn every_council_wit_item_is_documented() {
     let (_, missing) = render(&load());
-    assert!(missing.is_empty(), "undocumented WIT items:\n{}", missing.join("\n"));
+    assert!(
+        missing.is_empty(),
+        "undocumented WIT items:\n{}",
+        missing.join("\n")
+    );
 }
 
 #[test]

@@ -37,13 +37,17 @@ fn env_path(name: &str, default: &str) -> String {
 }
 
 /// Runs `f` with the instance's index, opening it on first use.
-fn with_index<T>(f: impl FnOnce(&lib::AddressIndex<File>) -> Result<T, wit::Error>) -> Result<T, wit::Error> {
+fn with_index<T>(
+    f: impl FnOnce(&lib::AddressIndex<File>) -> Result<T, wit::Error>,
+) -> Result<T, wit::Error> {
     INDEX.with(|cell| {
         let index = cell.get_or_init(|| {
             let path = env_path("ADDRESS_INDEX", "/data/address.idx");
-            let file = File::open(&path)
-                .map_err(|e| wit::Error::IndexUnavailable(format!("cannot open the address index {path}: {e}")))?;
-            lib::AddressIndex::open_named(file, &path).map_err(|e| wit::Error::IndexUnavailable(e.to_string()))
+            let file = File::open(&path).map_err(|e| {
+                wit::Error::IndexUnavailable(format!("cannot open the address index {path}: {e}"))
+            })?;
+            lib::AddressIndex::open_named(file, &path)
+                .map_err(|e| wit::Error::IndexUnavailable(e.to_string()))
         });
         match index {
             Ok(index) => f(index),
@@ -62,9 +66,11 @@ fn to_bng(point: wit::Point) -> Result<lib::BngPoint, wit::Error> {
         wit::Point::Wgs84(p) => GRID.with(|cell| {
             let grid = cell.get_or_init(|| {
                 let path = env_path("OSTN15_GRID", "/data/ostn15.grid");
-                let file = File::open(&path)
-                    .map_err(|e| wit::Error::IndexUnavailable(format!("cannot open the OSTN15 grid {path}: {e}")))?;
-                FileGrid::open(file).map_err(|e| wit::Error::IndexUnavailable(format!("{path}: {e}")))
+                let file = File::open(&path).map_err(|e| {
+                    wit::Error::IndexUnavailable(format!("cannot open the OSTN15 grid {path}: {e}"))
+                })?;
+                FileGrid::open(file)
+                    .map_err(|e| wit::Error::IndexUnavailable(format!("{path}: {e}")))
             });
             let grid = grid.as_ref().map_err(Clone::clone)?;
             let bng = council_bng::to_bng(LonLat::new(p.longitude, p.latitude), grid)
@@ -94,7 +100,12 @@ impl wit::Guest for Component {
 
     fn by_postcode(postcode: String, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
         let options = query_options(options);
-        with_index(|index| index.by_postcode(&postcode, &options).map(page).map_err(error))
+        with_index(|index| {
+            index
+                .by_postcode(&postcode, &options)
+                .map(page)
+                .map_err(error)
+        })
     }
 
     fn by_uprn(uprn: u64, options: wit::QueryOptions) -> Result<Vec<wit::Address>, wit::Error> {
@@ -112,12 +123,25 @@ impl wit::Guest for Component {
         with_index(|index| index.by_usrn(usrn, &options).map(page).map_err(error))
     }
 
-    fn find(text: String, min_score: f32, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+    fn find(
+        text: String,
+        min_score: f32,
+        options: wit::QueryOptions,
+    ) -> Result<wit::Page, wit::Error> {
         let options = query_options(options);
-        with_index(|index| index.find(&text, min_score, &options).map(page).map_err(error))
+        with_index(|index| {
+            index
+                .find(&text, min_score, &options)
+                .map(page)
+                .map_err(error)
+        })
     }
 
-    fn suggest(text: String, limit: u32, options: wit::QueryOptions) -> Result<Vec<wit::AddressMatch>, wit::Error> {
+    fn suggest(
+        text: String,
+        limit: u32,
+        options: wit::QueryOptions,
+    ) -> Result<Vec<wit::AddressMatch>, wit::Error> {
         let options = query_options(options);
         with_index(|index| {
             index
@@ -127,19 +151,41 @@ impl wit::Guest for Component {
         })
     }
 
-    fn nearest(at: wit::Point, max_distance_m: f64, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+    fn nearest(
+        at: wit::Point,
+        max_distance_m: f64,
+        options: wit::QueryOptions,
+    ) -> Result<wit::Page, wit::Error> {
         let at = to_bng(at)?;
         let options = query_options(options);
-        with_index(|index| index.nearest(at, max_distance_m, &options).map(page).map_err(error))
+        with_index(|index| {
+            index
+                .nearest(at, max_distance_m, &options)
+                .map(page)
+                .map_err(error)
+        })
     }
 
-    fn within_radius(at: wit::Point, radius_m: f64, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+    fn within_radius(
+        at: wit::Point,
+        radius_m: f64,
+        options: wit::QueryOptions,
+    ) -> Result<wit::Page, wit::Error> {
         let at = to_bng(at)?;
         let options = query_options(options);
-        with_index(|index| index.within_radius(at, radius_m, &options).map(page).map_err(error))
+        with_index(|index| {
+            index
+                .within_radius(at, radius_m, &options)
+                .map(page)
+                .map_err(error)
+        })
     }
 
-    fn within_bbox(corner_a: wit::Point, corner_b: wit::Point, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
+    fn within_bbox(
+        corner_a: wit::Point,
+        corner_b: wit::Point,
+        options: wit::QueryOptions,
+    ) -> Result<wit::Page, wit::Error> {
         let (a, b) = (to_bng(corner_a)?, to_bng(corner_b)?);
         let options = query_options(options);
         with_index(|index| index.within_bbox(a, b, &options).map(page).map_err(error))
@@ -189,15 +235,19 @@ fn query_options(o: wit::QueryOptions) -> lib::QueryOptions {
             .classification
             .into_iter()
             .map(|c| match c {
-                wit::ClassificationFilter::Named(set) => lib::ClassificationFilter::Named(match set {
-                    wit::ClassificationSet::Residential => lib::ClassificationSet::Residential,
-                    wit::ClassificationSet::Commercial => lib::ClassificationSet::Commercial,
-                    wit::ClassificationSet::ResidentialAndCommercial => {
-                        lib::ClassificationSet::ResidentialAndCommercial
-                    }
-                    wit::ClassificationSet::Electoral => lib::ClassificationSet::Electoral,
-                }),
-                wit::ClassificationFilter::CodePrefix(p) => lib::ClassificationFilter::CodePrefix(p),
+                wit::ClassificationFilter::Named(set) => {
+                    lib::ClassificationFilter::Named(match set {
+                        wit::ClassificationSet::Residential => lib::ClassificationSet::Residential,
+                        wit::ClassificationSet::Commercial => lib::ClassificationSet::Commercial,
+                        wit::ClassificationSet::ResidentialAndCommercial => {
+                            lib::ClassificationSet::ResidentialAndCommercial
+                        }
+                        wit::ClassificationSet::Electoral => lib::ClassificationSet::Electoral,
+                    })
+                }
+                wit::ClassificationFilter::CodePrefix(p) => {
+                    lib::ClassificationFilter::CodePrefix(p)
+                }
             })
             .collect(),
         include_historical: o.include_historical,

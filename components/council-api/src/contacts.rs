@@ -20,7 +20,11 @@ use wstd::http::{Body, Request, Response, StatusCode};
 use crate::bindings::council::contacts::directory as wit;
 use crate::http::{self, ApiError, Query};
 
-pub async fn handle(_request: Request<Body>, segments: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
+pub async fn handle(
+    _request: Request<Body>,
+    segments: &[&str],
+    query: &Query,
+) -> Result<Response<Body>, ApiError> {
     match segments {
         ["contacts", "bodies"] => {
             let kind = match query.text("kind") {
@@ -50,8 +54,12 @@ pub async fn handle(_request: Request<Body>, segments: &[&str], query: &Query) -
             let id: u32 = http::parse_number("ward id", id)?;
             councillors(wit::councillors_by_ward_id(id))
         }
-        ["contacts", "councillors", "postcode", postcode] => councillors(wit::councillors_by_postcode(postcode)),
-        _ => Err(ApiError::not_found("no such contacts endpoint; GET / lists them")),
+        ["contacts", "councillors", "postcode", postcode] => {
+            councillors(wit::councillors_by_postcode(postcode))
+        }
+        _ => Err(ApiError::not_found(
+            "no such contacts endpoint; GET / lists them",
+        )),
     }
 }
 
@@ -73,7 +81,9 @@ fn parse_kind(text: &str) -> Result<wit::BodyKind, ApiError> {
         other => {
             return Err(ApiError::bad_request(
                 "invalid-parameter",
-                format!("kind `{other}` is not one of parish-council, district-council, county-council, unitary-council, other"),
+                format!(
+                    "kind `{other}` is not one of parish-council, district-council, county-council, unitary-council, other"
+                ),
             ));
         }
     })
@@ -82,9 +92,15 @@ fn parse_kind(text: &str) -> Result<wit::BodyKind, ApiError> {
 fn contacts_error(e: wit::Error) -> ApiError {
     match e {
         wit::Error::InvalidQuery(m) => ApiError::bad_request("invalid-query", m),
-        wit::Error::UpstreamUnavailable(m) => ApiError::new(StatusCode::BAD_GATEWAY, "upstream-unavailable", m),
-        wit::Error::UpstreamInvalid(m) => ApiError::new(StatusCode::BAD_GATEWAY, "upstream-invalid", m),
-        wit::Error::NotConfigured(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-configured", m),
+        wit::Error::UpstreamUnavailable(m) => {
+            ApiError::new(StatusCode::BAD_GATEWAY, "upstream-unavailable", m)
+        }
+        wit::Error::UpstreamInvalid(m) => {
+            ApiError::new(StatusCode::BAD_GATEWAY, "upstream-invalid", m)
+        }
+        wit::Error::NotConfigured(m) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-configured", m)
+        }
         wit::Error::Unsupported(m) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "unsupported", m),
         wit::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
     }
@@ -93,9 +109,10 @@ fn contacts_error(e: wit::Error) -> ApiError {
 fn respond(value: &serde_json::Value, stale: bool) -> Result<Response<Body>, ApiError> {
     let mut response = http::json(StatusCode::OK, value)?;
     if stale {
-        response
-            .headers_mut()
-            .insert("x-contacts-stale", wstd::http::HeaderValue::from_static("true"));
+        response.headers_mut().insert(
+            "x-contacts-stale",
+            wstd::http::HeaderValue::from_static("true"),
+        );
     }
     Ok(response)
 }
@@ -117,7 +134,9 @@ fn body(q: &wit::BodyQuery, open_referral: bool) -> Result<Response<Body>, ApiEr
     respond(&value, stale)
 }
 
-fn councillors(result: Result<wit::CouncillorAnswer, wit::Error>) -> Result<Response<Body>, ApiError> {
+fn councillors(
+    result: Result<wit::CouncillorAnswer, wit::Error>,
+) -> Result<Response<Body>, ApiError> {
     let answer = result.map_err(contacts_error)?;
     let stale = answer.provenance.stale;
     let value = json!({

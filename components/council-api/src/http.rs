@@ -23,7 +23,10 @@ impl Query {
     pub fn parse(raw: Option<&str>) -> Self {
         let mut pairs: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (key, value) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-            pairs.entry(key.into_owned()).or_default().push(value.into_owned());
+            pairs
+                .entry(key.into_owned())
+                .or_default()
+                .push(value.into_owned());
         }
         Self { pairs }
     }
@@ -95,7 +98,11 @@ impl ApiError {
 
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("building the response failed: {e}"))
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("building the response failed: {e}"),
+        )
     }
 }
 
@@ -108,7 +115,11 @@ pub fn json(status: StatusCode, value: &Value) -> Result<Response<Body>, Error> 
 }
 
 /// A JSON response with a specific content type (GeoJSON).
-pub fn json_as(status: StatusCode, content_type: &str, value: &Value) -> Result<Response<Body>, Error> {
+pub fn json_as(
+    status: StatusCode,
+    content_type: &str,
+    value: &Value,
+) -> Result<Response<Body>, Error> {
     Ok(Response::builder()
         .status(status)
         .header("content-type", content_type)
@@ -117,9 +128,12 @@ pub fn json_as(status: StatusCode, content_type: &str, value: &Value) -> Result<
 
 /// Parses a number parameter, naming it in the error.
 pub fn parse_number<T: std::str::FromStr>(name: &str, text: &str) -> Result<T, ApiError> {
-    text.trim()
-        .parse()
-        .map_err(|_| ApiError::bad_request("invalid-parameter", format!("`{name}` must be a number, not `{text}`")))
+    text.trim().parse().map_err(|_| {
+        ApiError::bad_request(
+            "invalid-parameter",
+            format!("`{name}` must be a number, not `{text}`"),
+        )
+    })
 }
 
 /// Parses `x,y` into two finite numbers.
@@ -134,7 +148,10 @@ pub fn parse_pair(name: &str, text: &str) -> Result<(f64, f64), ApiError> {
     let a: f64 = parse_number(name, a)?;
     let b: f64 = parse_number(name, b)?;
     if !a.is_finite() || !b.is_finite() {
-        return Err(ApiError::bad_request("invalid-parameter", format!("`{name}` must be finite")));
+        return Err(ApiError::bad_request(
+            "invalid-parameter",
+            format!("`{name}` must be finite"),
+        ));
     }
     Ok((a, b))
 }

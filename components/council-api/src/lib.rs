@@ -41,16 +41,24 @@ use http::{ApiError, Query};
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     let path = request.uri().path().to_string();
     let query = Query::parse(request.uri().query());
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .trim_start_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let result = match segments.first().copied() {
         None => index(),
         Some("search") | Some("locate") => places::handle(request, &segments, &query).await,
-        Some("api") if segments.get(1) == Some(&"addresses") => places::handle(request, &segments, &query).await,
+        Some("api") if segments.get(1) == Some(&"addresses") => {
+            places::handle(request, &segments, &query).await
+        }
         Some("api") if segments.get(1) == Some(&"health") => health(),
-        Some("point") | Some("postcode") | Some("uprn") | Some("area") | Some("areas") | Some("route")
-        | Some("questions") => mapit::handle(request, &segments, &query).await,
+        Some("point") | Some("postcode") | Some("uprn") | Some("area") | Some("areas")
+        | Some("route") | Some("questions") => mapit::handle(request, &segments, &query).await,
         Some("contacts") => contacts::handle(request, &segments, &query).await,
-        _ => Err(ApiError::not_found(format!("no endpoint at {path}; GET / lists them"))),
+        _ => Err(ApiError::not_found(format!(
+            "no endpoint at {path}; GET / lists them"
+        ))),
     };
     match result {
         Ok(response) => Ok(response),
@@ -96,7 +104,8 @@ fn index() -> Result<Response<Body>, ApiError> {
         },
         "try": "/postcode/M314AN"
     });
-    http::json(StatusCode::OK, &body).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+    http::json(StatusCode::OK, &body)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }
 
 /// `GET /api/health`: whether the indexes behind the capabilities can be read.
@@ -123,6 +132,11 @@ fn health() -> Result<Response<Body>, ApiError> {
             Err(e) => json!({"error": format!("{e:?}")}),
         },
     });
-    let status = if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    http::json(status, &body).map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
+    let status = if ok {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    http::json(status, &body)
+        .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))
 }

@@ -19,7 +19,11 @@ use crate::bindings::council::parish::areas;
 use crate::bindings::council::parish::routing;
 use crate::http::{self, ApiError, Query};
 
-pub async fn handle(request: Request<Body>, segments: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
+pub async fn handle(
+    request: Request<Body>,
+    segments: &[&str],
+    query: &Query,
+) -> Result<Response<Body>, ApiError> {
     let result = match segments {
         ["point", srid, coordinates] => point(srid, coordinates, query),
         ["postcode", postcode] => by_postcode(strip_json(postcode), query),
@@ -30,12 +34,17 @@ pub async fn handle(request: Request<Body>, segments: &[&str], query: &Query) ->
         ["questions"] => all_questions(),
         ["questions", category] => questions(strip_json(category)),
         ["route"] => route(request).await,
-        _ => Err(ApiError::not_found("no such area endpoint; GET / lists them")),
+        _ => Err(ApiError::not_found(
+            "no such area endpoint; GET / lists them",
+        )),
     };
     // MapIt's error shape for the MapIt routes; ours for /route and /questions.
     match (result, segments.first()) {
         (Err(e), Some(&"route")) | (Err(e), Some(&"questions")) => Err(e),
-        (Err(e), _) => Ok(http::json(e.status, &json!({"code": e.status.as_u16(), "error": e.message}))?),
+        (Err(e), _) => Ok(http::json(
+            e.status,
+            &json!({"code": e.status.as_u16(), "error": e.message}),
+        )?),
         (Ok(response), _) => Ok(response),
     }
 }
@@ -47,7 +56,9 @@ fn strip_json(text: &str) -> &str {
 fn areas_error(e: areas::Error) -> ApiError {
     match e {
         areas::Error::InvalidPoint(m) => ApiError::bad_request("invalid-point", m),
-        areas::Error::IndexUnavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m),
+        areas::Error::IndexUnavailable(m) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m)
+        }
         areas::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
     }
 }
@@ -55,18 +66,30 @@ fn areas_error(e: areas::Error) -> ApiError {
 fn lookup_error(e: lookup::Error) -> ApiError {
     match e {
         lookup::Error::InvalidPostcode(m) => ApiError::bad_request("invalid-postcode", m),
-        lookup::Error::InvalidQuery(m) | lookup::Error::OutOfRange(m) => ApiError::bad_request("invalid-query", m),
-        lookup::Error::IndexUnavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m),
+        lookup::Error::InvalidQuery(m) | lookup::Error::OutOfRange(m) => {
+            ApiError::bad_request("invalid-query", m)
+        }
+        lookup::Error::IndexUnavailable(m) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m)
+        }
         lookup::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
     }
 }
 
 fn routing_error(e: routing::Error) -> ApiError {
     match e {
-        routing::Error::UnknownCategory(m) => ApiError::not_found(format!("no report category {m}")),
-        routing::Error::InvalidAnswers(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-answers", m),
-        routing::Error::MissingArea(m) => ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing-area", m),
-        routing::Error::RulesUnavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "rules-unavailable", m),
+        routing::Error::UnknownCategory(m) => {
+            ApiError::not_found(format!("no report category {m}"))
+        }
+        routing::Error::InvalidAnswers(m) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-answers", m)
+        }
+        routing::Error::MissingArea(m) => {
+            ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing-area", m)
+        }
+        routing::Error::RulesUnavailable(m) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "rules-unavailable", m)
+        }
         routing::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
     }
 }
@@ -80,7 +103,11 @@ const TYPES: &[(areas::AreaType, &str, &str)] = &[
     (areas::AreaType::Dis, "DIS", "District council"),
     (areas::AreaType::Diw, "DIW", "District council ward"),
     (areas::AreaType::Cty, "CTY", "County council"),
-    (areas::AreaType::Ced, "CED", "County council electoral division"),
+    (
+        areas::AreaType::Ced,
+        "CED",
+        "County council electoral division",
+    ),
     (areas::AreaType::Uta, "UTA", "Unitary authority"),
     (areas::AreaType::Utw, "UTW", "Unitary authority ward"),
     (areas::AreaType::Mtd, "MTD", "Metropolitan district"),
@@ -108,7 +135,12 @@ fn parse_types(text: &str) -> Result<Vec<areas::AreaType>, ApiError> {
                 .iter()
                 .find(|(_, code, _)| code.eq_ignore_ascii_case(t))
                 .map(|(ty, _, _)| *ty)
-                .ok_or_else(|| ApiError::bad_request("invalid-type", format!("`{t}` is not an area type (CPC, DIS, MTD, ...)")))
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid-type",
+                        format!("`{t}` is not an area type (CPC, DIS, MTD, ...)"),
+                    )
+                })
         })
         .collect()
 }
@@ -116,7 +148,10 @@ fn parse_types(text: &str) -> Result<Vec<areas::AreaType>, ApiError> {
 /// `E04000011` → 504000011; other codes get a stable hash above that range.
 fn mapit_id(code: &str) -> u64 {
     let bytes = code.as_bytes();
-    if bytes.len() == 9 && bytes[0].is_ascii_uppercase() && bytes[1..].iter().all(u8::is_ascii_digit) {
+    if bytes.len() == 9
+        && bytes[0].is_ascii_uppercase()
+        && bytes[1..].iter().all(u8::is_ascii_digit)
+    {
         let letter = u64::from(bytes[0] - b'A' + 1);
         let digits: u64 = code[1..].parse().unwrap_or(0);
         return letter * 100_000_000 + digits;
@@ -185,12 +220,20 @@ fn point(srid: &str, coordinates: &str, query: &Query) -> Result<Response<Body>,
     let coordinates = strip_json(coordinates);
     let (x, y) = http::parse_pair("coordinates", coordinates)?;
     let at = match srid {
-        "4326" => areas::Point::Wgs84(areas::Wgs84Point { longitude: x, latitude: y }),
-        "27700" => areas::Point::Bng(areas::BngPoint { easting: x, northing: y }),
+        "4326" => areas::Point::Wgs84(areas::Wgs84Point {
+            longitude: x,
+            latitude: y,
+        }),
+        "27700" => areas::Point::Bng(areas::BngPoint {
+            easting: x,
+            northing: y,
+        }),
         other => {
             return Err(ApiError::bad_request(
                 "invalid-srid",
-                format!("SRID {other} is not supported: use 4326 (lon,lat) or 27700 (easting,northing)"),
+                format!(
+                    "SRID {other} is not supported: use 4326 (lon,lat) or 27700 (easting,northing)"
+                ),
             ));
         }
     };
@@ -200,7 +243,11 @@ fn point(srid: &str, coordinates: &str, query: &Query) -> Result<Response<Body>,
 }
 
 /// The MapIt `/postcode` body for a position.
-fn located(postcode: Option<&str>, location: &lookup::Location, query: &Query) -> Result<Value, ApiError> {
+fn located(
+    postcode: Option<&str>,
+    location: &lookup::Location,
+    query: &Query,
+) -> Result<Value, ApiError> {
     let types = parse_types(query.text("type").unwrap_or(""))?;
     let at = areas::Point::Wgs84(areas::Wgs84Point {
         longitude: location.wgs84.longitude,
@@ -222,7 +269,12 @@ fn located(postcode: Option<&str>, location: &lookup::Location, query: &Query) -
 /// MapIt's `shortcuts`: the council and ward ids, split by tier in two-tier areas.
 fn shortcuts(found: &[areas::Area]) -> Value {
     use areas::AreaType as T;
-    let id_of = |types: &[T]| found.iter().find(|a| types.contains(&a.area_type)).map(|a| mapit_id(&a.code));
+    let id_of = |types: &[T]| {
+        found
+            .iter()
+            .find(|a| types.contains(&a.area_type))
+            .map(|a| mapit_id(&a.code))
+    };
     let county = id_of(&[T::Cty]);
     let district = id_of(&[T::Dis]);
     if let (Some(county), Some(district)) = (county, district) {
@@ -277,7 +329,13 @@ fn area(code_text: &str) -> Result<Response<Body>, ApiError> {
                 Value::Array(
                     rings
                         .iter()
-                        .map(|ring| Value::Array(ring.iter().map(|p| json!([p.longitude, p.latitude])).collect()))
+                        .map(|ring| {
+                            Value::Array(
+                                ring.iter()
+                                    .map(|p| json!([p.longitude, p.latitude]))
+                                    .collect(),
+                            )
+                        })
                         .collect(),
                 )
             })
@@ -287,14 +345,23 @@ fn area(code_text: &str) -> Result<Response<Body>, ApiError> {
         } else {
             json!({"type": "MultiPolygon", "coordinates": coordinates})
         };
-        return Ok(http::json_as(StatusCode::OK, "application/geo+json", &geometry)?);
+        return Ok(http::json_as(
+            StatusCode::OK,
+            "application/geo+json",
+            &geometry,
+        )?);
     }
     let code = code_from_path(strip_json(code_text));
     let details = areas::area_by_code(&code)
         .map_err(areas_error)?
         .ok_or_else(|| ApiError::not_found(format!("No area found with code {code}")))?;
     let mut body = area_json(&details.area, Some(&details.generation));
-    body["bbox"] = json!([details.min.longitude, details.min.latitude, details.max.longitude, details.max.latitude]);
+    body["bbox"] = json!([
+        details.min.longitude,
+        details.min.latitude,
+        details.max.longitude,
+        details.max.latitude
+    ]);
     body["polygon_count"] = json!(details.polygon_count);
     body["vertex_count"] = json!(details.vertex_count);
     body["children"] = json!(details.children);
@@ -308,14 +375,20 @@ fn children(code_text: &str, query: &Query) -> Result<Response<Body>, ApiError> 
         .ok_or_else(|| ApiError::not_found(format!("No area found with code {code}")))?;
     let types = parse_types(query.text("type").unwrap_or(""))?;
     let all = areas::list_areas(&types).map_err(areas_error)?;
-    let kids: Vec<areas::Area> = all.into_iter().filter(|a| details.children.contains(&a.code)).collect();
+    let kids: Vec<areas::Area> = all
+        .into_iter()
+        .filter(|a| details.children.contains(&a.code))
+        .collect();
     Ok(http::json(StatusCode::OK, &areas_object(&kids))?)
 }
 
 fn list(types: &str) -> Result<Response<Body>, ApiError> {
     let types = parse_types(types)?;
     if types.is_empty() {
-        return Err(ApiError::bad_request("invalid-type", "give one or more area types, e.g. /areas/CPC"));
+        return Err(ApiError::bad_request(
+            "invalid-type",
+            "give one or more area types, e.g. /areas/CPC",
+        ));
     }
     let found = areas::list_areas(&types).map_err(areas_error)?;
     Ok(http::json(StatusCode::OK, &areas_object(&found))?)
@@ -363,11 +436,14 @@ async fn route(mut request: Request<Body>) -> Result<Response<Body>, ApiError> {
         ));
     }
     let body = read_body(&mut request).await?;
-    let parsed: Value = serde_json::from_slice(&body)
-        .map_err(|e| ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}")))?;
+    let parsed: Value = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::bad_request("malformed-json", format!("the body is not valid JSON: {e}"))
+    })?;
     let category = parsed["category"]
         .as_str()
-        .ok_or_else(|| ApiError::bad_request("invalid-request", "`category` (a string) is required"))?
+        .ok_or_else(|| {
+            ApiError::bad_request("invalid-request", "`category` (a string) is required")
+        })?
         .to_string();
     let answers = parse_answers(&parsed["answers"])?;
     let location = &parsed["location"];
@@ -408,23 +484,33 @@ async fn route(mut request: Request<Body>) -> Result<Response<Body>, ApiError> {
 }
 
 async fn read_body(request: &mut Request<Body>) -> Result<Vec<u8>, ApiError> {
-    let bytes = request
-        .body_mut()
-        .contents()
-        .await
-        .map_err(|e| ApiError::bad_request("unreadable-body", format!("the request body could not be read: {e}")))?;
+    let bytes = request.body_mut().contents().await.map_err(|e| {
+        ApiError::bad_request(
+            "unreadable-body",
+            format!("the request body could not be read: {e}"),
+        )
+    })?;
     if bytes.len() > http::MAX_BODY_BYTES {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body-too-large",
-            format!("the body is {} bytes; at most {} are accepted", bytes.len(), http::MAX_BODY_BYTES),
+            format!(
+                "the body is {} bytes; at most {} are accepted",
+                bytes.len(),
+                http::MAX_BODY_BYTES
+            ),
         ));
     }
     Ok(bytes.to_vec())
 }
 
 fn parse_answers(value: &Value) -> Result<Vec<routing::Answer>, ApiError> {
-    let bad = || ApiError::bad_request("invalid-request", "`answers` must be an object of question id → answer value");
+    let bad = || {
+        ApiError::bad_request(
+            "invalid-request",
+            "`answers` must be an object of question id → answer value",
+        )
+    };
     match value {
         Value::Null => Ok(Vec::new()),
         Value::Object(map) => map
@@ -455,7 +541,10 @@ fn locate(location: &Value) -> Result<(areas::Point, String), ApiError> {
             format!("postcode {}", unit.postcode),
         ));
     }
-    if let Some(uprn) = location["uprn"].as_u64().or_else(|| location["uprn"].as_str().and_then(|s| s.parse().ok())) {
+    if let Some(uprn) = location["uprn"]
+        .as_u64()
+        .or_else(|| location["uprn"].as_str().and_then(|s| s.parse().ok()))
+    {
         let options = lookup::QueryOptions {
             datasets: vec![lookup::Dataset::Dpa, lookup::Dataset::Lpi],
             classification: Vec::new(),
@@ -478,13 +567,19 @@ fn locate(location: &Value) -> Result<(areas::Point, String), ApiError> {
     }
     if let (Some(lon), Some(lat)) = (number("lon"), number("lat")) {
         return Ok((
-            areas::Point::Wgs84(areas::Wgs84Point { longitude: lon, latitude: lat }),
+            areas::Point::Wgs84(areas::Wgs84Point {
+                longitude: lon,
+                latitude: lat,
+            }),
             format!("{lon},{lat}"),
         ));
     }
     if let (Some(e), Some(n)) = (number("easting"), number("northing")) {
         return Ok((
-            areas::Point::Bng(areas::BngPoint { easting: e, northing: n }),
+            areas::Point::Bng(areas::BngPoint {
+                easting: e,
+                northing: n,
+            }),
             format!("{e},{n} (BNG)"),
         ));
     }

@@ -26,13 +26,22 @@ use crate::http::{self, ApiError, Query};
 /// OS Places' `maxresults` range.
 const OS_MAX_RESULTS: u32 = 100;
 
-pub async fn handle(request: Request<Body>, segments: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
+pub async fn handle(
+    request: Request<Body>,
+    segments: &[&str],
+    query: &Query,
+) -> Result<Response<Body>, ApiError> {
     let uri = request.uri().to_string();
     match segments {
-        ["search", "places", "v1", operation] => os_places(operation, &uri, query).or_else(|e| e.into_os_places()),
+        ["search", "places", "v1", operation] => {
+            os_places(operation, &uri, query).or_else(|e| e.into_os_places())
+        }
         ["locate", "addresses"] => surrey(query),
         ["api", "addresses", rest @ ..] => plain(rest, query),
-        _ => Err(ApiError::not_found(format!("no address endpoint at {}", request.uri().path()))),
+        _ => Err(ApiError::not_found(format!(
+            "no address endpoint at {}",
+            request.uri().path()
+        ))),
     }
 }
 
@@ -53,7 +62,9 @@ fn lookup_error(e: wit::Error) -> ApiError {
         wit::Error::InvalidPostcode(m) => ApiError::bad_request("invalid-postcode", m),
         wit::Error::InvalidQuery(m) => ApiError::bad_request("invalid-query", m),
         wit::Error::OutOfRange(m) => ApiError::bad_request("out-of-range", m),
-        wit::Error::IndexUnavailable(m) => ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m),
+        wit::Error::IndexUnavailable(m) => {
+            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m)
+        }
         wit::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
     }
 }
@@ -86,7 +97,10 @@ fn parse_fq(values: &[&str]) -> Result<Vec<Vec<FqTerm>>, ApiError> {
         let mut group = Vec::new();
         for term in value.split_whitespace() {
             let Some((field, wanted)) = term.split_once(':') else {
-                return Err(ApiError::bad_request("invalid-fq", format!("fq term `{term}` must be FIELD:VALUE")));
+                return Err(ApiError::bad_request(
+                    "invalid-fq",
+                    format!("fq term `{term}` must be FIELD:VALUE"),
+                ));
             };
             match field.to_ascii_uppercase().as_str() {
                 "CLASSIFICATION_CODE" => {
@@ -94,17 +108,24 @@ fn parse_fq(values: &[&str]) -> Result<Vec<Vec<FqTerm>>, ApiError> {
                     if code.is_empty() || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
                         return Err(ApiError::bad_request(
                             "invalid-fq",
-                            format!("fq CLASSIFICATION_CODE `{wanted}` is not a classification code"),
+                            format!(
+                                "fq CLASSIFICATION_CODE `{wanted}` is not a classification code"
+                            ),
                         ));
                     }
                     group.push(FqTerm::Classification(code));
                 }
-                "LOGICAL_STATUS_CODE" => group.push(FqTerm::LogicalStatus(http::parse_number("fq LOGICAL_STATUS_CODE", wanted)?)),
+                "LOGICAL_STATUS_CODE" => group.push(FqTerm::LogicalStatus(http::parse_number(
+                    "fq LOGICAL_STATUS_CODE",
+                    wanted,
+                )?)),
                 "COUNTRY_CODE" => group.push(FqTerm::Country(wanted.to_ascii_uppercase())),
                 other => {
                     return Err(ApiError::bad_request(
                         "invalid-fq",
-                        format!("fq field `{other}` is not supported (CLASSIFICATION_CODE, LOGICAL_STATUS_CODE, COUNTRY_CODE)"),
+                        format!(
+                            "fq field `{other}` is not supported (CLASSIFICATION_CODE, LOGICAL_STATUS_CODE, COUNTRY_CODE)"
+                        ),
                     ));
                 }
             }
@@ -118,7 +139,10 @@ fn parse_fq(values: &[&str]) -> Result<Vec<Vec<FqTerm>>, ApiError> {
 
 fn fq_matches(group: &[FqTerm], a: &lib::Address) -> bool {
     group.iter().any(|term| match term {
-        FqTerm::Classification(prefix) => a.classification_code.as_deref().is_some_and(|c| c.starts_with(prefix.as_str())),
+        FqTerm::Classification(prefix) => a
+            .classification_code
+            .as_deref()
+            .is_some_and(|c| c.starts_with(prefix.as_str())),
         FqTerm::LogicalStatus(status) => match &a.view {
             lib::AddressView::Gazetteer(g) => g.logical_status == *status,
             lib::AddressView::Postal(_) => a.blpu_logical_status == *status,
@@ -150,7 +174,9 @@ fn os_params(query: &Query, default_max: u32) -> Result<OsParams, ApiError> {
             if !(1..=OS_MAX_RESULTS).contains(&n) {
                 return Err(ApiError::bad_request(
                     "invalid-parameter",
-                    format!("Requested maxresults value {n} is invalid. Value must be between 1 and {OS_MAX_RESULTS}."),
+                    format!(
+                        "Requested maxresults value {n} is invalid. Value must be between 1 and {OS_MAX_RESULTS}."
+                    ),
                 ));
             }
             n
@@ -181,7 +207,10 @@ fn os_params(query: &Query, default_max: u32) -> Result<OsParams, ApiError> {
         Some("EN") => Some("ENG".to_string()),
         Some("CY") => Some("CYM".to_string()),
         Some(other) => {
-            return Err(ApiError::bad_request("invalid-parameter", format!("Requested lr `{other}` is invalid. Values are EN or CY.")));
+            return Err(ApiError::bad_request(
+                "invalid-parameter",
+                format!("Requested lr `{other}` is invalid. Values are EN or CY."),
+            ));
         }
     };
     let mut groups = parse_fq(&query.all("fq"))?;
@@ -200,14 +229,20 @@ fn os_params(query: &Query, default_max: u32) -> Result<OsParams, ApiError> {
     }
     let post = !groups.is_empty() || language.is_some();
     let options = wit::QueryOptions {
-        datasets: datasets.iter().copied().map(convert::dataset_to_wit).collect(),
+        datasets: datasets
+            .iter()
+            .copied()
+            .map(convert::dataset_to_wit)
+            .collect(),
         classification,
         include_historical: false,
         offset: if post { 0 } else { offset },
         max_results: if post { 1000 } else { max_results },
         sort: wit::SortOrder::AddressOrder,
     };
-    let geojson = query.text("format").is_some_and(|f| f.eq_ignore_ascii_case("geojson"));
+    let geojson = query
+        .text("format")
+        .is_some_and(|f| f.eq_ignore_ascii_case("geojson"));
     Ok(OsParams {
         options,
         post_filters: groups,
@@ -229,7 +264,9 @@ fn parse_srs(text: Option<&str>, name: &str) -> Result<(OutputSrs, &'static str)
         Some("EPSG:4258") => Ok((OutputSrs::Wgs84, "EPSG:4258")),
         Some(other) => Err(ApiError::bad_request(
             "invalid-parameter",
-            format!("Requested {name} `{other}` is not supported. Values are BNG, EPSG:27700, WGS84, EPSG:4326 or EPSG:4258."),
+            format!(
+                "Requested {name} `{other}` is not supported. Values are BNG, EPSG:27700, WGS84, EPSG:4326 or EPSG:4258."
+            ),
         )),
     }
 }
@@ -242,7 +279,12 @@ fn finish_page(params: &OsParams, page: lib::Page) -> lib::Page {
     let kept: Vec<lib::AddressMatch> = page
         .results
         .into_iter()
-        .filter(|m| params.post_filters.iter().all(|g| fq_matches(g, &m.address)))
+        .filter(|m| {
+            params
+                .post_filters
+                .iter()
+                .all(|g| fq_matches(g, &m.address))
+        })
         .filter(|m| match (&params.language, &m.address.view) {
             (Some(lang), lib::AddressView::Gazetteer(g)) => g.language.eq_ignore_ascii_case(lang),
             _ => true,
@@ -262,9 +304,12 @@ fn finish_page(params: &OsParams, page: lib::Page) -> lib::Page {
 
 /// A query point in `srs`: BNG `x,y`, or WGS84 `lat,lon`.
 fn parse_point(query: &Query) -> Result<wit::Point, ApiError> {
-    let text = query
-        .text("point")
-        .ok_or_else(|| ApiError::bad_request("missing-parameter", "Requested point is missing: give point=x,y"))?;
+    let text = query.text("point").ok_or_else(|| {
+        ApiError::bad_request(
+            "missing-parameter",
+            "Requested point is missing: give point=x,y",
+        )
+    })?;
     let (a, b) = http::parse_pair("point", text)?;
     point_in_srs(query, a, b)
 }
@@ -272,7 +317,10 @@ fn parse_point(query: &Query) -> Result<wit::Point, ApiError> {
 fn point_in_srs(query: &Query, a: f64, b: f64) -> Result<wit::Point, ApiError> {
     let (srs, _) = parse_srs(query.text("srs"), "srs")?;
     Ok(match srs {
-        OutputSrs::Bng => wit::Point::Bng(wit::BngPoint { easting: a, northing: b }),
+        OutputSrs::Bng => wit::Point::Bng(wit::BngPoint {
+            easting: a,
+            northing: b,
+        }),
         OutputSrs::Wgs84 => {
             if !(-90.0..=90.0).contains(&a) || !(-180.0..=180.0).contains(&b) {
                 return Err(ApiError::bad_request(
@@ -280,7 +328,10 @@ fn point_in_srs(query: &Query, a: f64, b: f64) -> Result<wit::Point, ApiError> {
                     format!("WGS84 points are latitude,longitude; `{a},{b}` is not one"),
                 ));
             }
-            wit::Point::Wgs84(wit::Wgs84Point { longitude: b, latitude: a })
+            wit::Point::Wgs84(wit::Wgs84Point {
+                longitude: b,
+                latitude: a,
+            })
         }
     })
 }
@@ -301,14 +352,19 @@ fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>
         }
         "uprn" => {
             let params = os_params(query, OS_MAX_RESULTS)?;
-            let text = query
-                .text("uprn")
-                .ok_or_else(|| ApiError::bad_request("missing-parameter", "Requested uprn is missing"))?;
+            let text = query.text("uprn").ok_or_else(|| {
+                ApiError::bad_request("missing-parameter", "Requested uprn is missing")
+            })?;
             let uprn: u64 = text
                 .parse()
                 .ok()
                 .filter(|n| (1..=999_999_999_999).contains(n))
-                .ok_or_else(|| ApiError::bad_request("invalid-parameter", format!("Requested uprn `{text}` must be 1 to 12 digits")))?;
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid-parameter",
+                        format!("Requested uprn `{text}` must be 1 to 12 digits"),
+                    )
+                })?;
             let list = wit::by_uprn(uprn, &params.options).map_err(lookup_error)?;
             let total = list.len() as u32;
             let page = lib::Page {
@@ -327,9 +383,12 @@ fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>
         }
         "find" => {
             let params = os_params(query, OS_MAX_RESULTS)?;
-            let text = query
-                .text("query")
-                .ok_or_else(|| ApiError::bad_request("missing-parameter", "Requested query is missing: give query=..."))?;
+            let text = query.text("query").ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing-parameter",
+                    "Requested query is missing: give query=...",
+                )
+            })?;
             let min_score = match query.text("minmatch") {
                 None => 0.0,
                 Some(m) => {
@@ -337,7 +396,9 @@ fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>
                     if !(0.1..=1.0).contains(&v) {
                         return Err(ApiError::bad_request(
                             "invalid-parameter",
-                            format!("Requested minmatch value {v} is invalid. Value must be between 0.1 and 1."),
+                            format!(
+                                "Requested minmatch value {v} is invalid. Value must be between 0.1 and 1."
+                            ),
                         ));
                     }
                     v
@@ -350,13 +411,16 @@ fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>
                     if !(1..=10).contains(&v) {
                         return Err(ApiError::bad_request(
                             "invalid-parameter",
-                            format!("Requested matchprecision value {v} is invalid. Value must be between 1 and 10."),
+                            format!(
+                                "Requested matchprecision value {v} is invalid. Value must be between 1 and 10."
+                            ),
                         ));
                     }
                     v
                 }
             };
-            let mut page = convert::page(wit::find(text, min_score, &params.options).map_err(lookup_error)?);
+            let mut page =
+                convert::page(wit::find(text, min_score, &params.options).map_err(lookup_error)?);
             // OS Places' matchprecision: the MATCH score rounded to this many decimals.
             let scale = 10f32.powi(precision.min(6) as i32);
             for m in &mut page.results {
@@ -367,7 +431,8 @@ fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>
         "autocomplete" => {
             let params = os_params(query, 10)?;
             let text = query.get("query").unwrap_or("");
-            let list = wit::suggest(text, params.max_results, &params.options).map_err(lookup_error)?;
+            let list =
+                wit::suggest(text, params.max_results, &params.options).map_err(lookup_error)?;
             let page = lib::Page {
                 total: list.len() as u32,
                 offset: 0,
@@ -383,39 +448,56 @@ fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>
                 Some(r) => http::parse_number("radius", r)?,
             };
             let page = wit::nearest(at, radius, &params.options).map_err(lookup_error)?;
-            (convert::page(page), format!("point={}", query.text("point").unwrap_or("")), params)
+            (
+                convert::page(page),
+                format!("point={}", query.text("point").unwrap_or("")),
+                params,
+            )
         }
         "radius" => {
             let params = os_params(query, OS_MAX_RESULTS)?;
             let at = parse_point(query)?;
             let radius: f64 = http::parse_number(
                 "radius",
-                query
-                    .text("radius")
-                    .ok_or_else(|| ApiError::bad_request("missing-parameter", "Requested radius is missing (0.01 to 1000 m)"))?,
+                query.text("radius").ok_or_else(|| {
+                    ApiError::bad_request(
+                        "missing-parameter",
+                        "Requested radius is missing (0.01 to 1000 m)",
+                    )
+                })?,
             )?;
             let page = wit::within_radius(at, radius, &params.options).map_err(lookup_error)?;
             (
                 convert::page(page),
-                format!("point={}&radius={radius}", query.text("point").unwrap_or("")),
+                format!(
+                    "point={}&radius={radius}",
+                    query.text("point").unwrap_or("")
+                ),
                 params,
             )
         }
         "bbox" => {
             let params = os_params(query, OS_MAX_RESULTS)?;
-            let text = query
-                .text("bbox")
-                .ok_or_else(|| ApiError::bad_request("missing-parameter", "Requested bbox is missing: give bbox=minx,miny,maxx,maxy"))?;
+            let text = query.text("bbox").ok_or_else(|| {
+                ApiError::bad_request(
+                    "missing-parameter",
+                    "Requested bbox is missing: give bbox=minx,miny,maxx,maxy",
+                )
+            })?;
             let numbers: Vec<f64> = text
                 .split(',')
                 .map(|n| http::parse_number("bbox", n))
                 .collect::<Result<_, _>>()?;
             let [a, b, c, d] = numbers[..] else {
-                return Err(ApiError::bad_request("invalid-parameter", "bbox must be four numbers: minx,miny,maxx,maxy"));
+                return Err(ApiError::bad_request(
+                    "invalid-parameter",
+                    "bbox must be four numbers: minx,miny,maxx,maxy",
+                ));
             };
             let corner_a = point_in_srs(query, a, b)?;
             let corner_b = point_in_srs(query, c, d)?;
-            let page = wit::within_bbox(corner_a, corner_b, &params.options).map_err(lookup_error)?;
+            let page =
+                wit::within_bbox(corner_a, corner_b, &params.options).map_err(lookup_error)?;
             (convert::page(page), format!("bbox={text}"), params)
         }
         other => {
@@ -426,7 +508,11 @@ fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>
     };
     let page = finish_page(&params, page);
     if params.geojson {
-        return Ok(http::json_as(StatusCode::OK, "application/geo+json", &output::geojson(&page.results))?);
+        return Ok(http::json_as(
+            StatusCode::OK,
+            "application/geo+json",
+            &output::geojson(&page.results),
+        )?);
     }
     let request = OsPlacesRequest {
         uri: uri.to_string(),
@@ -450,15 +536,25 @@ fn surrey(query: &Query) -> Result<Response<Body>, ApiError> {
     let mut options = default_options();
     options.max_results = 1000;
     options.classification = match query.text("query").unwrap_or("all") {
-        "residential" => vec![wit::ClassificationFilter::Named(wit::ClassificationSet::Residential)],
-        "commercial" => vec![wit::ClassificationFilter::Named(wit::ClassificationSet::Commercial)],
-        "residentialAndCommercial" => vec![wit::ClassificationFilter::Named(wit::ClassificationSet::ResidentialAndCommercial)],
-        "electoral" => vec![wit::ClassificationFilter::Named(wit::ClassificationSet::Electoral)],
+        "residential" => vec![wit::ClassificationFilter::Named(
+            wit::ClassificationSet::Residential,
+        )],
+        "commercial" => vec![wit::ClassificationFilter::Named(
+            wit::ClassificationSet::Commercial,
+        )],
+        "residentialAndCommercial" => vec![wit::ClassificationFilter::Named(
+            wit::ClassificationSet::ResidentialAndCommercial,
+        )],
+        "electoral" => vec![wit::ClassificationFilter::Named(
+            wit::ClassificationSet::Electoral,
+        )],
         "all" => Vec::new(),
         other => {
             return Err(ApiError::bad_request(
                 "invalid-parameter",
-                format!("query `{other}` is not one of residential, commercial, residentialAndCommercial, electoral, all"),
+                format!(
+                    "query `{other}` is not one of residential, commercial, residentialAndCommercial, electoral, all"
+                ),
             ));
         }
     };
@@ -466,8 +562,17 @@ fn surrey(query: &Query) -> Result<Response<Body>, ApiError> {
     options.datasets = vec![wit::Dataset::Dpa];
     let (addresses, gss) = if let Some(postcode) = query.text("postcode") {
         let page = wit::by_postcode(postcode, &options).map_err(lookup_error)?;
-        let gss = wit::postcode(postcode).ok().flatten().and_then(|u| u.district_code);
-        (page.results.into_iter().map(|m| m.address).collect::<Vec<_>>(), gss)
+        let gss = wit::postcode(postcode)
+            .ok()
+            .flatten()
+            .and_then(|u| u.district_code);
+        (
+            page.results
+                .into_iter()
+                .map(|m| m.address)
+                .collect::<Vec<_>>(),
+            gss,
+        )
     } else if let Some(uprn) = query.text("uprn") {
         let uprn: u64 = http::parse_number("uprn", uprn)?;
         (wit::by_uprn(uprn, &options).map_err(lookup_error)?, None)
@@ -491,7 +596,10 @@ fn surrey(query: &Query) -> Result<Response<Body>, ApiError> {
                 .collect();
             Ok(http::json(StatusCode::OK, &Value::Array(list))?)
         }
-        "all" => Ok(http::json(StatusCode::OK, &serde_json::to_value(&addresses).unwrap_or(Value::Null))?),
+        "all" => Ok(http::json(
+            StatusCode::OK,
+            &serde_json::to_value(&addresses).unwrap_or(Value::Null),
+        )?),
         "vcard" => {
             let mut text = String::new();
             for a in &addresses {
@@ -511,7 +619,9 @@ fn surrey(query: &Query) -> Result<Response<Body>, ApiError> {
                 .status(StatusCode::OK)
                 .header("content-type", "text/vcard")
                 .body(text.into())
-                .map_err(|e| ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string()))?)
+                .map_err(|e| {
+                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
+                })?)
         }
         other => Err(ApiError::bad_request(
             "invalid-parameter",
@@ -531,18 +641,33 @@ fn plain(rest: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
     if let Some(text) = query.text("offset") {
         options.offset = http::parse_number("offset", text)?;
     }
-    options.datasets = match query.text("dataset").map(str::to_ascii_lowercase).as_deref() {
+    options.datasets = match query
+        .text("dataset")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
         None | Some("dpa") => vec![wit::Dataset::Dpa],
         Some("lpi") => vec![wit::Dataset::Lpi],
-        Some("dpa,lpi") | Some("lpi,dpa") | Some("both") => vec![wit::Dataset::Dpa, wit::Dataset::Lpi],
-        Some(other) => return Err(ApiError::bad_request("invalid-parameter", format!("dataset `{other}`: use dpa, lpi or dpa,lpi"))),
+        Some("dpa,lpi") | Some("lpi,dpa") | Some("both") => {
+            vec![wit::Dataset::Dpa, wit::Dataset::Lpi]
+        }
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "invalid-parameter",
+                format!("dataset `{other}`: use dpa, lpi or dpa,lpi"),
+            ));
+        }
     };
     if let Some(class) = query.text("classification") {
         options.classification = class
             .split(',')
             .map(|c| match c {
-                "residential" => wit::ClassificationFilter::Named(wit::ClassificationSet::Residential),
-                "commercial" => wit::ClassificationFilter::Named(wit::ClassificationSet::Commercial),
+                "residential" => {
+                    wit::ClassificationFilter::Named(wit::ClassificationSet::Residential)
+                }
+                "commercial" => {
+                    wit::ClassificationFilter::Named(wit::ClassificationSet::Commercial)
+                }
                 "electoral" => wit::ClassificationFilter::Named(wit::ClassificationSet::Electoral),
                 prefix => wit::ClassificationFilter::CodePrefix(prefix.to_ascii_uppercase()),
             })
@@ -560,8 +685,14 @@ fn plain(rest: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
         },
         None => (None, false),
     };
-    geojson |= query.text("format").is_some_and(|f| f.eq_ignore_ascii_case("geojson"));
-    let need_key = |what: &str| key.ok_or_else(|| ApiError::bad_request("missing-parameter", format!("give the {what} in the path")));
+    geojson |= query
+        .text("format")
+        .is_some_and(|f| f.eq_ignore_ascii_case("geojson"));
+    let need_key = |what: &str| {
+        key.ok_or_else(|| {
+            ApiError::bad_request("missing-parameter", format!("give the {what} in the path"))
+        })
+    };
     let page: lib::Page = match name {
         "postcode" => {
             let postcode = need_key("postcode")?;
@@ -591,7 +722,9 @@ fn plain(rest: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
             convert::page(wit::by_usrn(usrn, &options).map_err(lookup_error)?)
         }
         "find" => {
-            let text = query.text("q").ok_or_else(|| ApiError::bad_request("missing-parameter", "give the text to find as q=..."))?;
+            let text = query.text("q").ok_or_else(|| {
+                ApiError::bad_request("missing-parameter", "give the text to find as q=...")
+            })?;
             let min: f32 = match query.text("min_score") {
                 Some(m) => http::parse_number("min_score", m)?,
                 None => 0.0,
@@ -609,7 +742,12 @@ fn plain(rest: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
             }
         }
         "nearest" => {
-            let at = match (query.text("lon"), query.text("lat"), query.text("easting"), query.text("northing")) {
+            let at = match (
+                query.text("lon"),
+                query.text("lat"),
+                query.text("easting"),
+                query.text("northing"),
+            ) {
                 (Some(lon), Some(lat), _, _) => wit::Point::Wgs84(wit::Wgs84Point {
                     longitude: http::parse_number("lon", lon)?,
                     latitude: http::parse_number("lat", lat)?,
@@ -618,7 +756,12 @@ fn plain(rest: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
                     easting: http::parse_number("easting", e)?,
                     northing: http::parse_number("northing", n)?,
                 }),
-                _ => return Err(ApiError::bad_request("missing-parameter", "give lon and lat, or easting and northing")),
+                _ => {
+                    return Err(ApiError::bad_request(
+                        "missing-parameter",
+                        "give lon and lat, or easting and northing",
+                    ));
+                }
             };
             let distance: f64 = match query.text("within_m") {
                 Some(d) => http::parse_number("within_m", d)?,
@@ -629,10 +772,18 @@ fn plain(rest: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
             }
             convert::page(wit::nearest(at, distance, &options).map_err(lookup_error)?)
         }
-        other => return Err(ApiError::not_found(format!("no address endpoint `{other}`"))),
+        other => {
+            return Err(ApiError::not_found(format!(
+                "no address endpoint `{other}`"
+            )));
+        }
     };
     if geojson {
-        Ok(http::json_as(StatusCode::OK, "application/geo+json", &output::geojson(&page.results))?)
+        Ok(http::json_as(
+            StatusCode::OK,
+            "application/geo+json",
+            &output::geojson(&page.results),
+        )?)
     } else {
         Ok(http::json(StatusCode::OK, &output::plain_json(&page))?)
     }

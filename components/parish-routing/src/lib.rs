@@ -38,11 +38,14 @@ fn env_path(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_string())
 }
 
-fn with_index<T>(f: impl FnOnce(&lib::AreaIndex<File>) -> Result<T, wit_areas::Error>) -> Result<T, wit_areas::Error> {
+fn with_index<T>(
+    f: impl FnOnce(&lib::AreaIndex<File>) -> Result<T, wit_areas::Error>,
+) -> Result<T, wit_areas::Error> {
     INDEX.with(|cell| {
         let index = cell.get_or_init(|| {
             let path = env_path("AREAS_INDEX", "/data/areas.idx");
-            let file = File::open(&path).map_err(|e| format!("cannot open the boundary index {path}: {e}"))?;
+            let file = File::open(&path)
+                .map_err(|e| format!("cannot open the boundary index {path}: {e}"))?;
             lib::AreaIndex::open_named(file, &path).map_err(|e| e.to_string())
         });
         match index {
@@ -52,7 +55,9 @@ fn with_index<T>(f: impl FnOnce(&lib::AreaIndex<File>) -> Result<T, wit_areas::E
     })
 }
 
-fn with_rules<T>(f: impl FnOnce(&lib::RuleBook) -> Result<T, wit_routing::Error>) -> Result<T, wit_routing::Error> {
+fn with_rules<T>(
+    f: impl FnOnce(&lib::RuleBook) -> Result<T, wit_routing::Error>,
+) -> Result<T, wit_routing::Error> {
     RULES.with(|cell| {
         let rules = cell.get_or_init(|| {
             let dir = env_path("ROUTING_RULES", "/data/rules");
@@ -72,10 +77,13 @@ fn to_lon_lat(point: wit_areas::Point) -> Result<(f64, f64), wit_areas::Error> {
         wit_areas::Point::Bng(p) => GRID.with(|cell| {
             let grid = cell.get_or_init(|| {
                 let path = env_path("OSTN15_GRID", "/data/ostn15.grid");
-                let file = File::open(&path).map_err(|e| format!("cannot open the OSTN15 grid {path}: {e}"))?;
+                let file = File::open(&path)
+                    .map_err(|e| format!("cannot open the OSTN15 grid {path}: {e}"))?;
                 FileGrid::open(file).map_err(|e| format!("{path}: {e}"))
             });
-            let grid = grid.as_ref().map_err(|e| wit_areas::Error::IndexUnavailable(e.clone()))?;
+            let grid = grid
+                .as_ref()
+                .map_err(|e| wit_areas::Error::IndexUnavailable(e.clone()))?;
             let lon_lat = council_bng::to_lonlat(Bng::new(p.easting, p.northing), grid)
                 .map_err(|e| wit_areas::Error::InvalidPoint(e.to_string()))?;
             Ok((lon_lat.lon, lon_lat.lat))
@@ -84,7 +92,10 @@ fn to_lon_lat(point: wit_areas::Point) -> Result<(f64, f64), wit_areas::Error> {
 }
 
 impl wit_areas::Guest for Component {
-    fn areas_at(at: wit_areas::Point, types: Vec<wit_areas::AreaType>) -> Result<Vec<wit_areas::Area>, wit_areas::Error> {
+    fn areas_at(
+        at: wit_areas::Point,
+        types: Vec<wit_areas::AreaType>,
+    ) -> Result<Vec<wit_areas::Area>, wit_areas::Error> {
         let (lon, lat) = to_lon_lat(at)?;
         let types: Vec<lib::AreaType> = types.into_iter().map(area_type_from_wit).collect();
         with_index(|index| {
@@ -97,17 +108,20 @@ impl wit_areas::Guest for Component {
 
     fn area_by_code(code: String) -> Result<Option<wit_areas::AreaDetails>, wit_areas::Error> {
         with_index(|index| {
-            index.area_by_code(&code).map_err(index_error).map(|details| {
-                details.map(|d| wit_areas::AreaDetails {
-                    area: area_to_wit(d.area),
-                    min: point_to_wit(d.min),
-                    max: point_to_wit(d.max),
-                    polygon_count: d.polygon_count,
-                    vertex_count: d.vertex_count,
-                    children: d.children,
-                    generation: d.generation,
+            index
+                .area_by_code(&code)
+                .map_err(index_error)
+                .map(|details| {
+                    details.map(|d| wit_areas::AreaDetails {
+                        area: area_to_wit(d.area),
+                        min: point_to_wit(d.min),
+                        max: point_to_wit(d.max),
+                        polygon_count: d.polygon_count,
+                        vertex_count: d.vertex_count,
+                        children: d.children,
+                        generation: d.generation,
+                    })
                 })
-            })
         })
     }
 
@@ -129,7 +143,9 @@ impl wit_areas::Guest for Component {
         })
     }
 
-    fn list_areas(types: Vec<wit_areas::AreaType>) -> Result<Vec<wit_areas::Area>, wit_areas::Error> {
+    fn list_areas(
+        types: Vec<wit_areas::AreaType>,
+    ) -> Result<Vec<wit_areas::Area>, wit_areas::Error> {
         let types: Vec<lib::AreaType> = types.into_iter().map(area_type_from_wit).collect();
         with_index(|index| {
             index
@@ -142,14 +158,22 @@ impl wit_areas::Guest for Component {
 
 impl wit_routing::Guest for Component {
     fn categories() -> Result<Vec<wit_routing::QuestionSet>, wit_routing::Error> {
-        with_rules(|rules| Ok(rules.categories().into_iter().map(question_set_to_wit).collect()))
+        with_rules(|rules| {
+            Ok(rules
+                .categories()
+                .into_iter()
+                .map(question_set_to_wit)
+                .collect())
+        })
     }
 
     fn questions(category: String) -> Result<Option<wit_routing::QuestionSet>, wit_routing::Error> {
         with_rules(|rules| Ok(rules.questions(&category).map(question_set_to_wit)))
     }
 
-    fn route(request: wit_routing::RouteRequest) -> Result<wit_routing::Decision, wit_routing::Error> {
+    fn route(
+        request: wit_routing::RouteRequest,
+    ) -> Result<wit_routing::Decision, wit_routing::Error> {
         let request = lib::RouteRequest {
             category: request.category,
             answers: request
@@ -216,7 +240,9 @@ macro_rules! area_type_mapping {
         }
     };
 }
-area_type_mapping!(Cpc, Cpw, Ncp, Dis, Diw, Cty, Ced, Uta, Utw, Mtd, Mtw, Lbo, Lbw, Coi, Lgd, Wmc);
+area_type_mapping!(
+    Cpc, Cpw, Ncp, Dis, Diw, Cty, Ced, Uta, Utw, Mtd, Mtw, Lbo, Lbw, Coi, Lgd, Wmc
+);
 
 fn area_to_wit(a: lib::Area) -> wit_areas::Area {
     wit_areas::Area {

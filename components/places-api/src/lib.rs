@@ -34,12 +34,18 @@ use http::{ApiError, Query};
 async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
     let path = request.uri().path().to_string();
     let query = Query::parse(request.uri().query());
-    let segments: Vec<&str> = path.trim_start_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+    let segments: Vec<&str> = path
+        .trim_start_matches('/')
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .collect();
     let result = match segments.first().copied() {
         Some("search") | Some("locate") => places::handle(request, &segments, &query).await,
-        Some("api") if segments.get(1) == Some(&"addresses") => places::handle(request, &segments, &query).await,
-        Some("point") | Some("postcode") | Some("uprn") | Some("area") | Some("areas") | Some("route")
-        | Some("questions") => mapit::handle(request, &segments, &query).await,
+        Some("api") if segments.get(1) == Some(&"addresses") => {
+            places::handle(request, &segments, &query).await
+        }
+        Some("point") | Some("postcode") | Some("uprn") | Some("area") | Some("areas")
+        | Some("route") | Some("questions") => mapit::handle(request, &segments, &query).await,
         _ => Err(ApiError::not_found(format!(
             "no endpoint at {path}: /search/places/v1/..., /locate/addresses, /api/addresses/..., /point/..., /postcode/..., /uprn/..., /area/..., /areas/..., /route, /questions/..."
         ))),

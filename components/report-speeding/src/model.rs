@@ -300,7 +300,6 @@ mod tests {
 
     #[test]
     fn backoff_grows_to_an_hour_with_jitter() {
-        assert!((5..10).contains(&backoff_seconds(1, 0.0)) || backoff_seconds(1, 0.0) == 5);
         assert_eq!(backoff_seconds(1, 0.0), 5);
         assert_eq!(backoff_seconds(1, 0.99), 9);
         assert_eq!(backoff_seconds(2, 0.0), 10);
@@ -310,7 +309,7 @@ mod tests {
         // Never zero, never past the cap.
         for n in 0..64 {
             let d = backoff_seconds(n, 0.5);
-            assert!(d >= 5 && d < 3600, "{n}: {d}");
+            assert!((5..3600).contains(&d), "{n}: {d}");
         }
     }
 

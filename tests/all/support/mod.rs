@@ -66,7 +66,9 @@ pub fn components() -> &'static Path {
         for package in COMPONENT_PACKAGES {
             command.args(["-p", package]);
         }
-        let status = command.status().expect("running cargo to build the components");
+        let status = command
+            .status()
+            .expect("running cargo to build the components");
         assert!(status.success(), "building the components failed");
         target_dir().join("wasm32-wasip2").join("release")
     })
@@ -82,7 +84,14 @@ pub fn host_binary() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let status = cargo()
-            .args(["build", "--release", "-p", "council-host", "--bin", "council-host"])
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "council-host",
+                "--bin",
+                "council-host",
+            ])
             .status()
             .expect("running cargo to build council-host");
         assert!(status.success(), "building council-host failed");
@@ -95,6 +104,11 @@ pub fn demo_data() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
         let root = workspace_root();
+        // Other test processes (and people) may build the same files at the same
+        // time: take the lock the build uses.
+        let lock = std::fs::File::create(target_dir().join("demo-data.lock"))
+            .expect("creating the demo-data lock");
+        lock.lock().expect("locking the demo data");
         let status = Command::new(host_binary())
             .current_dir(&root)
             .args(["import", "demo", "--data", "data"])
@@ -129,7 +143,10 @@ impl HostProcess {
     pub fn start(manifest: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Result<Self> {
         let logs = target_dir().join("test-logs");
         std::fs::create_dir_all(&logs).context("creating the test log directory")?;
-        let stem = manifest.file_stem().and_then(|s| s.to_str()).unwrap_or("host");
+        let stem = manifest
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("host");
         let log = logs.join(format!("{stem}-{}-{}.log", std::process::id(), unique()));
         let stderr = std::fs::File::create(&log).context("creating the host log")?;
         let mut command = Command::new(host_binary());
@@ -139,7 +156,9 @@ impl HostProcess {
             .args(["--listen", "127.0.0.1:0"]);
         if !extra_args.contains(&"--cache-dir") {
             // Tests share one compile cache, so each component compiles once a run.
-            command.arg("--cache-dir").arg(target_dir().join("test-compile-cache"));
+            command
+                .arg("--cache-dir")
+                .arg(target_dir().join("test-compile-cache"));
         }
         command
             .args(extra_args)
@@ -218,7 +237,9 @@ impl Drop for HostProcess {
 
 fn unique() -> u64 {
     static NEXT: Mutex<u64> = Mutex::new(0);
-    let mut next = NEXT.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut next = NEXT
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     *next += 1;
     *next
 }
