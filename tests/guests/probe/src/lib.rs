@@ -66,7 +66,10 @@ async fn main(mut request: Request<Body>) -> Result<Response<Body>, Error> {
             let bucket = match kv::open(store) {
                 Ok(bucket) => bucket,
                 Err(e) => {
-                    return json_response(StatusCode::FORBIDDEN, json!({"error": format!("{e:?}")}));
+                    return json_response(
+                        StatusCode::FORBIDDEN,
+                        json!({"error": format!("{e:?}")}),
+                    );
                 }
             };
             match method {
@@ -104,13 +107,21 @@ async fn main(mut request: Request<Body>) -> Result<Response<Body>, Error> {
         }
         (Method::POST, ["probe", "tick"]) => {
             // Counts authorised calls: the scheduler test checks the bearer arrives.
-            let expected = config::get("token").ok().flatten().map(|t| format!("Bearer {t}"));
-            let given = request.headers().get("authorization").and_then(|v| v.to_str().ok()).map(str::to_string);
+            let expected = config::get("token")
+                .ok()
+                .flatten()
+                .map(|t| format!("Bearer {t}"));
+            let given = request
+                .headers()
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
             if expected.is_none() || expected != given {
                 return json_response(StatusCode::UNAUTHORIZED, json!({"error": "bad token"}));
             }
             let bucket = kv::open("default").map_err(|e| anyhow_error(format!("{e:?}")))?;
-            let n = atomics::increment(&bucket, "ticks", 1).map_err(|e| anyhow_error(format!("{e:?}")))?;
+            let n = atomics::increment(&bucket, "ticks", 1)
+                .map_err(|e| anyhow_error(format!("{e:?}")))?;
             json_response(StatusCode::OK, json!({"ticks": n}))
         }
         (_, ["probe", "config", key]) => match config::get(key) {
