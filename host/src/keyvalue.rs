@@ -336,7 +336,7 @@ impl store::Host for KeyValueView<'_> {
         &mut self,
         identifier: String,
     ) -> wasmtime::Result<Result<Resource<Bucket>, store::Error>> {
-        if !self.ctx.allowed.iter().any(|label| *label == identifier) {
+        if !self.ctx.allowed.contains(&identifier) {
             return Ok(Err(store::Error::AccessDenied));
         }
         let Some(database) = &self.ctx.database else {

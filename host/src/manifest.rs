@@ -184,14 +184,13 @@ fn parse_schedule(
             if entry.every_seconds == 0 {
                 return Err(format!("tool.council-host.schedule `{}`: every_seconds must be at least 1", entry.path));
             }
-            if let Some(name) = &entry.bearer_variable {
-                if !app_variables.contains_key(name) {
+            if let Some(name) = &entry.bearer_variable
+                && !app_variables.contains_key(name) {
                     return Err(format!(
                         "tool.council-host.schedule `{}`: bearer_variable `{name}` is not declared in `[variables]`",
                         entry.path
                     ));
                 }
-            }
             Ok(ScheduledRequest {
                 path: entry.path,
                 every: std::time::Duration::from_secs(entry.every_seconds),
@@ -605,13 +604,13 @@ impl Manifest {
         }
         let mut seen_routes = BTreeMap::new();
         for trigger in &http_triggers {
-            if let Some(route) = &trigger.route {
-                if let Some(other) = seen_routes.insert(route.to_string(), &trigger.component) {
-                    return Err(invalid(format!(
-                        "route `{route}` is used twice (components `{other}` and `{}`)",
-                        trigger.component
-                    )));
-                }
+            if let Some(route) = &trigger.route
+                && let Some(other) = seen_routes.insert(route.to_string(), &trigger.component)
+            {
+                return Err(invalid(format!(
+                    "route `{route}` is used twice (components `{other}` and `{}`)",
+                    trigger.component
+                )));
             }
         }
 

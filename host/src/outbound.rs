@@ -156,10 +156,10 @@ impl AllowedHost {
 
     /// Whether a request to `scheme://host:port` is allowed by this entry.
     pub fn allows(&self, scheme: &str, host: &str, port: Option<u16>) -> bool {
-        if let Some(allowed) = &self.scheme {
-            if allowed != scheme {
-                return false;
-            }
+        if let Some(allowed) = &self.scheme
+            && allowed != scheme
+        {
+            return false;
         }
         let host = host
             .trim_start_matches('[')

@@ -291,13 +291,12 @@ async fn run_component(
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
+        && length > limit
     {
-        if length > limit {
-            return json_error(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!("request body of {length} bytes is over the limit of {limit} bytes"),
-            );
-        }
+        return json_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("request body of {length} bytes is over the limit of {limit} bytes"),
+        );
     }
 
     let (mut parts, body) = request.into_parts();

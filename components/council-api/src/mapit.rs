@@ -167,11 +167,11 @@ fn mapit_id(code: &str) -> u64 {
 
 /// The GSS code for `/area/{x}`: a code as given, or the code behind a numeric id.
 fn code_from_path(text: &str) -> String {
-    if let Ok(id) = text.parse::<u64>() {
-        if (100_000_000..2_700_000_000).contains(&id) {
-            let letter = (b'A' + (id / 100_000_000) as u8 - 1) as char;
-            return format!("{letter}{:08}", id % 100_000_000);
-        }
+    if let Ok(id) = text.parse::<u64>()
+        && (100_000_000..2_700_000_000).contains(&id)
+    {
+        let letter = (b'A' + (id / 100_000_000) as u8 - 1) as char;
+        return format!("{letter}{:08}", id % 100_000_000);
     }
     text.to_ascii_uppercase()
 }
