@@ -2,7 +2,7 @@
 //! self-contained binary, inspect a binary's imports, and import council data.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
@@ -195,7 +195,7 @@ async fn shutdown_signal() {
     }
 }
 
-fn compose(manifest_path: &PathBuf, component: &str, output: &PathBuf) -> Result<()> {
+fn compose(manifest_path: &Path, component: &str, output: &Path) -> Result<()> {
     let manifest = Manifest::from_file(manifest_path)?;
     let Some(decl) = manifest.component(component) else {
         bail!(
