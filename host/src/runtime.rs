@@ -388,41 +388,99 @@ impl App {
 
     /// A fresh store for one request to `component`.
     pub fn new_store(&self, component: &LoadedComponent) -> wasmtime::Result<Store<HostState>> {
-        let mut wasi = WasiCtx::builder();
-        wasi.inherit_stdout().inherit_stderr();
-        // The data mount is read with many small positioned reads (the indexes are
-        // built for it). Each would otherwise hop to tokio's blocking pool and back;
-        // a read of a cached page takes microseconds, so do it on this thread.
-        wasi.allow_blocking_current_thread(true);
-        wasi.envs(&component.environment);
-        for (host, guest) in &component.preopens {
-            wasi.preopened_dir(host, guest, FsPerms::ReadOnly)?;
-        }
-        let state = HostState {
-            wasi: wasi.build(),
-            http: WasiHttpCtx::new(),
-            hooks: OutboundHooks::new(
-                component.id.clone(),
-                component.allowed_hosts.clone(),
-                self.options.outgoing_timeout,
-            ),
-            table: ResourceTable::new(),
-            keyvalue: KeyValueCtx::new(self.keyvalue.clone(), component.key_value_stores.clone()),
-            config: ConfigCtx::new(component.config.clone()),
-            limits: StoreLimitsBuilder::new()
-                .memory_size(self.options.max_memory_bytes)
-                .instances(256)
-                .tables(256)
-                .memories(64)
-                .build(),
-        };
-        let mut store = Store::new(&self.engine, state);
-        store.limiter(|state| &mut state.limits);
-        let ticks = (self.options.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1);
-        store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-        store.epoch_deadline_trap();
-        Ok(store)
+        new_store(
+            &self.engine,
+            &self.options,
+            StoreParts {
+                id: &component.id,
+                preopens: &component.preopens,
+                environment: &component.environment,
+                allowed_hosts: component.allowed_hosts.clone(),
+                keyvalue: self.keyvalue.clone(),
+                key_value_stores: component.key_value_stores.clone(),
+                config: component.config.clone(),
+            },
+        )
     }
+}
+
+/// A store for calling a capability component's own exports (`council:address`,
+/// `council:parish`) directly, outside an HTTP application: benchmarks and embedders.
+/// It is a request's store — the same WASI context (read-only preopens, file reads on
+/// the calling thread), memory cap and epoch deadline — with no outbound hosts,
+/// key-value stores or configuration.
+pub fn capability_store(
+    engine: &Engine,
+    options: &RuntimeOptions,
+    id: &str,
+    preopens: &[(PathBuf, String)],
+    environment: &[(String, String)],
+) -> wasmtime::Result<Store<HostState>> {
+    new_store(
+        engine,
+        options,
+        StoreParts {
+            id,
+            preopens,
+            environment,
+            allowed_hosts: Arc::new(AllowedHosts::default()),
+            keyvalue: None,
+            key_value_stores: Arc::from([]),
+            config: Arc::new(BTreeMap::new()),
+        },
+    )
+}
+
+/// What a store is made from besides the engine and the runtime settings.
+struct StoreParts<'a> {
+    id: &'a str,
+    preopens: &'a [(PathBuf, String)],
+    environment: &'a [(String, String)],
+    allowed_hosts: Arc<AllowedHosts>,
+    keyvalue: Option<Arc<KeyValueDatabase>>,
+    key_value_stores: Arc<[String]>,
+    config: Arc<BTreeMap<String, String>>,
+}
+
+fn new_store(
+    engine: &Engine,
+    options: &RuntimeOptions,
+    parts: StoreParts<'_>,
+) -> wasmtime::Result<Store<HostState>> {
+    let mut wasi = WasiCtx::builder();
+    wasi.inherit_stdout().inherit_stderr();
+    // The data mount is read with many small positioned reads (the indexes are
+    // built for it). Each would otherwise hop to tokio's blocking pool and back;
+    // a read of a cached page takes microseconds, so do it on this thread.
+    wasi.allow_blocking_current_thread(true);
+    wasi.envs(parts.environment);
+    for (host, guest) in parts.preopens {
+        wasi.preopened_dir(host, guest, FsPerms::ReadOnly)?;
+    }
+    let state = HostState {
+        wasi: wasi.build(),
+        http: WasiHttpCtx::new(),
+        hooks: OutboundHooks::new(
+            parts.id.to_string(),
+            parts.allowed_hosts,
+            options.outgoing_timeout,
+        ),
+        table: ResourceTable::new(),
+        keyvalue: KeyValueCtx::new(parts.keyvalue, parts.key_value_stores),
+        config: ConfigCtx::new(parts.config),
+        limits: StoreLimitsBuilder::new()
+            .memory_size(options.max_memory_bytes)
+            .instances(256)
+            .tables(256)
+            .memories(64)
+            .build(),
+    };
+    let mut store = Store::new(engine, state);
+    store.limiter(|state| &mut state.limits);
+    let ticks = (options.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1);
+    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
+    store.epoch_deadline_trap();
+    Ok(store)
 }
 
 fn load_component(

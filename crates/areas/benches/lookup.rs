@@ -15,25 +15,17 @@
 mod national;
 
 use std::fs::File;
-use std::io::BufWriter;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use council_areas::{AreaIndex, AreaType, BoundaryImporter, DEFAULT_CACHE_BYTES, LayerOptions};
+use council_areas::{AreaIndex, AreaType, DEFAULT_CACHE_BYTES};
 use geo::{Contains, LineString, Point, Polygon};
-
-/// Bump when the generator or the index format changes, to rebuild the cached file.
-const DATA_VERSION: u32 = 3;
 
 fn index_path(cfg: &national::Config) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../target"));
-    target.join("council-areas-bench").join(format!(
-        "national-v{DATA_VERSION}-f{}-s{}.idx",
-        council_areas::FORMAT_VERSION,
-        cfg.seed
-    ))
+    national::index_path(cfg, &target)
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -82,27 +74,7 @@ fn main() {
     let path = index_path(&cfg);
     if !path.exists() {
         let t = Instant::now();
-        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        let mut imp = BoundaryImporter::new();
-        let opts = LayerOptions {
-            generation: "generated national benchmark set".into(),
-            ..LayerOptions::default()
-        };
-        for a in &set {
-            imp.add_area(
-                &a.code,
-                &a.name,
-                Some(a.area_type),
-                vec![vec![a.ring.clone()]],
-                &opts,
-            )
-            .unwrap();
-        }
-        let tmp = path.with_extension("tmp");
-        let report = imp
-            .write_index(BufWriter::new(File::create(&tmp).unwrap()))
-            .unwrap();
-        std::fs::rename(&tmp, &path).unwrap();
+        let report = national::write_index(&set, &path);
         println!(
             "imported and wrote {} ({:.0} MB, {} stripe entries for {} vertices) in {:.1} s",
             path.display(),

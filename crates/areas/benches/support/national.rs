@@ -14,7 +14,14 @@
 
 #![allow(dead_code)]
 
-use council_areas::AreaType;
+use std::fs::File;
+use std::io::BufWriter;
+use std::path::{Path, PathBuf};
+
+use council_areas::{AreaType, BoundaryImporter, ImportReport, LayerOptions};
+
+/// Bump when the generator or the index format changes, to rebuild the cached file.
+pub const DATA_VERSION: u32 = 3;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -273,4 +280,45 @@ pub fn points(c: &Config, count: usize, seed: u64) -> Vec<[f64; 2]> {
             ]
         })
         .collect()
+}
+
+/// Where the index of `cfg` is cached under a target directory
+/// (`<target>/council-areas-bench/`). Shared by `council-areas`' `lookup` bench and
+/// `council-host`'s `capabilities` bench, so either builds it for both.
+pub fn index_path(cfg: &Config, target_dir: &Path) -> PathBuf {
+    target_dir.join("council-areas-bench").join(format!(
+        "national-v{DATA_VERSION}-f{}-s{}.idx",
+        council_areas::FORMAT_VERSION,
+        cfg.seed
+    ))
+}
+
+/// Imports the generated `set` and writes its index to `path` (through a temporary
+/// file, renamed into place, so a half-written index is never used).
+pub fn write_index(set: &[GenArea], path: &Path) -> ImportReport {
+    std::fs::create_dir_all(path.parent().expect("index path has a parent"))
+        .expect("create the index directory");
+    let mut imp = BoundaryImporter::new();
+    let opts = LayerOptions {
+        generation: "generated national benchmark set".into(),
+        ..LayerOptions::default()
+    };
+    for a in set {
+        imp.add_area(
+            &a.code,
+            &a.name,
+            Some(a.area_type),
+            vec![vec![a.ring.clone()]],
+            &opts,
+        )
+        .expect("a generated area imports");
+    }
+    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let report = imp
+        .write_index(BufWriter::new(
+            File::create(&tmp).expect("create the index file"),
+        ))
+        .expect("write the index");
+    std::fs::rename(&tmp, path).expect("rename the index into place");
+    report
 }

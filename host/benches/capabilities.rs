@@ -1,0 +1,739 @@
+//! The capability components on council-host against the same crates compiled
+//! natively, in one run, on the generated benchmark data:
+//!
+//! - **address lookup** (`address_lookup.wasm`, `council:address/lookup`) over the
+//!   `council-address` benchmark index of 1,000,000 generated properties
+//!   (`ADDRESS_BENCH_N` changes it): postcode, free-text `find` and type-ahead
+//!   `suggest` queries drawn from the index;
+//! - **parish routing** (`parish_routing.wasm`, `council:parish/areas`) over the
+//!   generated national boundary set of `council-areas`' `lookup` bench: `areas-at`
+//!   (every type) at uniformly spread points.
+//!
+//! Two modes per capability:
+//!
+//! - **per request**: natively `File::open` + `open_named` + one query, exactly what the
+//!   component does on its first call; on the component, a new store (council-host's
+//!   request store: WASI context with the data directory preopened read-only at
+//!   `/data`, limits, deadline) + instantiation from the pre-instantiated component on
+//!   the host's pooling engine + one call through the generated bindings. Dropping the
+//!   handle or the store is not timed, on either side.
+//! - **warm**: one open index (native) or one instance (component), many queries.
+//!
+//! Native and component runs alternate in chunks of 100 queries, so load from other
+//! processes falls on both. The results of both sides are compared (result counts and
+//! codes) and must agree. Prints Markdown tables with p50/p99 and the ratios
+//! component / native; asserts nothing about time (targets are judged in
+//! docs/BENCHMARKS.md).
+//!
+//! Data: the indexes are the crates' cached benchmark files
+//! (`target/address-bench/bench-<n>.idx`, `target/council-areas-bench/national-*.idx`);
+//! when missing they are generated here with the same generators and importers
+//! (the address set takes several minutes and about 1.2 GB on disk). They are hard
+//! linked as `address.idx` and `areas.idx` into `target/capabilities-bench/data`, the
+//! directory mounted at `/data`, where the components look by default.
+//!
+//! The components must be built first (release):
+//! `cargo build --release --target wasm32-wasip2 -p address-lookup -p parish-routing`.
+//! Run: `cargo bench -p council-host --bench capabilities` (or `bench/capabilities.sh`,
+//! which builds them). `CAP_BENCH_REQUESTS` sets the queries per kind (default 2,000).
+
+#[path = "../../crates/areas/benches/support/national.rs"]
+mod national;
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail, ensure};
+use council_address::generate::{self, Rng};
+use council_address::import::{self, Format, ImportOptions};
+use council_address::{AddressIndex, AddressView, Dataset, QueryOptions};
+use council_areas::AreaIndex;
+use council_host::runtime::{
+    HostState, RuntimeOptions, build_engine, build_linker, capability_store, compile_cached,
+};
+use wasmtime::Engine;
+use wasmtime::component::Linker;
+
+/// Host bindings of `council:address/address-lookup`.
+mod address_wit {
+    wasmtime::component::bindgen!({
+        path: "../wit/address",
+        world: "council:address/address-lookup",
+        exports: { default: async },
+    });
+}
+
+/// Host bindings of `council:parish/parish-routing`.
+mod parish_wit {
+    wasmtime::component::bindgen!({
+        path: "../wit/parish",
+        world: "council:parish/parish-routing",
+        exports: { default: async },
+    });
+}
+
+use address_wit::AddressLookupPre;
+use address_wit::exports::council::address::lookup as wit_address;
+use parish_wit::ParishRoutingPre;
+use parish_wit::exports::council::parish::areas as wit_areas;
+
+/// Queries per chunk; native and component runs alternate chunk by chunk.
+const CHUNK: usize = 100;
+/// Passes over the queries in warm mode (the first, not timed, warms up).
+const WARM_PASSES: usize = 3;
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+}
+
+fn us(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+/// Times of one query kind on both sides.
+#[derive(Default)]
+struct Pair {
+    native: Vec<Duration>,
+    component: Vec<Duration>,
+}
+
+impl Pair {
+    fn row(&mut self, capability: &str, query: &str, mode: &str) {
+        self.native.sort();
+        self.component.sort();
+        let (n50, n99) = (
+            percentile(&self.native, 0.5),
+            percentile(&self.native, 0.99),
+        );
+        let (c50, c99) = (
+            percentile(&self.component, 0.5),
+            percentile(&self.component, 0.99),
+        );
+        println!(
+            "| {capability} | {query} | {mode} | {} | {:.2} | {:.2} | {:.2} | {:.2} | **{:.2}** | {:.2} |",
+            self.native.len(),
+            us(n50),
+            us(n99),
+            us(c50),
+            us(c99),
+            c50.as_secs_f64() / n50.as_secs_f64(),
+            c99.as_secs_f64() / n99.as_secs_f64(),
+        );
+    }
+}
+
+fn header(title: &str) {
+    println!("\n{title}\n");
+    println!(
+        "| capability | query | mode | n | native p50 (µs) | native p99 (µs) | component p50 (µs) | component p99 (µs) | ratio p50 | ratio p99 |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|---|");
+}
+
+/// Times `f` once.
+fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let v = f();
+    (v, t.elapsed())
+}
+
+/// Times `f` once, asynchronously.
+async fn timed_async<T>(f: impl AsyncFnOnce() -> T) -> (T, Duration) {
+    let t = Instant::now();
+    let v = f().await;
+    (v, t.elapsed())
+}
+
+// ---- data ----
+
+/// The address benchmark index, generated and imported as `council-address`' bench
+/// does when it is not there yet.
+fn address_index(root: &Path, n: u64) -> Result<PathBuf> {
+    let dir = root.join("target/address-bench");
+    let idx = dir.join(format!("bench-{n}.idx"));
+    if idx.exists() {
+        println!("address: using cached {}", idx.display());
+        return Ok(idx);
+    }
+    std::fs::create_dir_all(&dir)?;
+    let csv = dir.join(format!("bench-{n}.csv"));
+    println!(
+        "address: generating {n} properties into {} (GENERATED DATA; several minutes)",
+        csv.display()
+    );
+    let t = Instant::now();
+    generate::bench_set(&csv, n, 7)?;
+    let grid =
+        import::Ostn15::from_xz(&root.join("data/sources/ostn15/OSTN15_OSGM15_DataFile.txt.xz"))?;
+    let opts = ImportOptions {
+        transform: Some(&grid),
+        generated: true,
+        ..Default::default()
+    };
+    let tmp = idx.with_extension(format!("tmp{}", std::process::id()));
+    import::build_index(&[(csv.clone(), Format::AddressBasePremium)], &tmp, &opts)?;
+    std::fs::rename(&tmp, &idx)?;
+    println!(
+        "address: generated and imported in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(idx)
+}
+
+/// The national boundary index, built as `council-areas`' `lookup` bench does when it
+/// is not there yet.
+fn areas_index(root: &Path, cfg: &national::Config) -> Result<PathBuf> {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let idx = national::index_path(cfg, &target);
+    if idx.exists() {
+        println!("parish: using cached {}", idx.display());
+        return Ok(idx);
+    }
+    println!(
+        "parish: generating the national boundary set into {} (GENERATED DATA)",
+        idx.display()
+    );
+    let t = Instant::now();
+    let set = national::generate(cfg);
+    national::write_index(&set, &idx);
+    println!(
+        "parish: generated and imported in {:.0} s",
+        t.elapsed().as_secs_f64()
+    );
+    Ok(idx)
+}
+
+/// Links `source` as `dir/name` (a hard link: the index is not copied).
+fn link_into(dir: &Path, name: &str, source: &Path) -> Result<PathBuf> {
+    let target = dir.join(name);
+    let _ = std::fs::remove_file(&target);
+    std::fs::hard_link(source, &target).with_context(|| {
+        format!(
+            "hard link {} -> {} (the data directory must be on the same filesystem as target/)",
+            target.display(),
+            source.display()
+        )
+    })?;
+    Ok(target)
+}
+
+// ---- the component side ----
+
+struct Host {
+    engine: Engine,
+    linker: Linker<HostState>,
+    options: RuntimeOptions,
+    preopens: Vec<(PathBuf, String)>,
+}
+
+impl Host {
+    fn new(root: &Path, data_dir: &Path) -> Result<Host> {
+        let options = RuntimeOptions {
+            state_dir: std::env::temp_dir().join("council-host-bench-state"),
+            cache_dir: Some(root.join("target/bench-compile-cache")),
+            ..RuntimeOptions::default()
+        };
+        let engine = build_engine(&options)?;
+        let linker = build_linker(&engine)?;
+        Ok(Host {
+            engine,
+            linker,
+            options,
+            preopens: vec![(data_dir.to_path_buf(), "/data".to_string())],
+        })
+    }
+
+    fn instance_pre(
+        &self,
+        root: &Path,
+        wasm: &str,
+    ) -> Result<wasmtime::component::InstancePre<HostState>> {
+        let path = root.join("target/wasm32-wasip2/release").join(wasm);
+        let bytes = std::fs::read(&path).with_context(|| {
+            format!(
+                "{} (build it: cargo build --release --target wasm32-wasip2 -p address-lookup -p parish-routing)",
+                path.display()
+            )
+        })?;
+        let component = compile_cached(
+            &self.engine,
+            self.options.cache_dir.as_deref(),
+            wasm,
+            &bytes,
+        )?;
+        Ok(self.linker.instantiate_pre(&component)?)
+    }
+
+    fn store(&self, id: &str) -> Result<wasmtime::Store<HostState>> {
+        Ok(capability_store(
+            &self.engine,
+            &self.options,
+            id,
+            &self.preopens,
+            &[],
+        )?)
+    }
+}
+
+// ---- address lookup ----
+
+struct AddressQueries {
+    postcodes: Vec<String>,
+    finds: Vec<String>,
+    suggests: Vec<String>,
+}
+
+/// Queries drawn from random properties of the index, with the same recipes as
+/// `council-address`' bench: postcodes in three spellings; free text with a number and
+/// street plus postcode or town, a building name, a typo, abbreviations; type-ahead
+/// prefixes of "number street".
+fn address_queries(index: &AddressIndex<File>, count: usize) -> Result<AddressQueries> {
+    let properties = index.directory().meta.property_count;
+    let mut rng = Rng::new(99);
+    let mut q = AddressQueries {
+        postcodes: Vec::new(),
+        finds: Vec::new(),
+        suggests: Vec::new(),
+    };
+    let mut attempts = 0;
+    while q.postcodes.len() < count {
+        attempts += 1;
+        ensure!(
+            attempts < count * 20,
+            "too few postal addresses in the index"
+        );
+        let uprn = 999_000_000_001 + rng.below(properties);
+        let list = index.by_uprn(uprn, &QueryOptions::default())?;
+        let Some(AddressView::Postal(d)) = list.first().map(|a| &a.view) else {
+            continue;
+        };
+        let Some(pc) = list[0].postcode.clone() else {
+            continue;
+        };
+        q.postcodes.push(match rng.below(3) {
+            0 => pc.to_lowercase(),
+            1 => pc.replace(' ', ""),
+            _ => pc.clone(),
+        });
+        let street = d.thoroughfare.clone().unwrap_or_default();
+        let num = d.building_number.map(|n| n.to_string()).unwrap_or_default();
+        let town = d.post_town.clone().unwrap_or_default();
+        let find = match rng.below(5) {
+            0 => format!("{num} {street} {pc}"),
+            1 => format!("{num} {street} {town}"),
+            2 => format!(
+                "{} {}",
+                d.sub_building_name.clone().unwrap_or_default(),
+                d.building_name.clone().unwrap_or(street.clone())
+            ),
+            3 => {
+                let mut s: Vec<char> = street.chars().collect();
+                if s.len() > 4 {
+                    s.swap(1, 2);
+                }
+                format!("{num} {}", s.into_iter().collect::<String>())
+            }
+            _ => format!(
+                "{} {town}",
+                street.replace("ROAD", "RD").replace("STREET", "ST")
+            ),
+        };
+        q.finds.push(find.to_lowercase());
+        let full = format!("{num} {street}").to_lowercase();
+        let mut cut =
+            (full.len() / 2 + rng.below((full.len() / 2).max(1) as u64) as usize).min(full.len());
+        while !full.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        q.suggests.push(full[..cut].to_string());
+    }
+    Ok(q)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum AddressKind {
+    Postcode,
+    Find,
+    Suggest,
+}
+
+impl AddressKind {
+    fn name(self) -> &'static str {
+        match self {
+            AddressKind::Postcode => "postcode (DPA + LPI)",
+            AddressKind::Find => "find",
+            AddressKind::Suggest => "suggest (best 10)",
+        }
+    }
+}
+
+/// A query's answer reduced to what both sides must agree on.
+fn native_address(index: &AddressIndex<File>, kind: AddressKind, q: &str) -> Result<(u32, u64)> {
+    let both = QueryOptions {
+        datasets: vec![Dataset::Dpa, Dataset::Lpi],
+        ..Default::default()
+    };
+    Ok(match kind {
+        AddressKind::Postcode => {
+            let p = index.by_postcode(q, &both)?;
+            (p.total, p.results.first().map_or(0, |m| m.address.uprn))
+        }
+        AddressKind::Find => {
+            let p = index.find(q, 0.0, &QueryOptions::default())?;
+            (p.total, p.results.first().map_or(0, |m| m.address.uprn))
+        }
+        AddressKind::Suggest => {
+            let l = index.suggest(q, 10, &QueryOptions::default())?;
+            (l.len() as u32, l.first().map_or(0, |m| m.address.uprn))
+        }
+    })
+}
+
+fn wit_options(both: bool) -> wit_address::QueryOptions {
+    wit_address::QueryOptions {
+        datasets: if both {
+            vec![wit_address::Dataset::Dpa, wit_address::Dataset::Lpi]
+        } else {
+            Vec::new()
+        },
+        classification: Vec::new(),
+        include_historical: false,
+        offset: 0,
+        max_results: 0,
+        sort: wit_address::SortOrder::AddressOrder,
+    }
+}
+
+async fn component_address(
+    store: &mut wasmtime::Store<HostState>,
+    instance: &address_wit::AddressLookup,
+    kind: AddressKind,
+    q: &str,
+) -> Result<(u32, u64)> {
+    let api = instance.council_address_lookup();
+    let answer = match kind {
+        AddressKind::Postcode => api
+            .call_by_postcode(&mut *store, q, &wit_options(true))
+            .await?
+            .map(|p| (p.total, p.results.first().map_or(0, |m| m.address.uprn))),
+        AddressKind::Find => api
+            .call_find(&mut *store, q, 0.0, &wit_options(false))
+            .await?
+            .map(|p| (p.total, p.results.first().map_or(0, |m| m.address.uprn))),
+        AddressKind::Suggest => api
+            .call_suggest(&mut *store, q, 10, &wit_options(false))
+            .await?
+            .map(|l| (l.len() as u32, l.first().map_or(0, |m| m.address.uprn))),
+    };
+    answer.map_err(|e| anyhow::anyhow!("component: {e:?}"))
+}
+
+async fn bench_address(root: &Path, host: &Host, index_path: &Path, requests: usize) -> Result<()> {
+    let guest_path = "/data/address.idx";
+    let open = || -> Result<AddressIndex<File>> {
+        Ok(AddressIndex::open_named(
+            File::open(index_path)?,
+            guest_path,
+        )?)
+    };
+    let (queries, t) = timed(|| address_queries(&open()?, requests));
+    let queries = queries?;
+    println!(
+        "address: {} properties; {requests} queries of each kind drawn in {:.1} s",
+        open()?.directory().meta.property_count,
+        t.as_secs_f64()
+    );
+    let pre = AddressLookupPre::new(host.instance_pre(root, "address_lookup.wasm")?)?;
+
+    let kinds = [
+        (AddressKind::Postcode, &queries.postcodes),
+        (AddressKind::Find, &queries.finds),
+        (AddressKind::Suggest, &queries.suggests),
+    ];
+
+    // Per request.
+    header(
+        "address lookup, per request (native: open + query; component: new store + instantiate + call)",
+    );
+    let mut floor = Vec::new();
+    let mut notes = Vec::new();
+    for (kind, list) in kinds {
+        // Warm-up: the OS page cache and the engine's first instantiations.
+        for q in list.iter().take(50) {
+            native_address(&open()?, kind, q)?;
+            let mut store = host.store("address-lookup")?;
+            let instance = pre.instantiate_async(&mut store).await?;
+            component_address(&mut store, &instance, kind, q).await?;
+        }
+        let mut pair = Pair::default();
+        let mut reads = 0u64;
+        for chunk in list.chunks(CHUNK) {
+            let mut answers = Vec::with_capacity(chunk.len());
+            for q in chunk {
+                let t = Instant::now();
+                let index = open()?;
+                let answer = native_address(&index, kind, q)?;
+                pair.native.push(t.elapsed());
+                reads += index.stats().reads;
+                drop(index);
+                answers.push(answer);
+            }
+            for (q, expected) in chunk.iter().zip(&answers) {
+                let (answer, d) = timed_async(async || -> Result<_> {
+                    let mut store = host.store("address-lookup")?;
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    let answer = component_address(&mut store, &instance, kind, q).await?;
+                    Ok((answer, store))
+                })
+                .await;
+                let (answer, store) = answer?;
+                pair.component.push(d);
+                drop(store);
+                ensure!(
+                    answer == *expected,
+                    "{}: `{q}`: component {answer:?}, native {expected:?}",
+                    kind.name()
+                );
+            }
+        }
+        pair.row("address", kind.name(), "per request");
+        notes.push(format!(
+            "{}: {:.1} positioned reads per request (native handle's count)",
+            kind.name(),
+            reads as f64 / list.len() as f64
+        ));
+        if kind == AddressKind::Postcode {
+            for _ in 0..list.len() {
+                let (r, d) = timed_async(async || -> Result<_> {
+                    let mut store = host.store("address-lookup")?;
+                    let instance = pre.instantiate_async(&mut store).await?;
+                    Ok((store, instance))
+                })
+                .await;
+                floor.push(d);
+                drop(r?);
+            }
+        }
+    }
+    floor.sort();
+    println!();
+    for note in notes {
+        println!("- {note}");
+    }
+    println!(
+        "- address component floor (new store + instantiate, no call): p50 {:.2} µs, p99 {:.2} µs",
+        us(percentile(&floor, 0.5)),
+        us(percentile(&floor, 0.99))
+    );
+
+    // Warm.
+    header("address lookup, warm (native: one open index; component: one instance)");
+    let index = open()?;
+    let mut store = host.store("address-lookup")?;
+    let instance = pre.instantiate_async(&mut store).await?;
+    for (kind, list) in kinds {
+        let mut pair = Pair::default();
+        for pass in 0..WARM_PASSES {
+            for chunk in list.chunks(CHUNK) {
+                let mut answers = Vec::with_capacity(chunk.len());
+                for q in chunk {
+                    let (answer, d) = timed(|| native_address(&index, kind, q));
+                    answers.push(answer?);
+                    if pass > 0 {
+                        pair.native.push(d);
+                    }
+                }
+                for (q, expected) in chunk.iter().zip(&answers) {
+                    let (answer, d) = timed_async(async || {
+                        component_address(&mut store, &instance, kind, q).await
+                    })
+                    .await;
+                    let answer = answer?;
+                    if pass > 0 {
+                        pair.component.push(d);
+                    }
+                    ensure!(answer == *expected, "{}: `{q}` differs", kind.name());
+                }
+            }
+        }
+        pair.row("address", kind.name(), "warm");
+    }
+    Ok(())
+}
+
+// ---- parish routing ----
+
+fn native_areas(index: &AreaIndex<File>, p: [f64; 2]) -> Result<Vec<String>> {
+    Ok(index
+        .areas_at(p[0], p[1], &[])?
+        .into_iter()
+        .map(|a| a.code)
+        .collect())
+}
+
+async fn component_areas(
+    store: &mut wasmtime::Store<HostState>,
+    instance: &parish_wit::ParishRouting,
+    p: [f64; 2],
+) -> Result<Vec<String>> {
+    let at = wit_areas::Point::Wgs84(wit_areas::Wgs84Point {
+        longitude: p[0],
+        latitude: p[1],
+    });
+    match instance
+        .council_parish_areas()
+        .call_areas_at(&mut *store, at, &[])
+        .await?
+    {
+        Ok(areas) => Ok(areas.into_iter().map(|a| a.code).collect()),
+        Err(e) => bail!("component: {e:?}"),
+    }
+}
+
+async fn bench_parish(
+    root: &Path,
+    host: &Host,
+    index_path: &Path,
+    cfg: &national::Config,
+    requests: usize,
+) -> Result<()> {
+    let guest_path = "/data/areas.idx";
+    let open = || -> Result<AreaIndex<File>> {
+        Ok(AreaIndex::open_named(File::open(index_path)?, guest_path)?)
+    };
+    let points = national::points(cfg, requests * 10, 42);
+    let first = open()?;
+    println!(
+        "\nparish: {} areas ({:?}), {:.0} MB",
+        first.area_count(),
+        first.area_types(),
+        std::fs::metadata(index_path)?.len() as f64 / 1e6
+    );
+    drop(first);
+    let pre = ParishRoutingPre::new(host.instance_pre(root, "parish_routing.wasm")?)?;
+
+    header(
+        "parish routing, per request (native: open + areas_at; component: new store + instantiate + call)",
+    );
+    let list = &points[..requests];
+    for p in list.iter().take(50) {
+        native_areas(&open()?, *p)?;
+        let mut store = host.store("parish-routing")?;
+        let instance = pre.instantiate_async(&mut store).await?;
+        component_areas(&mut store, &instance, *p).await?;
+    }
+    let mut pair = Pair::default();
+    for chunk in list.chunks(CHUNK) {
+        let mut answers = Vec::with_capacity(chunk.len());
+        for p in chunk {
+            let t = Instant::now();
+            let index = open()?;
+            let answer = native_areas(&index, *p)?;
+            pair.native.push(t.elapsed());
+            drop(index);
+            answers.push(answer);
+        }
+        for (p, expected) in chunk.iter().zip(&answers) {
+            let (answer, d) = timed_async(async || -> Result<_> {
+                let mut store = host.store("parish-routing")?;
+                let instance = pre.instantiate_async(&mut store).await?;
+                let answer = component_areas(&mut store, &instance, *p).await?;
+                Ok((answer, store))
+            })
+            .await;
+            let (answer, store) = answer?;
+            pair.component.push(d);
+            drop(store);
+            ensure!(
+                answer == *expected,
+                "{p:?}: component {answer:?}, native {expected:?}"
+            );
+        }
+    }
+    pair.row("parish", "areas-at (all types)", "per request");
+    let mut floor = Vec::new();
+    for _ in 0..requests {
+        let (r, d) = timed_async(async || -> Result<_> {
+            let mut store = host.store("parish-routing")?;
+            let instance = pre.instantiate_async(&mut store).await?;
+            Ok((store, instance))
+        })
+        .await;
+        floor.push(d);
+        drop(r?);
+    }
+    floor.sort();
+
+    header(
+        "parish routing, warm (native: one open index, default 64 MiB page cache; component: one instance)",
+    );
+    let index = open()?;
+    let mut store = host.store("parish-routing")?;
+    let instance = pre.instantiate_async(&mut store).await?;
+    let mut pair = Pair::default();
+    for pass in 0..WARM_PASSES {
+        for chunk in points.chunks(CHUNK) {
+            let mut answers = Vec::with_capacity(chunk.len());
+            for p in chunk {
+                let (answer, d) = timed(|| native_areas(&index, *p));
+                answers.push(answer?);
+                if pass > 0 {
+                    pair.native.push(d);
+                }
+            }
+            for (p, expected) in chunk.iter().zip(&answers) {
+                let (answer, d) =
+                    timed_async(async || component_areas(&mut store, &instance, *p).await).await;
+                let answer = answer?;
+                if pass > 0 {
+                    pair.component.push(d);
+                }
+                ensure!(answer == *expected, "{p:?} differs");
+            }
+        }
+    }
+    pair.row("parish", "areas-at (all types)", "warm");
+    println!(
+        "\nparish component floor (new store + instantiate, no call): p50 {:.2} µs, p99 {:.2} µs",
+        us(percentile(&floor, 0.5)),
+        us(percentile(&floor, 0.99))
+    );
+    Ok(())
+}
+
+fn main() -> Result<()> {
+    if std::env::args().any(|a| a == "--list") {
+        println!("capabilities: bench");
+        return Ok(());
+    }
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..");
+    let root = root.canonicalize().unwrap_or(root);
+    let n: u64 = std::env::var("ADDRESS_BENCH_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000_000);
+    let requests: usize = std::env::var("CAP_BENCH_REQUESTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(2_000);
+    let cfg = national::Config::national();
+
+    let address_source = address_index(&root, n)?;
+    let areas_source = areas_index(&root, &cfg)?;
+    let data_dir = root.join("target/capabilities-bench/data");
+    std::fs::create_dir_all(&data_dir)?;
+    let address = link_into(&data_dir, "address.idx", &address_source)?;
+    let areas = link_into(&data_dir, "areas.idx", &areas_source)?;
+
+    let host = Host::new(&root, &data_dir)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async {
+        bench_address(&root, &host, &address, requests).await?;
+        bench_parish(&root, &host, &areas, &cfg, requests).await
+    })
+}
