@@ -84,10 +84,10 @@ fn wasmtime_binary() -> PathBuf {
     if local.exists() {
         return local;
     }
-    if let Ok(output) = Command::new("wasmtime").arg("--version").output() {
-        if output.status.success() {
-            return PathBuf::from("wasmtime");
-        }
+    if let Ok(output) = Command::new("wasmtime").arg("--version").output()
+        && output.status.success()
+    {
+        return PathBuf::from("wasmtime");
     }
     panic!(
         "the second-runtime test needs wasmtime serve: run .ci/run, or `cargo install wasmtime-cli --version =48.0.8 --locked \
@@ -109,7 +109,7 @@ impl Drop for WasmtimeServe {
 }
 
 fn wasmtime_serve(component: &std::path::Path, data: &std::path::Path) -> WasmtimeServe {
-    let mut child = Command::new(wasmtime_binary())
+    let child = Command::new(wasmtime_binary())
         .arg("serve")
         // The proxy world has no filesystem or environment; `-Scli` adds WASI's
         // CLI interfaces, as any runtime serving components with files does.
@@ -121,7 +121,12 @@ fn wasmtime_serve(component: &std::path::Path, data: &std::path::Path) -> Wasmti
         .stderr(Stdio::piped())
         .spawn()
         .expect("starting wasmtime serve");
-    let stderr = child.stderr.take().unwrap();
+    // Owned by the guard from here on, so a panic below still kills and reaps it.
+    let mut serve = WasmtimeServe {
+        child,
+        addr: String::new(),
+    };
+    let stderr = serve.child.stderr.take().unwrap();
     let (sender, receiver) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines().map_while(Result::ok) {
@@ -135,8 +140,8 @@ fn wasmtime_serve(component: &std::path::Path, data: &std::path::Path) -> Wasmti
             .expect("wasmtime serve did not report its address");
         // `Serving HTTP on http://127.0.0.1:PORT/`
         if let Some(rest) = line.split("http://").nth(1) {
-            let addr = rest.trim_end_matches('/').to_string();
-            return WasmtimeServe { child, addr };
+            serve.addr = rest.trim_end_matches('/').to_string();
+            return serve;
         }
     }
 }

@@ -208,7 +208,7 @@ impl Citizen {
     }
 
     /// The whole journey to the check page.
-    fn to_check(&mut self, postcode: &str, answers: [&str; 3]) -> Page {
+    fn reach_check_page(&mut self, postcode: &str, answers: [&str; 3]) -> Page {
         let page = self.choose_address(postcode);
         assert!(
             page.body.contains("Is the road 30 mph or lower"),
@@ -314,7 +314,7 @@ fn a_partington_report_reaches_the_parish_and_a_sale_report_reaches_trafford_wit
 
     // Partington is parished: 30 mph, Speedwatch, particular times → the parish council.
     let mut citizen = Citizen::new(&host);
-    let check = citizen.to_check("m31 4an", ["yes", "yes", "particular-times"]);
+    let check = citizen.reach_check_page("m31 4an", ["yes", "yes", "particular-times"]);
     assert!(
         check
             .body
@@ -334,6 +334,12 @@ fn a_partington_report_reaches_the_parish_and_a_sale_report_reaches_trafford_wit
     );
     let sent = notify.wait_for(&reference, 1, Duration::from_secs(10));
     assert_eq!(sent.len(), 1, "{:?}", notify.received());
+    // The stand-in checks the JWT, the template and the personalisation as Notify does.
+    assert!(
+        notify.received().iter().all(|r| r.problem.is_none()),
+        "{:?}",
+        notify.received()
+    );
     let email = &sent[0].body;
     assert_eq!(email["email_address"], "clerk@partington.example.org");
     assert_eq!(email["template_id"], notify::TEMPLATE_ID);
@@ -356,7 +362,7 @@ fn a_partington_report_reaches_the_parish_and_a_sale_report_reaches_trafford_wit
 
     // Sale is unparished → Trafford Council, whatever the answers.
     let mut citizen = Citizen::new(&host);
-    let check = citizen.to_check("M33 0AF", ["yes", "yes", "particular-times"]);
+    let check = citizen.reach_check_page("M33 0AF", ["yes", "yes", "particular-times"]);
     assert!(
         check
             .body
@@ -376,7 +382,7 @@ fn a_partington_report_reaches_the_parish_and_a_sale_report_reaches_trafford_wit
 
     // A parished place with a faster road goes to the district.
     let mut citizen = Citizen::new(&host);
-    let check = citizen.to_check("M31 4AN", ["no", "yes", "particular-times"]);
+    let check = citizen.reach_check_page("M31 4AN", ["no", "yes", "particular-times"]);
     assert!(
         check
             .body
@@ -566,7 +572,7 @@ fn a_double_submission_creates_one_report_and_one_notification() {
     let manifest = manifest("rs-double", None, &[]);
     let host = start(&manifest, &notify_env(&notify.origin()));
     let mut citizen = Citizen::new(&host);
-    citizen.to_check("M31 4AN", ["yes", "yes", "particular-times"]);
+    citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
 
     // Two POSTs at once (a double click), then a third later (the back button).
     let (base, cookie, token) = (
@@ -623,7 +629,7 @@ fn failed_deliveries_are_retried_with_back_off_until_notify_accepts() {
     let manifest = manifest("rs-retry", Some(1), &[]);
     let host = start(&manifest, &notify_env(&notify.origin()));
     let mut citizen = Citizen::new(&host);
-    citizen.to_check("M33 0AF", ["no", "no", "persistent"]);
+    citizen.reach_check_page("M33 0AF", ["no", "no", "persistent"]);
     let (confirmation, reference) = citizen.send();
     assert!(
         confirmation
@@ -668,7 +674,7 @@ fn a_report_survives_kill_9_and_is_delivered_once_after_the_restart() {
 
     // Notify is down: the report is stored and confirmed all the same.
     let mut citizen = Citizen::new(&host);
-    citizen.to_check("M31 4AN", ["yes", "yes", "particular-times"]);
+    citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
     let (confirmation, reference) = citizen.send();
     assert!(confirmation.body.contains("Partington Town Council"));
     let report = staff_report(&host, &reference);
@@ -727,7 +733,7 @@ fn a_body_without_an_e_mail_address_fails_visibly_and_webhooks_are_signed() {
     let notify = NotifyStandIn::start();
     let host = start(&manifest, &notify_env(&notify.origin()));
     let mut citizen = Citizen::new(&host);
-    citizen.to_check("M33 0AF", ["no", "no", "persistent"]);
+    citizen.reach_check_page("M33 0AF", ["no", "no", "persistent"]);
     let (_, reference) = citizen.send();
     let report = staff_report(&host, &reference);
     assert_eq!(report["status"], "failed", "{report}");
@@ -750,7 +756,7 @@ fn a_body_without_an_e_mail_address_fails_visibly_and_webhooks_are_signed() {
     notify.set_webhook_secret("webhook-test-secret");
     let host = start(&manifest, &env);
     let mut citizen = Citizen::new(&host);
-    citizen.to_check("M31 4AN", ["yes", "yes", "particular-times"]);
+    citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
     let (_, reference) = citizen.send();
     let sent = notify.wait_for(&reference, 1, Duration::from_secs(10));
     assert_eq!(sent.len(), 1, "{:?}", notify.received());
@@ -915,7 +921,7 @@ fn the_composed_single_binary_is_the_whole_service() {
     let notify = NotifyStandIn::start();
     let host = start(&single, &notify_env(&notify.origin()));
     let mut citizen = Citizen::new(&host);
-    let check = citizen.to_check("M31 4AN", ["yes", "yes", "particular-times"]);
+    let check = citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
     assert!(
         check
             .body

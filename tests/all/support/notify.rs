@@ -101,11 +101,6 @@ impl NotifyStandIn {
         format!("http://{}", self.addr)
     }
 
-    /// The port.
-    pub fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
     /// Checks webhook signatures with this secret.
     pub fn set_webhook_secret(&self, secret: &str) {
         self.lock().webhook_secret = Some(secret.to_string());
@@ -236,9 +231,10 @@ fn check_webhook(secret: &str, header: Option<&str>, body: &[u8]) -> Result<(), 
     Ok(())
 }
 
-fn read_request(
-    stream: &TcpStream,
-) -> std::io::Result<(String, String, BTreeMap<String, String>, Vec<u8>)> {
+/// Method, path, headers (names lower-cased) and body of one HTTP/1.1 request.
+type RawRequest = (String, String, BTreeMap<String, String>, Vec<u8>);
+
+fn read_request(stream: &TcpStream) -> std::io::Result<RawRequest> {
     let mut reader = BufReader::new(stream.try_clone()?);
     let mut line = String::new();
     reader.read_line(&mut line)?;
