@@ -937,3 +937,121 @@ fn the_composed_single_binary_is_the_whole_service() {
         1
     );
 }
+
+/// `scripts/notify-inbox.py`, the demo's GOV.UK Notify stand-in, running on a free port
+/// with its inbox in a scratch file; killed when dropped.
+struct DemoInbox {
+    child: std::process::Child,
+    origin: String,
+}
+
+impl DemoInbox {
+    fn start(store: &Path) -> Self {
+        use std::io::BufRead;
+        let mut child = Command::new("python3")
+            .arg(support::workspace_root().join("scripts/notify-inbox.py"))
+            .args(["--listen", "127.0.0.1:0", "--api-key", notify::API_KEY])
+            .arg("--store")
+            .arg(store)
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .expect("python3 runs scripts/notify-inbox.py (scripts/setup installs it)");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let origin = line
+            .trim()
+            .rsplit(' ')
+            .next()
+            .filter(|url| url.starts_with("http://"))
+            .unwrap_or_else(|| panic!("notify-inbox printed {line:?}"))
+            .to_string();
+        Self { child, origin }
+    }
+
+    fn inbox(&self) -> Vec<Value> {
+        let body: Value = ureq::get(&format!("{}/inbox.json", self.origin))
+            .call()
+            .unwrap()
+            .into_json()
+            .unwrap();
+        body.as_array().unwrap().clone()
+    }
+}
+
+impl Drop for DemoInbox {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What the README's first command shows: a report arrives, once, in the demo inbox of
+/// the body it was routed to, and the inbox refuses what GOV.UK Notify would refuse.
+#[test]
+fn the_demo_inbox_receives_each_report_once_and_checks_it_as_notify_does() {
+    let dir = support::scratch_dir("rs-demo-inbox");
+    let inbox = DemoInbox::start(&dir.join("inbox.jsonl"));
+    let manifest = manifest("rs-demo-inbox-app", Some(1), &[]);
+    let host = start(&manifest, &notify_env(&inbox.origin));
+
+    let mut citizen = Citizen::new(&host);
+    citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
+    let (_, reference) = citizen.send();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let received = loop {
+        let received: Vec<Value> = inbox
+            .inbox()
+            .into_iter()
+            .filter(|e| e["reference"] == reference.as_str())
+            .collect();
+        if !received.is_empty() || Instant::now() > deadline {
+            break received;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(received.len(), 1, "{:?}", inbox.inbox());
+    assert_eq!(received[0]["email_address"], "clerk@partington.example.org");
+    assert_eq!(
+        received[0]["personalisation"]["council"],
+        "Partington Town Council"
+    );
+    // The scheduler keeps running the outbox: still exactly one a few runs later.
+    std::thread::sleep(Duration::from_secs(3));
+    let again = inbox
+        .inbox()
+        .into_iter()
+        .filter(|e| e["reference"] == reference.as_str())
+        .count();
+    assert_eq!(again, 1);
+    let page = ureq::get(&format!("{}/", inbox.origin))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    assert!(page.contains(&reference) && page.contains("clerk@partington.example.org"));
+
+    // A token signed with another key, and a body without a recipient, are refused
+    // with Notify's error shape, and nothing reaches the inbox.
+    let bad_key = notify::API_KEY.replace("9c8b7a6f-5e4d", "00000000-0000");
+    let forged = notify::jwt_for(&bad_key);
+    let refused = ureq::post(&format!("{}/v2/notifications/email", inbox.origin))
+        .set("authorization", &format!("Bearer {forged}"))
+        .send_json(serde_json::json!({"email_address": "x@example.org", "template_id": notify::TEMPLATE_ID, "personalisation": {}}));
+    let Err(ureq::Error::Status(403, response)) = refused else {
+        panic!("a forged token was accepted: {refused:?}");
+    };
+    let body: Value = response.into_json().unwrap();
+    assert_eq!(body["errors"][0]["error"], "AuthError", "{body}");
+    let good = notify::jwt_for(notify::API_KEY);
+    let invalid = ureq::post(&format!("{}/v2/notifications/email", inbox.origin))
+        .set("authorization", &format!("Bearer {good}"))
+        .send_json(serde_json::json!({"template_id": notify::TEMPLATE_ID}));
+    let Err(ureq::Error::Status(400, response)) = invalid else {
+        panic!("a body without email_address was accepted: {invalid:?}");
+    };
+    let body: Value = response.into_json().unwrap();
+    assert_eq!(body["errors"][0]["error"], "ValidationError", "{body}");
+    assert_eq!(inbox.inbox().len(), 1);
+}

@@ -169,6 +169,31 @@ fn hmac_sha256(key: &[u8], message: &[u8]) -> Vec<u8> {
     mac.finalize().into_bytes().to_vec()
 }
 
+/// A bearer token for a Notify API key (`{key_name}-{service_id}-{secret_key}`), made as
+/// notifications-python-client makes it: HS256 over `{"iss": service_id, "iat": now}`.
+pub fn jwt_for(api_key: &str) -> String {
+    let (service_id, secret) = (
+        &api_key[api_key.len() - 73..api_key.len() - 37],
+        &api_key[api_key.len() - 36..],
+    );
+    let encode = |bytes: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let header = encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let claims = encode(
+        json!({"iss": service_id, "iat": now})
+            .to_string()
+            .as_bytes(),
+    );
+    let signature = encode(&hmac_sha256(
+        secret.as_bytes(),
+        format!("{header}.{claims}").as_bytes(),
+    ));
+    format!("{header}.{claims}.{signature}")
+}
+
 /// Checks a Notify bearer token as Notify does; the reason when it is refused.
 pub fn check_jwt(authorization: Option<&str>) -> Result<(), String> {
     let token = authorization
