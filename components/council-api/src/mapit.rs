@@ -190,7 +190,7 @@ fn area_json(area: &areas::Area, generation: Option<&str>) -> Value {
     let (code, name) = type_code(area.area_type);
     let mut codes = Map::new();
     codes.insert("gss".into(), json!(area.code));
-    json!({
+    let mut body = json!({
         "id": mapit_id(&area.code),
         "name": area.name,
         "type": code,
@@ -202,8 +202,13 @@ fn area_json(area: &areas::Area, generation: Option<&str>) -> Value {
         "generation_high": 1,
         "codes": codes,
         "all_names": {},
-        "generation": generation,
-    })
+    });
+    // Our extension to MapIt's shape: the boundary set's label (e.g. "ONS December
+    // 2023"), given on single-area answers only, never as a null.
+    if let Some(generation) = generation {
+        body["generation"] = json!(generation);
+    }
+    body
 }
 
 fn areas_object(list: &[areas::Area]) -> Value {
