@@ -4,11 +4,13 @@
 //! counts): list queries count, filter and sort from the fixed-size entries of the
 //! postcode, USRN and spatial tables and read property records only for the page.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::io::{Read, Seek};
 
 use crate::classification;
-use crate::index::{AddressIndex, IndexError, PropMeta, StoredProperty};
+use crate::index::{
+    AddressIndex, FormView, IndexError, OrdSet, PREFIX_TERM_CHARS, PropEntry, PropMeta, SearchForm,
+};
 use crate::postcode::{self, Postcode, PostcodeQuery};
 use crate::text::{self, Number};
 use crate::types::{
@@ -65,6 +67,10 @@ impl Filter {
             hist: o.include_historical,
             allowed,
         }
+    }
+    /// A view of a property that passed `count`: its dataset and status.
+    fn view_ok(&self, v: &FormView) -> bool {
+        (if v.lpi { self.lpi } else { self.dpa }) && (self.hist || !v.historical)
     }
     fn class_ok(&self, m: &PropMeta) -> bool {
         match &self.allowed {
@@ -531,25 +537,34 @@ impl<R: Read + Seek> AddressIndex<R> {
         }
         ords.truncate(cap);
         let props = self.props(&ords)?;
-        let mut keep: Vec<(u32, u64, u32)> = ords
+        let mut keep: Vec<(u32, PropEntry)> = ords
             .iter()
-            .filter_map(|o| props.get(o).map(|p| (*o, p)))
+            .filter_map(|o| props.get(o).map(|p| (*o, *p)))
             .filter(|(_, p)| f.count(&p.meta) > 0)
-            .map(|(o, p)| (o, p.offset, p.len))
             .collect();
         keep.sort_by_key(|k| k.0);
-        let recs = self.records(&keep)?;
-        let mut scored: Vec<(f32, u32, usize, u32, view::ViewRef)> = Vec::new();
-        for (ord, _, _) in &keep {
-            let Some(sp) = recs.get(ord) else { continue };
-            let rank = props.get(ord).map_or(u32::MAX, |p| p.meta.rank);
-            for (vi, v) in view::view_refs(sp, f.dpa, f.lpi, f.hist)
-                .into_iter()
-                .enumerate()
-            {
-                let s = score(q, &view_tokens(sp, v));
+        // Score from the search forms; records are read for the page only.
+        let spans: Vec<(u64, u32)> = keep
+            .iter()
+            .map(|(_, p)| (p.form_offset, p.form_len))
+            .collect();
+        let bufs = self.forms(&spans)?;
+        let mut forms: Vec<SearchForm<'_>> = Vec::with_capacity(bufs.len());
+        for ((ord, _), b) in keep.iter().zip(&bufs) {
+            forms
+                .push(postcard::from_bytes(b).map_err(|e| {
+                    self.corrupt(format!("search form {ord} does not decode: {e}"))
+                })?);
+        }
+        let mut scorer = Scorer::new(q);
+        let mut scored: Vec<(f32, u32, usize, usize, &FormView)> = Vec::new();
+        for (ki, ((_, p), form)) in keep.iter().zip(&forms).enumerate() {
+            let rows = scorer.rows(form);
+            let views = form.views.iter().filter(|v| f.view_ok(v));
+            for (vi, v) in views.enumerate() {
+                let s = scorer.score(v, &rows);
                 if s >= min_score {
-                    scored.push((s, rank, vi, *ord, v));
+                    scored.push((s, p.meta.rank, vi, ki, v));
                 }
             }
         }
@@ -560,18 +575,43 @@ impl<R: Read + Seek> AddressIndex<R> {
                 .then(a.2.cmp(&b.2))
         });
         let total = scored.len();
-        let results = scored
-            .into_iter()
-            .skip(skip)
-            .take(take)
-            .filter_map(|(s, _, _, ord, v)| {
-                recs.get(&ord).map(|sp| AddressMatch {
-                    address: view::address(sp, v),
-                    score: s,
-                    distance_m: None,
-                })
+        let page: Vec<_> = scored.into_iter().skip(skip).take(take).collect();
+        let mut need: Vec<(u32, u64, u32)> = page
+            .iter()
+            .map(|x| {
+                let (ord, p) = &keep[x.3];
+                (*ord, p.offset, p.len)
             })
             .collect();
+        need.sort_by_key(|n| n.0);
+        need.dedup_by_key(|n| n.0);
+        let recs = self.records(&need)?;
+        let mut results = Vec::with_capacity(page.len());
+        for (s, _, _, ki, v) in page {
+            let ord = keep[ki].0;
+            let Some(sp) = recs.get(&ord) else {
+                return Err(LookupError::IndexUnavailable(format!(
+                    "{}: property {ord} has no record",
+                    self.name()
+                )));
+            };
+            let r = v.view_ref();
+            let exists = match r {
+                view::ViewRef::Dpa(i) => i < sp.property.dpas.len(),
+                view::ViewRef::Lpi(i) => i < sp.property.lpis.len(),
+            };
+            if !exists {
+                return Err(LookupError::IndexUnavailable(format!(
+                    "{}: corrupt index: the search form of property {ord} names a view it does not have",
+                    self.name()
+                )));
+            }
+            results.push(AddressMatch {
+                address: view::address(sp, r),
+                score: s,
+                distance_m: None,
+            });
+        }
         Ok((total, results))
     }
 
@@ -604,13 +644,31 @@ impl<R: Read + Seek> AddressIndex<R> {
             }
             let mut vars = Vec::new();
             if w.prefix {
-                let mut all = self.terms_with_prefix(&w.text)?;
-                if let Some(raw) = &w.raw
-                    && raw != &w.text
-                {
-                    all.extend(self.terms_with_prefix(raw)?);
+                // A short prefix has its own postings (every word it begins); a
+                // longer one takes its 64 most frequent completions.
+                let mut all = Vec::new();
+                let forms: Vec<&String> = std::iter::once(&w.text).chain(&w.raw).collect();
+                // A form that begins with another (`TERRACE` after `TER`) adds nothing.
+                let covered = |p: &String| {
+                    forms
+                        .iter()
+                        .any(|o| o.len() < p.len() && p.starts_with(o.as_str()))
+                };
+                let mut seen: Vec<&String> = Vec::new();
+                for p in forms.iter().copied().filter(|p| !covered(p)) {
+                    if seen.contains(&p) {
+                        continue;
+                    }
+                    seen.push(p);
+                    if p.chars().count() <= PREFIX_TERM_CHARS {
+                        if let Some(i) = self.term(&format!("{p}*"))? {
+                            vars.push(i);
+                        }
+                    } else {
+                        all.extend(self.terms_with_prefix(p)?);
+                    }
                 }
-                all.sort_by_key(|t| std::cmp::Reverse(t.1.df));
+                all.sort_by(|a, b| b.1.df.cmp(&a.1.df).then_with(|| a.0.cmp(&b.0)));
                 all.dedup_by(|a, b| a.0 == b.0);
                 vars.extend(all.into_iter().take(64).map(|(_, i)| i));
             } else {
@@ -666,44 +724,39 @@ impl<R: Read + Seek> AddressIndex<R> {
         cap: usize,
         within: Option<std::ops::Range<u32>>,
     ) -> Result<Vec<u32>, LookupError> {
-        let mut cur: Option<Vec<u32>> = within.map(|r| r.collect());
+        let mut cur: Option<OrdSet> = within.map(OrdSet::from_range);
         for (gi, g) in groups.iter().enumerate() {
             if gi < skip_first {
                 continue;
             }
-            // A set already small enough to score is not narrowed by decoding a
-            // much longer list: the score weighs that word anyway.
-            if let Some(c) = &cur
-                && c.len() <= cap / 2
-                && g.df > 16 * c.len() as u64
-            {
-                continue;
-            }
-            let lists = self.postings(&g.vars)?;
-            let next: Vec<u32> = match &cur {
-                None => union(&lists),
-                Some(c) => {
-                    let mut acc: Vec<u32> = Vec::new();
-                    for l in &lists {
-                        acc.extend(intersect(c, l));
-                    }
-                    acc.sort_unstable();
-                    acc.dedup();
-                    acc
+            // A set already small enough to score is not narrowed by reading a much
+            // longer list: the score weighs that word anyway.
+            if let Some(c) = &cur {
+                let n = c.len();
+                if n <= cap / 2 && g.df > 16 * n as u64 {
+                    continue;
                 }
+            }
+            // Only the chunks the current candidates lie in are read.
+            let keys = cur.as_ref().map(OrdSet::keys);
+            let words = self.postings_union(&g.vars, keys.as_deref())?;
+            let next = match &cur {
+                None => words,
+                Some(c) => c.and(&words),
             };
             if next.is_empty() {
                 continue;
             }
+            let n = next.len();
             cur = Some(next);
-            if cur.as_ref().is_some_and(|c| c.len() <= 8) {
+            if n <= 8 {
                 // Few enough: later groups only rank, through the score.
                 break;
             }
         }
-        let mut v = cur.unwrap_or_default();
-        v.truncate(cap.max(1) * 4);
-        Ok(v)
+        Ok(cur
+            .map(|c| c.iter().take(cap.max(1) * 4).collect())
+            .unwrap_or_default())
     }
 }
 
@@ -717,39 +770,6 @@ impl Group {
         let df = vars.iter().map(|v| v.df as u64).sum();
         Group { vars, df }
     }
-}
-
-fn union(lists: &[Vec<u32>]) -> Vec<u32> {
-    if let [one] = lists {
-        return one.clone();
-    }
-    let mut v: Vec<u32> = lists.iter().flatten().copied().collect();
-    v.sort_unstable();
-    v.dedup();
-    v
-}
-
-/// Intersection of two sorted lists, galloping through the longer.
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let (small, large) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    let mut out = Vec::new();
-    let mut lo = 0;
-    for &x in small {
-        let mut step = 1;
-        let mut hi = lo;
-        while hi < large.len() && large[hi] < x {
-            lo = hi;
-            hi += step;
-            step *= 2;
-        }
-        let hi = hi.min(large.len());
-        let p = lo + large[lo..hi].partition_point(|&y| y < x);
-        if p < large.len() && large[p] == x {
-            out.push(x);
-        }
-        lo = p;
-    }
-    out
 }
 
 /// A query word.
@@ -866,111 +886,6 @@ impl ParsedQuery {
     }
 }
 
-struct ViewTokens {
-    core: Vec<String>,
-    /// Sub-building numbers (SAO, DPA sub-building name).
-    sao_numbers: Vec<Number>,
-    /// Building numbers (PAO, DPA building number and name).
-    numbers: Vec<Number>,
-    other: Vec<String>,
-    postcode: Option<Postcode>,
-}
-
-fn words_of(s: Option<&str>, out: &mut Vec<String>, nums: &mut Vec<Number>) {
-    if let Some(s) = s {
-        for w in text::normalise(s) {
-            if let Some(n) = Number::parse(&w) {
-                nums.push(n);
-            } else {
-                out.push(w);
-            }
-        }
-    }
-}
-
-fn ao_numbers(o: &crate::types::AddressableObject, nums: &mut Vec<Number>) {
-    if let Some(s) = o.start_number {
-        nums.push(Number {
-            start: s,
-            suffix: o.start_suffix.as_ref().and_then(|x| x.bytes().next()),
-            end: o.end_number,
-        });
-    }
-}
-
-fn view_tokens(sp: &StoredProperty, v: view::ViewRef) -> ViewTokens {
-    let mut core = Vec::new();
-    let mut numbers = Vec::new();
-    let mut sao_numbers = Vec::new();
-    let mut other = Vec::new();
-    let mut scratch = Vec::new();
-    let postcode = match v {
-        view::ViewRef::Dpa(i) => {
-            let d = &sp.property.dpas[i];
-            words_of(d.sub_building_name.as_deref(), &mut core, &mut sao_numbers);
-            words_of(d.building_name.as_deref(), &mut core, &mut numbers);
-            if let Some(n) = d.building_number {
-                numbers.push(Number {
-                    start: n,
-                    suffix: None,
-                    end: None,
-                });
-            }
-            words_of(d.dependent_thoroughfare.as_deref(), &mut core, &mut numbers);
-            words_of(d.thoroughfare.as_deref(), &mut core, &mut numbers);
-            for s in [
-                &d.organisation_name,
-                &d.department_name,
-                &d.double_dependent_locality,
-                &d.dependent_locality,
-                &d.post_town,
-                &d.po_box_number,
-            ] {
-                words_of(s.as_deref(), &mut other, &mut scratch);
-            }
-            d.postcode
-                .as_deref()
-                .and_then(Postcode::parse_lenient)
-                .or_else(|| sp.postcode.as_deref().and_then(Postcode::parse_lenient))
-        }
-        view::ViewRef::Lpi(i) => {
-            let l = &sp.property.lpis[i];
-            words_of(l.sao.text.as_deref(), &mut core, &mut sao_numbers);
-            ao_numbers(&l.sao, &mut sao_numbers);
-            words_of(l.pao.text.as_deref(), &mut core, &mut numbers);
-            ao_numbers(&l.pao, &mut numbers);
-            let street = sp.lpi_streets.get(i).and_then(|s| s.as_ref());
-            words_of(
-                street.and_then(|s| s.description.as_deref()),
-                &mut core,
-                &mut numbers,
-            );
-            for s in [
-                sp.property.organisation(),
-                street.and_then(|s| s.locality.as_deref()),
-                street.and_then(|s| s.town.as_deref()),
-                street.and_then(|s| s.administrative_area.as_deref()),
-                l.area_name.as_deref(),
-            ] {
-                words_of(s, &mut other, &mut scratch);
-            }
-            view::lpi_postcode(sp, l)
-                .as_deref()
-                .and_then(Postcode::parse_lenient)
-        }
-    };
-    // Flat words match (`FLAT 2` asks for a flat) but are not part of coverage.
-    other.extend(core.iter().filter(|w| text::is_flat_word(w)).cloned());
-    core.retain(|w| !text::is_flat_word(w));
-    ViewTokens {
-        core,
-        sao_numbers,
-        numbers,
-        other,
-        postcode,
-    }
-}
-
 fn word_match(q: &QWord, t: &str) -> f32 {
     if t == q.text || q.alt.as_deref() == Some(t) {
         return 1.0;
@@ -1021,82 +936,140 @@ fn num_match(q: &QNum, n: &Number) -> f32 {
     0.0
 }
 
-/// The match score of one view record (0 to 1): how much of the query the record
-/// explains (numbers weigh double), how much of the record's own SAO, PAO and street
-/// the query covers, and whether the postcode agrees.
-fn score(q: &ParsedQuery, vt: &ViewTokens) -> f32 {
-    let mut q_total = 0.0f32;
-    let mut q_match = 0.0f32;
-    let mut core_hit: HashSet<usize> = HashSet::new();
-    let mut num_hit: HashSet<usize> = HashSet::new();
-    for w in &q.words {
-        q_total += w.weight;
-        let mut best = 0.0f32;
-        for (i, t) in vt.core.iter().enumerate() {
-            let m = word_match(w, t);
-            if m > 0.0 {
-                core_hit.insert(i);
-            }
-            best = best.max(m);
+/// Scores the views of candidates against one query. A word's match against each
+/// query word is worked out once per query (addresses of a street share their
+/// words), not once per view.
+struct Scorer<'q, 'f> {
+    q: &'q ParsedQuery,
+    postcode: Option<u64>,
+    district: Option<(u64, u64)>,
+    memo: HashMap<&'f str, usize>,
+    /// `q.words.len()` match values per distinct word seen.
+    rows: Vec<f32>,
+}
+
+impl<'q, 'f> Scorer<'q, 'f> {
+    fn new(q: &'q ParsedQuery) -> Self {
+        Scorer {
+            q,
+            postcode: q.postcode.as_ref().map(Postcode::key),
+            district: q
+                .district
+                .as_ref()
+                .map(|d| PostcodeQuery::District(d.clone()).key_range()),
+            memo: HashMap::new(),
+            rows: Vec::new(),
         }
-        for t in &vt.other {
-            best = best.max(word_match(w, t));
-        }
-        q_match += w.weight * best;
     }
-    for n in &q.numbers {
-        q_total += 2.0;
-        let mut best = 0.0f32;
-        // A number after FLAT prefers the sub-building; a bare number the building.
-        let (w_sao, w_pao) = if n.flat { (1.0, 0.6) } else { (0.85, 1.0) };
-        for (i, vn) in vt.sao_numbers.iter().chain(&vt.numbers).enumerate() {
-            let m = num_match(n, vn);
-            if m > 0.0 {
-                num_hit.insert(i);
-            }
-            let w = if i < vt.sao_numbers.len() {
-                w_sao
-            } else {
-                w_pao
-            };
-            best = best.max(m * w);
-        }
-        q_match += 2.0 * best;
+
+    /// The memo row of each word of a form.
+    fn rows(&mut self, form: &SearchForm<'f>) -> Vec<usize> {
+        let nq = self.q.words.len();
+        form.words
+            .iter()
+            .map(|&w| {
+                if let Some(&r) = self.memo.get(w) {
+                    return r;
+                }
+                let r = self.memo.len();
+                self.rows
+                    .extend(self.q.words.iter().map(|qw| word_match(qw, w)));
+                debug_assert_eq!(self.rows.len(), (r + 1) * nq);
+                self.memo.insert(w, r);
+                r
+            })
+            .collect()
     }
-    let qs = if q_total > 0.0 {
-        q_match / q_total
-    } else {
-        1.0
-    };
-    let core_total = vt.core.len() as f32 + 2.0 * (vt.numbers.len() + vt.sao_numbers.len()) as f32;
-    let cov = if core_total > 0.0 && q_total > 0.0 {
-        (core_hit.len() as f32 + 2.0 * num_hit.len() as f32) / core_total
-    } else {
-        1.0
-    };
-    let pc = match (&q.postcode, &q.district, &vt.postcode) {
-        (Some(qp), _, Some(vp)) => {
-            if qp == vp {
-                1.0
-            } else if qp.outward() == vp.outward() && qp.inward()[..1] == vp.inward()[..1] {
-                0.85
-            } else if qp.outward() == vp.outward() {
-                0.8
-            } else {
-                0.6
+
+    fn matched(&self, rows: &[usize], word: u16, qi: usize) -> f32 {
+        // A damaged form may name a word it does not have: no match.
+        rows.get(word as usize)
+            .and_then(|r| self.rows.get(r * self.q.words.len() + qi))
+            .copied()
+            .unwrap_or(0.0)
+    }
+
+    /// The match score of one view (0 to 1): how much of the query the view
+    /// explains (numbers weigh double), how much of the view's own SAO, PAO and
+    /// street the query covers, and whether the postcode agrees.
+    fn score(&self, v: &FormView, rows: &[usize]) -> f32 {
+        let q = self.q;
+        let mut q_total = 0.0f32;
+        let mut q_match = 0.0f32;
+        let mut core_hit = vec![false; v.core.len()];
+        for (qi, w) in q.words.iter().enumerate() {
+            q_total += w.weight;
+            let mut best = 0.0f32;
+            for (i, &t) in v.core.iter().enumerate() {
+                let m = self.matched(rows, t, qi);
+                if m > 0.0 {
+                    core_hit[i] = true;
+                }
+                best = best.max(m);
             }
-        }
-        (Some(_), _, None) => 0.6,
-        (None, Some(d), Some(vp)) => {
-            if vp.outward() == d {
-                1.0
-            } else {
-                0.6
+            for &t in &v.other {
+                best = best.max(self.matched(rows, t, qi));
             }
+            q_match += w.weight * best;
         }
-        (None, Some(_), None) => 0.6,
-        (None, None, _) => 1.0,
-    };
-    let s = (0.7 * qs + 0.3 * cov) * pc;
-    (s.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
+        let mut num_hit = vec![false; v.sao_numbers.len() + v.numbers.len()];
+        for n in &q.numbers {
+            q_total += 2.0;
+            let mut best = 0.0f32;
+            // A number after FLAT prefers the sub-building; a bare number the building.
+            let (w_sao, w_pao) = if n.flat { (1.0, 0.6) } else { (0.85, 1.0) };
+            for (i, vn) in v.sao_numbers.iter().chain(&v.numbers).enumerate() {
+                let m = num_match(n, vn);
+                if m > 0.0 {
+                    num_hit[i] = true;
+                }
+                let w = if i < v.sao_numbers.len() {
+                    w_sao
+                } else {
+                    w_pao
+                };
+                best = best.max(m * w);
+            }
+            q_match += 2.0 * best;
+        }
+        let qs = if q_total > 0.0 {
+            q_match / q_total
+        } else {
+            1.0
+        };
+        let hits = |h: &[bool]| h.iter().filter(|&&x| x).count() as f32;
+        let core_total = v.core.len() as f32 + 2.0 * (v.numbers.len() + v.sao_numbers.len()) as f32;
+        let cov = if core_total > 0.0 && q_total > 0.0 {
+            (hits(&core_hit) + 2.0 * hits(&num_hit)) / core_total
+        } else {
+            1.0
+        };
+        // Postcode keys: the outward code is the top four positions (bits 18 and
+        // up), the sector adds the first inward character (bits 12 and up).
+        let pc = match (self.postcode, self.district, v.postcode) {
+            (Some(qp), _, Some(vp)) => {
+                if qp == vp {
+                    1.0
+                } else if qp >> 12 == vp >> 12 {
+                    0.85
+                } else if qp >> 18 == vp >> 18 {
+                    0.8
+                } else {
+                    0.6
+                }
+            }
+            (Some(_), _, None) => 0.6,
+            (None, Some((lo, hi)), Some(vp)) => {
+                if (lo..=hi).contains(&vp) {
+                    1.0
+                } else {
+                    0.6
+                }
+            }
+            (None, Some(_), None) => 0.6,
+            (None, None, _) => 1.0,
+        };
+        let s = (0.7 * qs + 0.3 * cov) * pc;
+        (s.clamp(0.0, 1.0) * 1000.0).round() / 1000.0
+    }
 }

@@ -60,7 +60,7 @@ pub fn is_stop_word(w: &str) -> bool {
 }
 
 /// A number, a number with a suffix letter, or a range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Number {
     /// First number.
     pub start: u32,

@@ -42,7 +42,7 @@ fn info_and_open_reads() {
     let i = idx();
     assert_eq!(i.stats().reads, 1, "open is one read");
     let info = i.info().unwrap();
-    assert_eq!(info.format_version, 1);
+    assert_eq!(info.format_version, 2);
     assert_eq!(info.built, "2024-01-01");
     assert_eq!(
         info.sources,

@@ -2,11 +2,15 @@
 //! with positioned reads (seek + read), never loaded whole. See `docs/address-index.md`
 //! for the layout, the version policy and the read count of every query.
 
+mod form;
+mod postings;
 mod read;
 mod write;
 
-pub(crate) use read::TermInfo;
+pub(crate) use form::{FormView, SearchForm};
+pub(crate) use postings::OrdSet;
 pub use read::{AddressIndex, ReadStats};
+pub(crate) use read::{PropEntry, TermInfo};
 pub use write::{BuildStats, write_index};
 
 use serde::{Deserialize, Serialize};
@@ -17,7 +21,7 @@ use crate::types::Location;
 /// File magic: the first eight bytes of every index.
 pub const MAGIC: &[u8; 8] = b"CCADDRIX";
 /// The format version this crate writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Header size in bytes.
 pub const HEADER_LEN: usize = 64;
 /// Space reserved after the header for the directory (it moves to the end if larger).
@@ -26,6 +30,12 @@ pub const DIR_RESERVED: u64 = 64 * 1024;
 pub const PAGE: usize = 4096;
 /// Fence keys per fence page.
 pub const FENCE_KEYS_PER_PAGE: usize = PAGE / 8;
+/// Bytes per `PROPS` entry: record offset u64, record length u32, search form
+/// length u32, search form offset u64, `PropMeta`.
+pub const PROPS_ENTRY: u64 = 40;
+/// Type-ahead prefixes of up to this many characters have their own postings (the
+/// union of every word they begin), posted as the prefix followed by `*`.
+pub const PREFIX_TERM_CHARS: usize = 3;
 /// Side of a spatial grid cell, metres.
 pub const CELL_M: f64 = 250.0;
 
@@ -120,7 +130,8 @@ pub struct TermsInfo {
     pub blocks: Blob,
     /// First term and position of every block.
     pub fence: Blob,
-    /// Delta-varint postings of every term, in term order.
+    /// Postings of every term in term order, as Roaring-style containers
+    /// (`postings.rs`).
     pub postings: Blob,
     /// Number of terms.
     pub n_terms: u64,
@@ -162,8 +173,10 @@ pub struct Directory {
     pub records: Blob,
     /// All streets (postcard `Vec<Street>`), read only to re-encode.
     pub streets: Blob,
-    /// Ordinal-indexed `PROPS` array (32-byte entries).
+    /// Ordinal-indexed `PROPS` array (`PROPS_ENTRY`-byte entries).
     pub props: Blob,
+    /// Search forms (postcard `SearchForm`), in ordinal order.
+    pub search: Blob,
     /// Postcode units by postcode key.
     pub postcodes: TableInfo,
     /// UPRN to ordinal and record position.
@@ -297,14 +310,31 @@ pub(crate) fn get_varint(b: &[u8], pos: &mut usize) -> Option<u64> {
 }
 
 /// CRC-32 (IEEE 802.3, reflected, polynomial 0xEDB88320) of the directory.
+/// Table-driven: every open checks the directory, and a bit at a time was a
+/// measurable share of a postcode request.
 pub(crate) fn crc32(data: &[u8]) -> u32 {
+    const TABLE: [u32; 256] = {
+        let mut t = [0u32; 256];
+        let mut i = 0;
+        while i < 256 {
+            let mut c = i as u32;
+            let mut k = 0;
+            while k < 8 {
+                c = if c & 1 == 1 {
+                    (c >> 1) ^ 0xEDB8_8320
+                } else {
+                    c >> 1
+                };
+                k += 1;
+            }
+            t[i] = c;
+            i += 1;
+        }
+        t
+    };
     let mut crc = 0xFFFF_FFFFu32;
     for &b in data {
-        crc ^= b as u32;
-        for _ in 0..8 {
-            let mask = (crc & 1).wrapping_neg();
-            crc = (crc >> 1) ^ (0xEDB8_8320 & mask);
-        }
+        crc = (crc >> 8) ^ TABLE[((crc ^ b as u32) & 0xFF) as usize];
     }
     !crc
 }
@@ -331,4 +361,14 @@ pub fn cell_key(easting: f64, northing: f64) -> u64 {
     let col = (easting.max(0.0) / CELL_M) as u64;
     let row = (northing.max(0.0) / CELL_M) as u64;
     (row << 32) | (col & 0xFFFF_FFFF)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn crc32_check_value() {
+        // The standard check value of CRC-32/ISO-HDLC.
+        assert_eq!(super::crc32(b"123456789"), 0xCBF4_3926);
+        assert_eq!(super::crc32(b""), 0);
+    }
 }

@@ -3,10 +3,12 @@
 use std::cell::{Cell, OnceCell, RefCell};
 use std::collections::{BTreeMap, HashMap};
 use std::io::{Read, Seek, SeekFrom};
+use std::rc::Rc;
 
+use super::postings::{self, Container, OrdSet, Union};
 use super::{
-    Directory, FENCE_KEYS_PER_PAGE, FORMAT_VERSION, HEADER_LEN, IndexError, MAGIC, PropMeta,
-    StoredProperty, TableInfo, crc32, get_varint,
+    Directory, FENCE_KEYS_PER_PAGE, FORMAT_VERSION, HEADER_LEN, IndexError, MAGIC, PROPS_ENTRY,
+    PropMeta, StoredProperty, TableInfo, crc32, get_varint,
 };
 use crate::model::{Gazetteer, PostcodeUnitRecord, Street};
 use crate::postcode::Postcode;
@@ -31,6 +33,9 @@ pub struct AddressIndex<R> {
     dir: Directory,
     stats: Cell<ReadStats>,
     term_fence: OnceCell<Vec<FenceEntry>>,
+    /// Dictionary blocks decoded by this handle: a query looks up several words,
+    /// often in the same block.
+    term_cache: RefCell<HashMap<usize, TermBlock>>,
 }
 
 impl<R> std::fmt::Debug for AddressIndex<R> {
@@ -57,11 +62,18 @@ pub(crate) struct TermInfo {
     pub(crate) p_len: u64,
 }
 
+/// A decoded dictionary block: its terms in order, with their entries.
+type TermBlock = Rc<Vec<(String, TermInfo)>>;
+
 /// One `PROPS` entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct PropEntry {
+    /// The record.
     pub(crate) offset: u64,
     pub(crate) len: u32,
+    /// The search form.
+    pub(crate) form_offset: u64,
+    pub(crate) form_len: u32,
     pub(crate) meta: PropMeta,
 }
 
@@ -149,6 +161,8 @@ fn check_table(t: &TableInfo, value_size: u32, len: u64) -> Result<(), String> {
 
 /// Reads closer than this are merged into one.
 const MERGE_GAP: u64 = 4 * 1024;
+/// Postings up to this size are read whole with their directory (one read).
+const SMALL_POSTINGS: u64 = 4 * 1024;
 
 impl<R: Read + Seek> AddressIndex<R> {
     /// Opens an index: reads the header and the directory, checks magic, version,
@@ -230,7 +244,7 @@ impl<R: Read + Seek> AddressIndex<R> {
         ] {
             check_table(t, vs, len).map_err(|e| corrupt(format!("{what} table: {e}")))?;
         }
-        if dir.props.len != dir.meta.property_count.saturating_mul(32) {
+        if dir.props.len != dir.meta.property_count.saturating_mul(PROPS_ENTRY) {
             return Err(corrupt(
                 "the property table does not match the property count".into(),
             ));
@@ -241,6 +255,7 @@ impl<R: Read + Seek> AddressIndex<R> {
                 dir.records.offset.saturating_add(dir.records.len),
             ),
             ("props", dir.props.offset.saturating_add(dir.props.len)),
+            ("search", dir.search.offset.saturating_add(dir.search.len)),
             (
                 "streets",
                 dir.streets.offset.saturating_add(dir.streets.len),
@@ -272,6 +287,7 @@ impl<R: Read + Seek> AddressIndex<R> {
             dir,
             stats: Cell::new(stats),
             term_fence: OnceCell::new(),
+            term_cache: RefCell::new(HashMap::new()),
         })
     }
 
@@ -435,7 +451,7 @@ impl<R: Read + Seek> AddressIndex<R> {
         let ranges: Vec<(u64, u64)> = ords
             .iter()
             .filter(|&&o| (o as u64) < n)
-            .map(|&o| (self.dir.props.offset + o as u64 * 32, 32))
+            .map(|&o| (self.dir.props.offset + o as u64 * PROPS_ENTRY, PROPS_ENTRY))
             .collect();
         let valid: Vec<u32> = ords.iter().copied().filter(|&o| (o as u64) < n).collect();
         let bufs = self.read_many(&ranges)?;
@@ -454,8 +470,27 @@ impl<R: Read + Seek> AddressIndex<R> {
         if first as u64 + count as u64 > self.dir.meta.property_count {
             return Err(self.corrupt("postcode entry points past the property table"));
         }
-        let b = self.read_at(self.dir.props.offset + first as u64 * 32, count as u64 * 32)?;
-        Ok(b.chunks_exact(32).map(decode_prop).collect())
+        let b = self.read_at(
+            self.dir.props.offset + first as u64 * PROPS_ENTRY,
+            count as u64 * PROPS_ENTRY,
+        )?;
+        Ok(b.chunks_exact(PROPS_ENTRY as usize)
+            .map(decode_prop)
+            .collect())
+    }
+
+    /// The raw search forms at the given `(offset, length)` positions (merged reads),
+    /// in the order given.
+    pub(crate) fn forms(&self, spans: &[(u64, u32)]) -> Result<Vec<Vec<u8>>, IndexError> {
+        let s = &self.dir.search;
+        let ranges: Vec<(u64, u64)> = spans.iter().map(|&(o, l)| (o, l as u64)).collect();
+        if ranges
+            .iter()
+            .any(|&(o, l)| o < s.offset || o.saturating_add(l) > s.offset + s.len)
+        {
+            return Err(self.corrupt("search form outside its section"));
+        }
+        self.read_many(&ranges)
     }
 
     /// Decodes the records at the given positions (merged reads).
@@ -581,27 +616,37 @@ impl<R: Read + Seek> AddressIndex<R> {
         Ok(self.term_fence.get_or_init(|| v))
     }
 
-    /// Decodes term blocks `b0..=b1` (one read) into `(term, info)`.
-    fn term_blocks(&self, b0: usize, b1: usize) -> Result<Vec<(String, TermInfo)>, IndexError> {
+    /// Decodes term blocks `b0..=b1` into `(term, info)`: one read of the blocks this
+    /// handle has not decoded yet.
+    fn term_blocks(&self, b0: usize, b1: usize) -> Result<Vec<TermBlock>, IndexError> {
         let fence = self.term_fence()?;
         if fence.is_empty() || b0 > b1 || b1 >= fence.len() {
             return Ok(Vec::new());
         }
-        let start = fence[b0].block_off;
-        let end = fence[b1].block_off + fence[b1].block_len as u64;
-        let base = self.dir.terms.blocks.offset;
-        if base + end > self.dir.terms.blocks.offset + self.dir.terms.blocks.len {
-            return Err(self.corrupt("term block outside the dictionary"));
+        let missing: Vec<usize> = {
+            let cache = self.term_cache.borrow();
+            (b0..=b1).filter(|b| !cache.contains_key(b)).collect()
+        };
+        if let (Some(&m0), Some(&m1)) = (missing.first(), missing.last()) {
+            let start = fence[m0].block_off;
+            let end = fence[m1].block_off + fence[m1].block_len as u64;
+            let base = self.dir.terms.blocks.offset;
+            if end > self.dir.terms.blocks.len {
+                return Err(self.corrupt("term block outside the dictionary"));
+            }
+            let buf = self.read_at(base + start, end - start)?;
+            let mut cache = self.term_cache.borrow_mut();
+            for (b, fe) in fence.iter().enumerate().take(m1 + 1).skip(m0) {
+                let a = (fe.block_off - start) as usize;
+                let blk = &buf[a..a + fe.block_len as usize];
+                let mut out = Vec::new();
+                decode_block(blk, &mut out)
+                    .ok_or_else(|| self.corrupt("term block does not decode"))?;
+                cache.insert(b, Rc::new(out));
+            }
         }
-        let buf = self.read_at(base + start, end - start)?;
-        let mut out = Vec::new();
-        for fe in &fence[b0..=b1] {
-            let a = (fe.block_off - start) as usize;
-            let blk = &buf[a..a + fe.block_len as usize];
-            decode_block(blk, &mut out)
-                .ok_or_else(|| self.corrupt("term block does not decode"))?;
-        }
-        Ok(out)
+        let cache = self.term_cache.borrow();
+        Ok((b0..=b1).filter_map(|b| cache.get(&b).cloned()).collect())
     }
 
     /// The dictionary entry of one term: fence (once per handle) and one block read.
@@ -611,14 +656,15 @@ impl<R: Read + Seek> AddressIndex<R> {
         if b == 0 {
             return Ok(None);
         }
-        Ok(self
-            .term_blocks(b - 1, b - 1)?
-            .into_iter()
-            .find(|(t, _)| t == term)
-            .map(|(_, i)| i))
+        Ok(self.term_blocks(b - 1, b - 1)?.iter().find_map(|blk| {
+            blk.binary_search_by(|(t, _)| t.as_str().cmp(term))
+                .ok()
+                .map(|i| blk[i].1)
+        }))
     }
 
-    /// Every term starting with `prefix` (one read of the blocks that hold them).
+    /// Every word starting with `prefix` (one read of the blocks that hold them);
+    /// the precomputed prefix entries (`C*`) are not words and are left out.
     pub(crate) fn terms_with_prefix(
         &self,
         prefix: &str,
@@ -636,41 +682,72 @@ impl<R: Read + Seek> AddressIndex<R> {
             .max(b0);
         Ok(self
             .term_blocks(b0, b1)?
-            .into_iter()
-            .filter(|(t, _)| t.starts_with(prefix))
+            .iter()
+            .flat_map(|blk| blk.iter())
+            .filter(|(t, _)| t.starts_with(prefix) && !t.ends_with('*'))
+            .cloned()
             .collect())
     }
 
-    /// Postings of several terms (merged reads), each a sorted list of ordinals.
-    pub(crate) fn postings(&self, infos: &[TermInfo]) -> Result<Vec<Vec<u32>>, IndexError> {
+    /// The union of the postings of several terms (a word and its variants), as one
+    /// set. With `only`, just the chunks listed are read (the chunks the current
+    /// candidates lie in): the directories of the terms in one merged read, then the
+    /// containers needed in another.
+    pub(crate) fn postings_union(
+        &self,
+        infos: &[TermInfo],
+        only: Option<&[u16]>,
+    ) -> Result<OrdSet, IndexError> {
         let base = self.dir.terms.postings.offset;
-        let end = base + self.dir.terms.postings.len;
-        let ranges: Vec<(u64, u64)> = infos
+        let sec_len = self.dir.terms.postings.len;
+        if infos
             .iter()
-            .map(|i| (base.saturating_add(i.p_off), i.p_len))
-            .collect();
-        if ranges.iter().any(|(o, l)| o.saturating_add(*l) > end) {
+            .any(|i| i.p_off.checked_add(i.p_len).is_none_or(|e| e > sec_len))
+        {
             return Err(self.corrupt("postings outside their section"));
         }
-        let bufs = self.read_many(&ranges)?;
-        let mut out = Vec::with_capacity(bufs.len());
-        for (b, info) in bufs.iter().zip(infos) {
-            // Each posting takes at least a byte: a damaged df cannot over-allocate.
-            let mut v = Vec::with_capacity((info.df as usize).min(b.len()));
-            let mut pos = 0;
-            let mut prev = 0u64;
-            while pos < b.len() {
-                let d = get_varint(b, &mut pos).ok_or_else(|| self.corrupt("bad postings"))?;
-                prev = if v.is_empty() {
-                    d
+        let max_chunks = self.dir.meta.property_count.div_ceil(1 << 16).max(1);
+        // A short list is read whole with its directory; a long one's directory first.
+        let whole = |i: &TermInfo| i.p_len <= SMALL_POSTINGS;
+        let heads: Vec<(u64, u64)> = infos
+            .iter()
+            .map(|i| {
+                let len = if whole(i) {
+                    i.p_len
                 } else {
-                    prev.wrapping_add(d)
+                    i.p_len.min(postings::dir_size(max_chunks))
                 };
-                v.push(prev as u32);
+                (base + i.p_off, len)
+            })
+            .collect();
+        let head_bufs = self.read_many(&heads)?;
+        let mut union = Union::default();
+        let mut wanted: Vec<(u64, u64)> = Vec::new();
+        let mut wanted_refs: Vec<postings::ContainerRef> = Vec::new();
+        for (info, head) in infos.iter().zip(&head_bufs) {
+            let dir = postings::decode_dir(head, info.p_len, max_chunks)
+                .ok_or_else(|| self.corrupt("postings directory does not decode"))?;
+            for c in dir {
+                if only.is_some_and(|keys| keys.binary_search(&c.key).is_err()) {
+                    continue;
+                }
+                if whole(info) {
+                    let b = head.get(c.off as usize..).unwrap_or_default();
+                    let cont = Container::decode(b, c.card)
+                        .ok_or_else(|| self.corrupt("postings container does not decode"))?;
+                    union.add(c.key, cont);
+                } else {
+                    wanted.push((base + info.p_off + c.off, postings::container_size(c.card)));
+                    wanted_refs.push(c);
+                }
             }
-            out.push(v);
         }
-        Ok(out)
+        for (c, b) in wanted_refs.iter().zip(self.read_many(&wanted)?) {
+            let cont = Container::decode(&b, c.card)
+                .ok_or_else(|| self.corrupt("postings container does not decode"))?;
+            union.add(c.key, cont);
+        }
+        Ok(union.finish())
     }
 
     /// Decodes the whole index back into a [`Gazetteer`] (for change-only updates and
@@ -689,11 +766,11 @@ impl<R: Read + Seek> AddressIndex<R> {
         g.streets = streets.into_iter().map(|s| (s.usrn, s)).collect();
         let props = self.read_at(d.props.offset, d.props.len)?;
         let recs = self.read_at(d.records.offset, d.records.len)?;
-        for c in props.chunks_exact(32) {
+        for c in props.chunks_exact(PROPS_ENTRY as usize) {
             let p = decode_prop(c);
-            let a = (p.offset - d.records.offset) as usize;
+            let a = p.offset.saturating_sub(d.records.offset) as usize;
             let sp: StoredProperty = recs
-                .get(a..a + p.len as usize)
+                .get(a..a.saturating_add(p.len as usize))
                 .and_then(|b| postcard::from_bytes(b).ok())
                 .ok_or_else(|| self.corrupt("record does not decode"))?;
             g.properties.insert(sp.property.uprn, sp.property);
@@ -731,7 +808,9 @@ fn decode_prop(b: &[u8]) -> PropEntry {
     PropEntry {
         offset: le_u64(b, 0),
         len: le_u32(b, 8),
-        meta: PropMeta::get(&b[16..32]),
+        form_len: le_u32(b, 12),
+        form_offset: le_u64(b, 16),
+        meta: PropMeta::get(&b[24..40]),
     }
 }
 

@@ -5,7 +5,8 @@ use std::io::{Seek, SeekFrom, Write};
 
 use super::{
     Blob, DIR_RESERVED, Directory, FENCE_KEYS_PER_PAGE, FORMAT_VERSION, HEADER_LEN, IndexError,
-    MAGIC, Meta, PAGE, PropMeta, StoredProperty, TableInfo, TermsInfo, cell_key, crc32, put_varint,
+    MAGIC, Meta, PAGE, PREFIX_TERM_CHARS, PropMeta, StoredProperty, TableInfo, TermsInfo, cell_key,
+    crc32, form, postings, put_varint,
 };
 use crate::model::{Gazetteer, Street};
 use crate::postcode::Postcode;
@@ -159,15 +160,42 @@ pub fn write_index<W: Write + Seek>(
         len: out.pos - rec_start,
     };
 
-    // 4. PROPS: offset u64, len u32, reserved u32, meta 16.
+    // 3b. Search forms, in ordinal order (so a street's candidates are near).
+    let search_start = out.pos;
+    let mut form_pos: Vec<(u64, u32)> = Vec::with_capacity(n);
+    let mut buf = Vec::with_capacity(64 * 1024);
+    for p in &prepared {
+        let bytes = form::encode(&p.sp).map_err(|e| IndexError::Corrupt {
+            name: "writer".into(),
+            what: format!(
+                "encoding the search form of UPRN {}: {e}",
+                p.sp.property.uprn
+            ),
+        })?;
+        form_pos.push((out.pos + buf.len() as u64, bytes.len() as u32));
+        buf.extend_from_slice(&bytes);
+        if buf.len() >= 64 * 1024 {
+            out.write(&buf)?;
+            buf.clear();
+        }
+    }
+    out.write(&buf)?;
+    dir.search = Blob {
+        offset: search_start,
+        len: out.pos - search_start,
+    };
+
+    // 4. PROPS: record offset u64, record length u32, form length u32, form offset
+    // u64, meta 16.
     let props_start = out.pos;
-    let mut buf = Vec::with_capacity(32 * 1024);
+    let mut buf = Vec::with_capacity(40 * 1024);
     for (i, m) in metas.iter().enumerate() {
         buf.extend_from_slice(&rec_pos[i].0.to_le_bytes());
         buf.extend_from_slice(&rec_pos[i].1.to_le_bytes());
-        buf.extend_from_slice(&0u32.to_le_bytes());
+        buf.extend_from_slice(&form_pos[i].1.to_le_bytes());
+        buf.extend_from_slice(&form_pos[i].0.to_le_bytes());
         m.put(&mut buf);
-        if buf.len() >= 32 * 1024 {
+        if buf.len() >= 40 * 1024 {
             out.write(&buf)?;
             buf.clear();
         }
@@ -258,10 +286,26 @@ pub fn write_index<W: Write + Seek>(
     dir.spatial = write_table(&mut out, &sp_rows, 28)?;
     drop(sp_rows);
 
-    // 9. Terms.
+    // 9. Terms, and the type-ahead prefixes of words (`C*`, `CH*`, `CHU*`): the
+    // union of the postings of every word they begin, so a short last word of a
+    // type-ahead query is one list rather than a union of many at query time.
     let mut postings: HashMap<String, Vec<u32>> = HashMap::new();
+    let mut prefixes: Vec<String> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
+        prefixes.clear();
         for t in view::index_terms(&p.sp) {
+            if t.starts_with(|c: char| c.is_alphabetic()) {
+                let mut end = 0;
+                for c in t.chars().take(PREFIX_TERM_CHARS) {
+                    end += c.len_utf8();
+                    prefixes.push(format!("{}*", &t[..end]));
+                }
+            }
+            postings.entry(t).or_default().push(i as u32);
+        }
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        for t in prefixes.drain(..) {
             postings.entry(t).or_default().push(i as u32);
         }
     }
@@ -475,7 +519,7 @@ fn write_table<W: Write>(
 /// Target size of a term block.
 pub(crate) const TERM_BLOCK: usize = 4096;
 
-/// Writes postings (delta varints, in term order), front-coded term blocks
+/// Writes postings (containers, `postings.rs`, in term order), front-coded term blocks
 /// (`u64` postings offset of the block's first term, `u16` count, then per term:
 /// shared prefix length u8, suffix length u8, suffix, df varint, postings length
 /// varint) and the block fence (per block: offset u64, length u32, first-term length
@@ -489,12 +533,7 @@ fn write_terms<W: Write>(
     let mut buf = Vec::with_capacity(64 * 1024);
     for (_, ords) in terms {
         let before = buf.len();
-        let mut prev = 0u32;
-        for (j, &o) in ords.iter().enumerate() {
-            let d = if j == 0 { o } else { o - prev };
-            put_varint(&mut buf, d as u64);
-            prev = o;
-        }
+        postings::encode(ords, &mut buf);
         plens.push((buf.len() - before) as u64);
         if buf.len() >= 64 * 1024 {
             out.write(&buf)?;
