@@ -264,6 +264,38 @@ fn uprn_find_typeahead_and_spatial_queries() {
     ));
     assert_eq!(too_big.status, 400);
 
+    // Web Mercator out and back in: the property's EPSG:3857 x,y as a query point
+    // finds it again.
+    let mercator = get_json(&format!(
+        "/search/places/v1/uprn?uprn={uprn}&output_srs=EPSG:3857"
+    ));
+    assert_eq!(mercator["header"]["output_srs"], "EPSG:3857");
+    let dpa = &mercator["results"][0]["DPA"];
+    let (mx, my) = (
+        dpa["X_COORDINATE"].as_f64().unwrap(),
+        dpa["Y_COORDINATE"].as_f64().unwrap(),
+    );
+    // Trafford is about 2.3° west, 53.4° north: x ≈ -260 km, y ≈ 7 060 km.
+    assert!(
+        (-290_000.0..-230_000.0).contains(&mx) && (7_030_000.0..7_100_000.0).contains(&my),
+        "{mx},{my}"
+    );
+    let around = get_json(&format!(
+        "/search/places/v1/radius?point={mx},{my}&srs=EPSG:3857&radius=5"
+    ));
+    assert!(
+        around["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["DPA"]["UPRN"] == uprn.as_str()),
+        "{around}"
+    );
+    assert_eq!(
+        get("/search/places/v1/nearest?point=1e9,1e9&srs=EPSG:3857").status,
+        400
+    );
+
     let geojson = get("/api/addresses/postcode/M314AN.geojson");
     assert_eq!(geojson.status, 200);
     assert_eq!(geojson.content_type, "application/geo+json");

@@ -5,7 +5,8 @@
 //!   an existing OS Places client can point here. Errors use OS Places' shape,
 //!   `{"error": {"statuscode": 400, "message": "..."}}`. Coordinates in `point` and
 //!   `bbox` are in `srs` (BNG by default); for WGS84 (`EPSG:4326`) they are in that
-//!   system's axis order, latitude then longitude, as OS Places takes them.
+//!   system's axis order, latitude then longitude, as OS Places takes them; for Web
+//!   Mercator (`EPSG:3857`) x then y in metres. `output_srs` takes the same systems.
 //! - Type-ahead: `/search/places/v1/autocomplete?query=` (best 10 as you type).
 //! - Surrey-compatible `/locate/addresses?postcode=|uprn=|usrn=` (`query=` classification
 //!   set, `format=presentation|all|vcard`), answered 422 when no key is given, as
@@ -262,10 +263,11 @@ fn parse_srs(text: Option<&str>, name: &str) -> Result<(OutputSrs, &'static str)
         Some("WGS84") | Some("EPSG:4326") => Ok((OutputSrs::Wgs84, "EPSG:4326")),
         // ETRS89 and WGS84 differ by well under a metre in Great Britain (docs/coordinates.md).
         Some("EPSG:4258") => Ok((OutputSrs::Wgs84, "EPSG:4258")),
+        Some("EPSG:3857") => Ok((OutputSrs::WebMercator, "EPSG:3857")),
         Some(other) => Err(ApiError::bad_request(
             "invalid-parameter",
             format!(
-                "Requested {name} `{other}` is not supported. Values are BNG, EPSG:27700, WGS84, EPSG:4326 or EPSG:4258."
+                "Requested {name} `{other}` is not supported. Values are BNG, EPSG:27700, WGS84, EPSG:4326, EPSG:4258 or EPSG:3857."
             ),
         )),
     }
@@ -331,6 +333,23 @@ fn point_in_srs(query: &Query, a: f64, b: f64) -> Result<wit::Point, ApiError> {
             wit::Point::Wgs84(wit::Wgs84Point {
                 longitude: b,
                 latitude: a,
+            })
+        }
+        // Web Mercator x,y in metres, as web maps send them.
+        OutputSrs::WebMercator => {
+            let limit = 20_037_508.342_789_244; // π·R: the projection's edge.
+            if !(-limit..=limit).contains(&a) || !(-limit..=limit).contains(&b) {
+                return Err(ApiError::bad_request(
+                    "invalid-parameter",
+                    format!(
+                        "EPSG:3857 points are x,y in metres within ±{limit}; `{a},{b}` is not one"
+                    ),
+                ));
+            }
+            let p = council_bng::from_web_mercator(a, b);
+            wit::Point::Wgs84(wit::Wgs84Point {
+                longitude: p.lon,
+                latitude: p.lat,
             })
         }
     })

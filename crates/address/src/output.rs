@@ -21,6 +21,9 @@ pub enum OutputSrs {
     Bng,
     /// WGS84, `EPSG:4326`.
     Wgs84,
+    /// Web Mercator, `EPSG:3857`: `X_COORDINATE`/`Y_COORDINATE` in metres, as OS Places
+    /// writes them for web maps.
+    WebMercator,
 }
 
 impl OutputSrs {
@@ -29,6 +32,7 @@ impl OutputSrs {
         match self {
             OutputSrs::Bng => "EPSG:27700",
             OutputSrs::Wgs84 => "EPSG:4326",
+            OutputSrs::WebMercator => "EPSG:3857",
         }
     }
 }
@@ -131,6 +135,14 @@ fn common(m: &mut Map<String, Value>, a: &Address, score: f32, srs: OutputSrs) {
             OutputSrs::Wgs84 => {
                 m.insert("LNG".into(), json!(round(a.location.wgs84.longitude, 7)));
                 m.insert("LAT".into(), json!(round(a.location.wgs84.latitude, 7)));
+            }
+            OutputSrs::WebMercator => {
+                let (x, y) = council_bng::to_web_mercator(council_bng::LonLat::new(
+                    a.location.wgs84.longitude,
+                    a.location.wgs84.latitude,
+                ));
+                m.insert("X_COORDINATE".into(), json!(round(x, 2)));
+                m.insert("Y_COORDINATE".into(), json!(round(y, 2)));
             }
         }
     }

@@ -273,6 +273,15 @@ pub fn to_web_mercator(p: LonLat) -> (f64, f64) {
     (x, y)
 }
 
+/// Web Mercator (EPSG:3857) x, y in metres to WGS84 longitude/latitude: the inverse of
+/// [`to_web_mercator`], λ = x/R, φ = 2·atan(exp(y/R)) − π/2 (EPSG Guidance Note 7-2).
+pub fn from_web_mercator(x: f64, y: f64) -> LonLat {
+    let lon = (x / WEB_MERCATOR_RADIUS).to_degrees();
+    let lat =
+        (2.0 * (y / WEB_MERCATOR_RADIUS).exp().atan() - std::f64::consts::FRAC_PI_2).to_degrees();
+    LonLat::new(lon, lat)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -387,6 +396,9 @@ mod tests {
     #[test]
     fn web_mercator_known_values() {
         // Greenwich meridian at the equator is the origin; 180° is half the circumference.
+        let back = from_web_mercator(-269_000.0, 7_087_000.0);
+        let (x, y) = to_web_mercator(back);
+        assert!((x + 269_000.0).abs() < 1e-6 && (y - 7_087_000.0).abs() < 1e-6);
         let (x, y) = to_web_mercator(LonLat::new(0.0, 0.0));
         assert!(x == 0.0 && y.abs() < 1e-6, "{x} {y}");
         let (x, _) = to_web_mercator(LonLat::new(180.0, 0.0));
