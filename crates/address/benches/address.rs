@@ -116,7 +116,11 @@ fn main() {
     );
 
     let t = Instant::now();
-    let g = generate::bench_set(&csv, n, 7).unwrap();
+    // Written aside and renamed into place: other benchmarks (council-host's
+    // capabilities bench) may be reading the previous files meanwhile.
+    let tmp = |p: &Path| p.with_extension(format!("tmp{}", std::process::id()));
+    let g = generate::bench_set(&tmp(&csv), n, 7).unwrap();
+    std::fs::rename(tmp(&csv), &csv).unwrap();
     println!(
         "  generate: {} properties, {} rows in {:.1?}",
         g.properties,
@@ -148,7 +152,8 @@ fn main() {
         rows as f64 / import_t.as_secs_f64()
     );
     let t = Instant::now();
-    let b = import::write_gazetteer(&gaz, &idx_path, &opts).unwrap();
+    let b = import::write_gazetteer(&gaz, &tmp(&idx_path), &opts).unwrap();
+    std::fs::rename(tmp(&idx_path), &idx_path).unwrap();
     println!(
         "  build: {} properties, {} address records, {} terms, {:.1} MB in {:.2?}",
         b.properties,
