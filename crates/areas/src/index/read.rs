@@ -18,16 +18,32 @@ const PAGE: u64 = 4096;
 /// Reads longer than this many pages bypass the cache (whole geometries).
 const DIRECT_READ_PAGES: u64 = 8;
 
+/// Page-table entries per leaf: one leaf maps 2 MiB of the file.
+const TABLE_LEAF: usize = 512;
+/// Cache pages per slab chunk (32 KiB).
+const CHUNK_PAGES: usize = 8;
+
 /// Positioned reads over a `Read + Seek` with a page cache: a per-request instance
 /// reads only the pages a lookup touches; a long-lived one serves warm lookups from
-/// memory. Pages live in one slab, found through a page table (no hashing).
+/// memory. Pages live in fixed chunks of a slab, found through a two-level page table
+/// (no hashing).
+///
+/// Memory grows with the pages read, never with the file: a WASI component gets a
+/// fresh linear memory for every request, where each allocated byte is zeroed and
+/// each new page of memory costs a page fault, and growing one buffer by
+/// reallocation copies it. So table leaves are allocated on first use and the slab
+/// grows by whole chunks that never move; a lookup that reads 30 pages allocates
+/// about 130 KiB, not a 176 KiB table for a 180 MB file plus a slab copied on each
+/// doubling.
 struct Pages<R> {
     reader: R,
     len: u64,
-    /// Page number → slot + 1 in `slab` (0: not loaded).
-    table: Vec<u32>,
-    /// Loaded pages, `PAGE` bytes each (the last page of the file zero-padded).
-    slab: Vec<u8>,
+    /// Page number / `TABLE_LEAF` → leaf of (page number % `TABLE_LEAF`) → slot + 1
+    /// (0: not loaded); `None` until a page of the leaf is loaded.
+    table: Vec<Option<Box<[u32]>>>,
+    /// Loaded pages, `CHUNK_PAGES` slots of `PAGE` bytes per chunk (the last page of
+    /// the file zero-padded).
+    chunks: Vec<Box<[u8]>>,
     /// Slot → the page it holds, for eviction.
     slot_page: Vec<u64>,
     /// The next slot to reuse once the slab is full (first in, first out).
@@ -41,8 +57,10 @@ impl<R: Read + Seek> Pages<R> {
         Pages {
             reader,
             len,
-            table: vec![0; len.div_ceil(PAGE) as usize],
-            slab: Vec::new(),
+            table: (0..(len.div_ceil(PAGE) as usize).div_ceil(TABLE_LEAF))
+                .map(|_| None)
+                .collect(),
+            chunks: Vec::new(),
             slot_page: Vec::new(),
             next_victim: 0,
             max_pages: DEFAULT_CACHE_BYTES / PAGE as usize,
@@ -57,43 +75,67 @@ impl<R: Read + Seek> Pages<R> {
             .map_err(|e| format!("read of {} bytes at byte {off}: {e}", buf.len()))
     }
 
-    /// The slab offset of page `n`, reading it if needed.
+    /// The slot holding page `n` + 1, or 0.
+    fn lookup(&self, n: u64) -> u32 {
+        let n = n as usize;
+        self.table[n / TABLE_LEAF]
+            .as_ref()
+            .map_or(0, |leaf| leaf[n % TABLE_LEAF])
+    }
+
+    fn set(&mut self, n: u64, value: u32) {
+        let n = n as usize;
+        let leaf = self.table[n / TABLE_LEAF]
+            .get_or_insert_with(|| vec![0; TABLE_LEAF].into_boxed_slice());
+        leaf[n % TABLE_LEAF] = value;
+    }
+
+    /// The bytes of a slot.
+    fn slot(&self, slot: usize) -> &[u8] {
+        let at = (slot % CHUNK_PAGES) * PAGE as usize;
+        &self.chunks[slot / CHUNK_PAGES][at..at + PAGE as usize]
+    }
+
+    /// The slot of page `n`, reading it if needed.
     fn page(&mut self, n: u64) -> Result<usize, String> {
-        let slot = self.table[n as usize];
+        let slot = self.lookup(n);
         if slot != 0 {
-            return Ok((slot as usize - 1) * PAGE as usize);
+            return Ok(slot as usize - 1);
         }
         let page = PAGE as usize;
         let slot = if self.slot_page.len() < self.max_pages {
-            self.slab.resize(self.slab.len() + page, 0);
+            let slot = self.slot_page.len();
+            if slot / CHUNK_PAGES == self.chunks.len() {
+                // A new chunk, zeroed; it never moves.
+                self.chunks
+                    .push(vec![0; CHUNK_PAGES * page].into_boxed_slice());
+            }
             self.slot_page.push(n);
-            self.slot_page.len() - 1
+            slot
         } else {
             // Full: reuse the oldest slot (FIFO keeps the hot R-tree pages, which are
             // read first and often, only until they come round; good enough for a
             // cache that lookups rarely fill).
             let victim = self.next_victim % self.max_pages.min(self.slot_page.len());
             self.next_victim = victim + 1;
-            let old = self.slot_page[victim] as usize;
-            if self.table[old] as usize == victim + 1 {
-                self.table[old] = 0;
+            let old = self.slot_page[victim];
+            if self.lookup(old) as usize == victim + 1 {
+                self.set(old, 0);
             }
             self.slot_page[victim] = n;
             victim
         };
-        let at = slot * page;
         let start = n * PAGE;
         let len = (self.len - start).min(PAGE) as usize;
-        let mut slab = std::mem::take(&mut self.slab);
-        slab[at..at + page].fill(0);
-        let r = self.raw_read(start, &mut slab[at..at + len]);
-        self.slab = slab;
-        if let Err(e) = r {
-            self.table[n as usize] = 0;
-            return Err(e);
-        }
-        self.table[n as usize] = (slot + 1) as u32;
-        Ok(at)
+        let at = (slot % CHUNK_PAGES) * page;
+        let mut chunk = std::mem::take(&mut self.chunks[slot / CHUNK_PAGES]);
+        let r = self.raw_read(start, &mut chunk[at..at + len]);
+        // Only the file's last page is short; its tail reads as zeros.
+        chunk[at + len..at + page].fill(0);
+        self.chunks[slot / CHUNK_PAGES] = chunk;
+        r?;
+        self.set(n, (slot + 1) as u32);
+        Ok(slot)
     }
 
     /// Calls `f` with the `len` bytes at `off`: a slice of the cache when they lie in
@@ -113,8 +155,9 @@ impl<R: Read + Seek> Pages<R> {
         }
         let (first, last) = (off / PAGE, (end - 1) / PAGE);
         if first == last {
-            let at = self.page(first)? + (off % PAGE) as usize;
-            return Ok(f(&self.slab[at..at + len]));
+            let slot = self.page(first)?;
+            let at = (off % PAGE) as usize;
+            return Ok(f(&self.slot(slot)[at..at + len]));
         }
         let mut buf = std::mem::take(&mut self.scratch);
         buf.clear();
@@ -124,10 +167,10 @@ impl<R: Read + Seek> Pages<R> {
         } else {
             let mut done = 0usize;
             for n in first..=last {
-                let at = self.page(n)?;
+                let slot = self.page(n)?;
                 let start = if n == first { (off % PAGE) as usize } else { 0 };
                 let take = (PAGE as usize - start).min(len - done);
-                buf[done..done + take].copy_from_slice(&self.slab[at + start..at + start + take]);
+                buf[done..done + take].copy_from_slice(&self.slot(slot)[start..start + take]);
                 done += take;
             }
         }
