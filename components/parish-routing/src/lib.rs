@@ -7,11 +7,14 @@
 //! It stores no addresses: routing by postcode or UPRN is composed by the caller with
 //! `council:address`.
 
+mod data_file;
+
 use std::cell::OnceCell;
 use std::fs::File;
 
 use council_areas as lib;
 use council_bng::{Bng, FileGrid};
+use data_file::DataFile;
 
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 mod bindings {
@@ -29,7 +32,7 @@ use bindings::exports::council::parish::areas as wit_areas;
 use bindings::exports::council::parish::routing as wit_routing;
 
 thread_local! {
-    static INDEX: OnceCell<Result<lib::AreaIndex<File>, String>> = const { OnceCell::new() };
+    static INDEX: OnceCell<Result<lib::AreaIndex<DataFile>, String>> = const { OnceCell::new() };
     static RULES: OnceCell<Result<lib::RuleBook, String>> = const { OnceCell::new() };
     static GRID: OnceCell<Result<FileGrid<File>, String>> = const { OnceCell::new() };
 }
@@ -39,12 +42,12 @@ fn env_path(name: &str, default: &str) -> String {
 }
 
 fn with_index<T>(
-    f: impl FnOnce(&lib::AreaIndex<File>) -> Result<T, wit_areas::Error>,
+    f: impl FnOnce(&lib::AreaIndex<DataFile>) -> Result<T, wit_areas::Error>,
 ) -> Result<T, wit_areas::Error> {
     INDEX.with(|cell| {
         let index = cell.get_or_init(|| {
             let path = env_path("AREAS_INDEX", "/data/areas.idx");
-            let file = File::open(&path)
+            let file = DataFile::open(&path)
                 .map_err(|e| format!("cannot open the boundary index {path}: {e}"))?;
             lib::AreaIndex::open_named(file, &path).map_err(|e| e.to_string())
         });
