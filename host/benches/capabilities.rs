@@ -222,8 +222,14 @@ fn address_index(root: &Path, n: u64) -> Result<PathBuf> {
     let dir = root.join("target/address-bench");
     let idx = dir.join(format!("bench-{n}.idx"));
     if idx.exists() {
-        println!("address: using cached {}", idx.display());
-        return Ok(idx);
+        // An index of an older format (the crate changed since) is built again.
+        match AddressIndex::open(File::open(&idx)?) {
+            Ok(_) => {
+                println!("address: using cached {}", idx.display());
+                return Ok(idx);
+            }
+            Err(e) => println!("address: rebuilding {}: {e}", idx.display()),
+        }
     }
     std::fs::create_dir_all(&dir)?;
     let csv = dir.join(format!("bench-{n}.csv"));
@@ -258,8 +264,13 @@ fn areas_index(root: &Path, cfg: &national::Config) -> Result<PathBuf> {
         .unwrap_or_else(|| root.join("target"));
     let idx = national::index_path(cfg, &target);
     if idx.exists() {
-        println!("parish: using cached {}", idx.display());
-        return Ok(idx);
+        match AreaIndex::open(File::open(&idx)?) {
+            Ok(_) => {
+                println!("parish: using cached {}", idx.display());
+                return Ok(idx);
+            }
+            Err(e) => println!("parish: rebuilding {}: {e}", idx.display()),
+        }
     }
     println!(
         "parish: generating the national boundary set into {} (GENERATED DATA)",
