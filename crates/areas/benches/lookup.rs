@@ -28,6 +28,39 @@ fn index_path(cfg: &national::Config) -> PathBuf {
     national::index_path(cfg, &target)
 }
 
+/// Writes `areas.tsv` (code, type, WKT polygon in WGS84) and `points.tsv` (id,
+/// longitude, latitude).
+fn export(set: &[national::GenArea], points: &[[f64; 2]], dir: &std::path::Path) {
+    use std::io::Write;
+    std::fs::create_dir_all(dir).unwrap();
+    let mut out = std::io::BufWriter::new(File::create(dir.join("areas.tsv")).unwrap());
+    for a in set {
+        let ring: Vec<String> = a
+            .ring
+            .iter()
+            .map(|p| format!("{} {}", p[0], p[1]))
+            .collect();
+        writeln!(
+            out,
+            "{}\t{}\tPOLYGON(({}))",
+            a.code,
+            a.area_type.code(),
+            ring.join(",")
+        )
+        .unwrap();
+    }
+    let mut out = std::io::BufWriter::new(File::create(dir.join("points.tsv")).unwrap());
+    for (i, p) in points.iter().enumerate() {
+        writeln!(out, "{i}\t{}\t{}", p[0], p[1]).unwrap();
+    }
+    println!(
+        "exported {} areas and {} points to {}",
+        set.len(),
+        points.len(),
+        dir.display()
+    );
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
@@ -89,6 +122,24 @@ fn main() {
     let file_len = std::fs::metadata(&path).unwrap().len();
 
     let points = national::points(&cfg, 100_000, 42);
+
+    // `LOOKUP_EXPORT=<dir>`: write the polygons and the first 10,000 query points as
+    // TSV for bench/postgis-areas.sh (the same set in PostGIS), then stop.
+    if let Some(dir) = std::env::var_os("LOOKUP_EXPORT") {
+        export(&set, &points[..10_000], &PathBuf::from(dir));
+        let index = AreaIndex::open(File::open(&path).unwrap()).unwrap();
+        let pairs: usize = points[..10_000]
+            .iter()
+            .map(|p| {
+                index
+                    .areas_at(p[0], p[1], &[AreaType::Cpc, AreaType::Dis, AreaType::Cty])
+                    .unwrap()
+                    .len()
+            })
+            .sum();
+        println!("council-areas: {pairs} (point, area) pairs for those points");
+        return;
+    }
 
     // Warm: one handle, a cache big enough to hold what the lookups read.
     let index = AreaIndex::open(File::open(&path).unwrap())
