@@ -660,7 +660,10 @@ impl<R: Read + Seek> AddressIndex<R> {
                         continue;
                     }
                     seen.push(p);
-                    if p.chars().count() <= PREFIX_TERM_CHARS {
+                    // Prefix entries exist for words that begin with a letter (the
+                    // writer's rule); anything else takes its completions.
+                    if p.chars().count() <= PREFIX_TERM_CHARS && p.starts_with(char::is_alphabetic)
+                    {
                         if let Some(i) = self.term(&format!("{p}*"))? {
                             vars.push(i);
                         }
