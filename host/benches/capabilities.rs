@@ -11,8 +11,9 @@
 //!
 //! Two modes per capability:
 //!
-//! - **per request**: natively `File::open` + `open_named` + one query, exactly what the
-//!   component does on its first call; on the component, a new store (council-host's
+//! - **per request**: natively `File::open` + `open_named` + one query, what the
+//!   component does on its first call (its file is opened through WASI: `std::fs` in
+//!   address-lookup, `wasi:filesystem` directly in parish-routing); on the component, a new store (council-host's
 //!   request store: WASI context with the data directory preopened read-only at
 //!   `/data`, limits, deadline) + instantiation from the pre-instantiated component on
 //!   the host's pooling engine + one call through the generated bindings. Dropping the
@@ -37,7 +38,7 @@
 //! Run: `cargo bench -p council-host --bench capabilities` (or `bench/capabilities.sh`,
 //! which builds them). `CAP_BENCH_REQUESTS` sets the queries per kind (default 2,000);
 //! `CAP_BENCH_ONLY=address` or `parish` runs one capability, `CAP_BENCH_MODE=per-request`
-//! or `warm` one mode.
+//! or `warm` one mode, `CAP_BENCH_SIDE=native` or `component` one side (profiling).
 
 #[path = "../../crates/areas/benches/support/national.rs"]
 mod national;
