@@ -7,8 +7,14 @@
 //! records. The index is opened once per instance — Spin makes one instance per
 //! request — and every query then reads only the few pages it needs.
 
+// The same positioned-read file as parish-routing's: one `descriptor.read` per read.
+#[path = "../../parish-routing/src/data_file.rs"]
+mod data_file;
+
 use std::cell::OnceCell;
 use std::fs::File;
+
+use data_file::DataFile;
 
 use council_address as lib;
 use council_bng::{FileGrid, LonLat};
@@ -28,7 +34,7 @@ use bindings::Component;
 use bindings::exports::council::address::lookup as wit;
 
 thread_local! {
-    static INDEX: OnceCell<Result<lib::AddressIndex<File>, wit::Error>> = const { OnceCell::new() };
+    static INDEX: OnceCell<Result<lib::AddressIndex<DataFile>, wit::Error>> = const { OnceCell::new() };
     static GRID: OnceCell<Result<FileGrid<File>, wit::Error>> = const { OnceCell::new() };
 }
 
@@ -38,12 +44,12 @@ fn env_path(name: &str, default: &str) -> String {
 
 /// Runs `f` with the instance's index, opening it on first use.
 fn with_index<T>(
-    f: impl FnOnce(&lib::AddressIndex<File>) -> Result<T, wit::Error>,
+    f: impl FnOnce(&lib::AddressIndex<DataFile>) -> Result<T, wit::Error>,
 ) -> Result<T, wit::Error> {
     INDEX.with(|cell| {
         let index = cell.get_or_init(|| {
             let path = env_path("ADDRESS_INDEX", "/data/address.idx");
-            let file = File::open(&path).map_err(|e| {
+            let file = DataFile::open(&path).map_err(|e| {
                 wit::Error::IndexUnavailable(format!("cannot open the address index {path}: {e}"))
             })?;
             lib::AddressIndex::open_named(file, &path)

@@ -65,7 +65,11 @@ fn relative<'a>(path: &'a str, mount: &str) -> Option<&'a str> {
 }
 
 fn error(e: wasip2::filesystem::types::ErrorCode) -> io::Error {
-    io::Error::other(format!("{e:?}"))
+    io::Error::other(format!(
+        "{} ({})",
+        e.message().trim_end_matches('.'),
+        e.name()
+    ))
 }
 
 impl Read for DataFile {
