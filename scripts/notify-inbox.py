@@ -34,6 +34,8 @@ import threading
 import time
 import uuid
 
+from http_body import read_body  # scripts/, beside this file
+
 LOCK = threading.Lock()
 
 
@@ -153,20 +155,6 @@ def make_handler(inbox, service_id, secret):
             body = {"status_code": status, "errors": [{"error": kind, "message": message}]}
             self.send(status, "application/json", json.dumps(body).encode())
 
-        def read_body(self):
-            if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-                # RFC 9112 section 7.1: size line, data, CRLF; a zero size ends it.
-                data = b""
-                while True:
-                    size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                    if size == 0:
-                        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                            pass
-                        return data
-                    data += self.rfile.read(size)
-                    self.rfile.readline()
-            return self.rfile.read(int(self.headers.get("content-length") or 0))
-
         def do_GET(self):
             if self.path in ("/", "/inbox"):
                 self.send(200, "text/html; charset=utf-8", render_inbox(inbox.all()).encode())
@@ -176,7 +164,7 @@ def make_handler(inbox, service_id, secret):
                 self.error(404, "NotFound", f"no route {self.path}")
 
         def do_POST(self):
-            body = self.read_body()
+            body = read_body(self)
             if self.path != "/v2/notifications/email":
                 return self.error(404, "NotFound", f"no route {self.path}")
             problem = check_jwt(self.headers.get("authorization"), service_id, secret)

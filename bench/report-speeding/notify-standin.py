@@ -10,7 +10,12 @@ GET /__count answers {"requests": n, "references": distinct, "duplicates": m}.
 import http.server
 import json
 import socketserver
+import sys
 import threading
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from http_body import read_body  # noqa: E402  (scripts/http_body.py)
 
 LOCK = threading.Lock()
 SEEN = {}
@@ -31,22 +36,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def read_body(self):
-        if "chunked" in (self.headers.get("transfer-encoding") or "").lower():
-            # RFC 9112 section 7.1: size line, data, CRLF; a zero size ends it.
-            data = b""
-            while True:
-                size = int(self.rfile.readline().split(b";")[0].strip() or b"0", 16)
-                if size == 0:
-                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
-                        pass
-                    return data
-                data += self.rfile.read(size)
-                self.rfile.readline()
-        return self.rfile.read(int(self.headers.get("content-length") or 0))
-
     def do_POST(self):
-        body = json.loads(self.read_body() or b"{}")
+        body = json.loads(read_body(self) or b"{}")
         reference = body.get("reference", "")
         with LOCK:
             REQUESTS[0] += 1
