@@ -38,7 +38,9 @@
 //! Run: `cargo bench -p council-host --bench capabilities` (or `bench/capabilities.sh`,
 //! which builds them). `CAP_BENCH_REQUESTS` sets the queries per kind (default 2,000);
 //! `CAP_BENCH_ONLY=address` or `parish` runs one capability, `CAP_BENCH_MODE=per-request`
-//! or `warm` one mode, `CAP_BENCH_SIDE=native` or `component` one side (profiling).
+//! or `warm` one mode, `CAP_BENCH_SIDE=native` or `component` one side (profiling),
+//! `CAP_BENCH_QUERY=postcode`, `find` or `suggest` one kind of address query, and
+//! `CAP_BENCH_PERF_MAP=1` writes `/tmp/perf-<pid>.map` for `perf report`.
 
 #[path = "../../crates/areas/benches/support/national.rs"]
 mod national;
@@ -91,6 +93,12 @@ const WARM_PASSES: usize = 3;
 /// ratios are then meaningless).
 fn side_enabled(side: &str) -> bool {
     std::env::var("CAP_BENCH_SIDE").map_or(true, |m| m.is_empty() || m == side)
+}
+
+/// `CAP_BENCH_QUERY=postcode`, `find` or `suggest` runs one kind of address query
+/// (for profiling).
+fn kind_enabled(kind: AddressKind) -> bool {
+    std::env::var("CAP_BENCH_QUERY").map_or(true, |q| q.is_empty() || kind.name().starts_with(&q))
 }
 
 /// `CAP_BENCH_MODE=per-request` or `warm` runs one mode (for profiling).
@@ -312,9 +320,11 @@ struct Host {
 
 impl Host {
     fn new(root: &Path, data_dir: &Path) -> Result<Host> {
+        let perf_map = std::env::var_os("CAP_BENCH_PERF_MAP").is_some();
         let options = RuntimeOptions {
             state_dir: std::env::temp_dir().join("council-host-bench-state"),
             cache_dir: Some(root.join("target/bench-compile-cache")),
+            perf_map,
             ..RuntimeOptions::default()
         };
         let engine = build_engine(&options)?;
@@ -529,11 +539,14 @@ async fn bench_address(root: &Path, host: &Host, index_path: &Path, requests: us
     );
     let pre = AddressLookupPre::new(host.instance_pre(root, "address_lookup.wasm")?)?;
 
-    let kinds = [
+    let kinds: Vec<_> = [
         (AddressKind::Postcode, &queries.postcodes),
         (AddressKind::Find, &queries.finds),
         (AddressKind::Suggest, &queries.suggests),
-    ];
+    ]
+    .into_iter()
+    .filter(|(kind, _)| kind_enabled(*kind))
+    .collect();
 
     if mode_enabled("per-request") {
         // Per request.
@@ -542,7 +555,7 @@ async fn bench_address(root: &Path, host: &Host, index_path: &Path, requests: us
         );
         let mut floor = Vec::new();
         let mut notes = Vec::new();
-        for (kind, list) in kinds {
+        for &(kind, list) in &kinds {
             // Warm-up: the OS page cache and the engine's first instantiations.
             for q in list.iter().take(50) {
                 native_address(&open()?, kind, q)?;
@@ -630,7 +643,7 @@ async fn bench_address(root: &Path, host: &Host, index_path: &Path, requests: us
     let index = open()?;
     let mut store = host.store("address-lookup")?;
     let instance = pre.instantiate_async(&mut store).await?;
-    for (kind, list) in kinds {
+    for &(kind, list) in &kinds {
         let mut pair = Pair::default();
         for pass in 0..WARM_PASSES {
             if pass == 1 {

@@ -94,6 +94,10 @@ struct ServeArgs {
     /// Timeout for components' outgoing requests that set none themselves, in seconds.
     #[arg(long, default_value_t = 30)]
     outgoing_timeout_secs: u64,
+    /// Write /tmp/perf-<pid>.map so `perf report` can name functions in compiled
+    /// components.
+    #[arg(long)]
+    perf_map: bool,
 }
 
 fn main() -> Result<()> {
@@ -141,6 +145,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         max_concurrent_requests: args.max_concurrent_requests,
         max_request_body_bytes: args.max_body_kib << 10,
         outgoing_timeout: Duration::from_secs(args.outgoing_timeout_secs),
+        perf_map: args.perf_map,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -59,6 +59,11 @@ pub struct RuntimeOptions {
     pub max_request_body_bytes: u64,
     /// Connect and first-byte timeout for outgoing requests that set none themselves.
     pub outgoing_timeout: Duration,
+    /// Writes `/tmp/perf-<pid>.map` as components are compiled, so `perf record` /
+    /// `perf report` name the functions of compiled wasm (wasmtime's
+    /// `ProfilingStrategy::PerfMap`). Off by default: the map grows with every
+    /// compilation and costs a little at load.
+    pub perf_map: bool,
 }
 
 impl Default for RuntimeOptions {
@@ -71,6 +76,7 @@ impl Default for RuntimeOptions {
             max_concurrent_requests: 128,
             max_request_body_bytes: 1 << 20,
             outgoing_timeout: Duration::from_secs(30),
+            perf_map: false,
         }
     }
 }
@@ -144,6 +150,9 @@ pub fn build_engine(options: &RuntimeOptions) -> Result<Engine, LoadError> {
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.memory_init_cow(true);
+    if options.perf_map {
+        config.profiler(wasmtime::ProfilingStrategy::PerfMap);
+    }
     let mut pooling = PoolingAllocationConfig::default();
     // A composed component holds one core instance and one memory per component in
     // it (council-api composes four), plus adapter and shim instances.

@@ -352,3 +352,10 @@ fn address(a: lib::Address) -> wit::Address {
         entry_date: a.entry_date,
     }
 }
+
+// Size classes instead of wasi-libc's dlmalloc: a query allocates and frees many
+// small strings, which dlmalloc's coalescing made about a sixth of a postcode
+// query's time (crates/alloc, docs/BENCHMARKS.md "Capability components vs native").
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: council_alloc::SizeClassAllocator = council_alloc::SizeClassAllocator::new();

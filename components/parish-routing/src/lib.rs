@@ -291,3 +291,9 @@ fn question_set_to_wit(q: lib::QuestionSet) -> wit_routing::QuestionSet {
             .collect(),
     }
 }
+
+// Size classes instead of wasi-libc's dlmalloc, as in address-lookup: the answer's
+// areas and their strings are allocated and freed on every call (crates/alloc).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: council_alloc::SizeClassAllocator = council_alloc::SizeClassAllocator::new();
