@@ -29,7 +29,8 @@
 //! where there is one thread; elsewhere (this crate's tests) it is used through a
 //! reference from one thread.
 
-#![allow(unsafe_code, reason = "a memory allocator hands out raw memory")]
+#![deny(missing_docs)]
+#![expect(unsafe_code, reason = "a memory allocator hands out raw memory")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::UnsafeCell;

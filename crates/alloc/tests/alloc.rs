@@ -1,7 +1,7 @@
 //! The size-class allocator under random workloads, used through a reference from one
 //! thread (as the single-threaded components use it as their global allocator).
 
-#![allow(unsafe_code, reason = "drives an allocator through its raw interface")]
+#![expect(unsafe_code, reason = "drives an allocator through its raw interface")]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
