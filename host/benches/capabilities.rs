@@ -126,7 +126,7 @@ where
 
     fn get(&self, store: &mut Store<HostState>, instance: &Instance) -> TypedFunc<P, R> {
         let func = instance
-            .get_func(&mut *store, &self.index)
+            .get_func(&mut *store, self.index)
             .expect("the export was found on the first instance");
         // SAFETY: `instance` was made from the `InstancePre` whose component's export
         // at `index` was type-checked against `P` and `R` in `new`; every instance of
@@ -142,13 +142,11 @@ where
 struct AddressExports {
     by_postcode: Export<(String, wit_address::QueryOptions), (AddressResult<wit_address::Page>,)>,
     find: Export<(String, f32, wit_address::QueryOptions), (AddressResult<wit_address::Page>,)>,
-    suggest: Export<
-        (String, u32, wit_address::QueryOptions),
-        (AddressResult<Vec<wit_address::AddressMatch>>,),
-    >,
+    suggest: Export<(String, u32, wit_address::QueryOptions), (AddressResult<AddressMatches>,)>,
 }
 
 type AddressResult<T> = Result<T, wit_address::Error>;
+type AddressMatches = Vec<wit_address::AddressMatch>;
 
 impl AddressExports {
     async fn new(host: &Host, pre: &InstancePre<HostState>) -> Result<Self> {
