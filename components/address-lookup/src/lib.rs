@@ -353,9 +353,7 @@ fn address(a: lib::Address) -> wit::Address {
     }
 }
 
-// Size classes instead of wasi-libc's dlmalloc: a query allocates and frees many
-// small strings, which dlmalloc's coalescing made about a sixth of a postcode
-// query's time (crates/alloc, docs/BENCHMARKS.md "Capability components vs native").
-#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: council_alloc::SizeClassAllocator = council_alloc::SizeClassAllocator::new();
+// Size classes instead of wasi-libc's dlmalloc for Rust's allocations, and a
+// malloc-served `cabi_realloc` to go with them (crates/alloc explains both;
+// docs/BENCHMARKS.md "Capability components vs native" has the figures).
+council_alloc::global_allocator!();

@@ -292,8 +292,7 @@ fn question_set_to_wit(q: lib::QuestionSet) -> wit_routing::QuestionSet {
     }
 }
 
-// Size classes instead of wasi-libc's dlmalloc, as in address-lookup: the answer's
-// areas and their strings are allocated and freed on every call (crates/alloc).
-#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
-#[global_allocator]
-static ALLOCATOR: council_alloc::SizeClassAllocator = council_alloc::SizeClassAllocator::new();
+// Size classes instead of wasi-libc's dlmalloc for Rust's allocations, and a
+// malloc-served `cabi_realloc` to go with them (crates/alloc explains both;
+// docs/BENCHMARKS.md "Capability components vs native" has the figures).
+council_alloc::global_allocator!();

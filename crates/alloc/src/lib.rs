@@ -1,28 +1,44 @@
 //! A size-class allocator for the capability components, which run single-threaded
-//! on `wasm32-wasip2`.
+//! on `wasm32-wasip2`, and the `cabi_realloc` that must go with it.
 //!
 //! Rust's global allocator there is wasi-libc's dlmalloc. A postcode query decodes
 //! dozens of records into small strings, hands them across the component boundary
 //! and frees them in `cabi_post_*`; under `perf`, dlmalloc's `malloc` and `free`
 //! (which coalesces neighbouring chunks on every free) were 18 % of the component's
-//! time for that query, against a few per cent for glibc natively (docs/BENCHMARKS.md,
-//! "Capability components vs native").
+//! time for that query (docs/BENCHMARKS.md, "Capability components vs native").
 //!
 //! [`SizeClassAllocator`] keeps one free list per size class: requests up to 1 KiB
 //! are rounded up to a multiple of 16 bytes (64 classes), up to 16 KiB to a power of
 //! two (4 classes). Allocation pops the class's list or carves the next block from
-//! the current 64 KiB chunk; freeing pushes the block back. Nothing is coalesced or
+//! the current chunk; freeing pushes the block back. Nothing is coalesced or
 //! returned: a block is reused only by its own class, so an instance's memory is the
 //! sum of each class's peak, which suits instances that live for one request (Spin,
 //! council-host) or a run of similar calls. Larger requests, and alignments over 16,
-//! go straight to the backing allocator (by default [`System`], i.e. dlmalloc), as
-//! do the chunks.
+//! go straight to the backing allocator (by default [`System`], i.e. wasi-libc's
+//! malloc), as do the chunks.
 //!
-//! The class is worked out from the [`Layout`] the caller passes back, which
-//! `GlobalAlloc` requires to be the one the block was allocated (or reallocated)
-//! with; wit-bindgen's lowering keeps to that (strings are `into_boxed_slice`d before
-//! they cross, so the post-return `cabi_dealloc` passes the length they were
-//! allocated with).
+//! **Blocks it did not allocate.** The canonical ABI's `cabi_realloc` hands the host
+//! memory for strings and lists it passes in, and two kinds of code free that memory:
+//! wasi-libc's own bindings free it with `free()` (a `read` through `std::fs` frees
+//! the host's `list<u8>` in `wasip2_list_u8_free`), and Rust bindings (wit-bindgen's
+//! lifted parameters, the `wasip2` crate's results) drop it through the global
+//! allocator. So `cabi_realloc` must be malloc's ([`system_cabi_realloc`], exported
+//! by [`global_allocator!`]), and this allocator must recognise such blocks when they
+//! reach it: chunks are 64 KiB and 64 KiB-aligned, a bitmap marks the 64 KiB pages
+//! that are chunks, and a block outside them goes back to the backing allocator.
+//! (With the size-class `cabi_realloc` of std and wit-bindgen, the first `std::fs`
+//! read trapped in dlmalloc's `free`: tests/all, `api` and `portability`.)
+//!
+//! The bitmap covers 4 GiB from a base address, all of a 32-bit linear memory. A
+//! chunk the backing allocator places outside it (only possible on 64-bit hosts, as
+//! in tests without an arena) is given back and that request served by the backing
+//! allocator instead, so the allocator stays correct anywhere.
+//!
+//! The class of a block is worked out from the [`Layout`] the caller passes back,
+//! which `GlobalAlloc` requires to be the one it was allocated (or reallocated) with;
+//! wit-bindgen's lowering keeps to that (strings are `into_boxed_slice`d before they
+//! cross, so the post-return `cabi_dealloc` passes the length they were allocated
+//! with).
 //!
 //! The allocator is not thread-safe. It is `Sync`, so it can be a
 //! `#[global_allocator]`, only on WebAssembly targets without the `atomics` feature,
@@ -37,8 +53,8 @@ use std::cell::UnsafeCell;
 use std::fmt;
 use std::ptr;
 
-/// Block sizes below [`SMALL_MAX`] are multiples of this, and so is every block's
-/// address: the alignment `GlobalAlloc` callers get without asking for more.
+/// Block sizes below 1 KiB are multiples of this, and so is every block's address:
+/// the alignment `GlobalAlloc` callers get without asking for more.
 pub const GRANULE: usize = 16;
 /// The largest request served from a 16-byte-granular class.
 const SMALL_MAX: usize = 1024;
@@ -50,8 +66,13 @@ const POWER_CLASSES: usize = 4;
 const CLASSES: usize = SMALL_CLASSES + POWER_CLASSES;
 /// The largest request served from a class; larger ones go to the backing allocator.
 pub const MAX_CLASS_SIZE: usize = 1 << (FIRST_POWER + POWER_CLASSES as u32 - 1);
-/// Blocks are carved from chunks of this size taken from the backing allocator.
-pub const CHUNK_SIZE: usize = 64 * 1024;
+/// log2 of [`CHUNK_SIZE`].
+const CHUNK_SHIFT: u32 = 16;
+/// Blocks are carved from chunks of this size and alignment (a WebAssembly page),
+/// taken from the backing allocator.
+pub const CHUNK_SIZE: usize = 1 << CHUNK_SHIFT;
+/// Bits in the ownership map: one per chunk-sized page of 4 GiB.
+const MAP_BITS: usize = 1 << (32 - CHUNK_SHIFT);
 
 /// The size class serving `size` bytes, or `None` above [`MAX_CLASS_SIZE`].
 fn class_of(size: usize) -> Option<usize> {
@@ -75,19 +96,27 @@ fn class_size(class: usize) -> usize {
     }
 }
 
+/// The class that serves `layout` from a chunk, if any.
+fn class_for(layout: Layout) -> Option<usize> {
+    class_of(layout.size()).filter(|_| layout.align() <= GRANULE)
+}
+
 /// The mutable state: a free list per class, threaded through the free blocks'
-/// first word, and the unused end of the current chunk.
+/// first word; the unused end of the current chunk; which pages are chunks.
 struct Heap {
     free: [*mut u8; CLASSES],
     bump: *mut u8,
     end: *mut u8,
     chunks: usize,
+    owned: [u64; MAP_BITS / 64],
 }
 
 /// A size-class allocator over a backing allocator (see the crate docs).
 pub struct SizeClassAllocator<B = System> {
     heap: UnsafeCell<Heap>,
     backing: B,
+    /// The address the ownership map counts 4 GiB from (0 in a 32-bit memory).
+    base: usize,
 }
 
 impl SizeClassAllocator<System> {
@@ -106,14 +135,23 @@ impl Default for SizeClassAllocator<System> {
 impl<B> SizeClassAllocator<B> {
     /// An empty allocator that takes its chunks (and large requests) from `backing`.
     pub const fn with_backing(backing: B) -> Self {
+        Self::with_backing_from(backing, 0)
+    }
+
+    /// Like [`SizeClassAllocator::with_backing`], tracking chunks in the 4 GiB from
+    /// `base` (a multiple of [`CHUNK_SIZE`]) instead of from address 0: for 64-bit
+    /// hosts whose backing allocator serves from an arena there.
+    pub const fn with_backing_from(backing: B, base: usize) -> Self {
         Self {
             heap: UnsafeCell::new(Heap {
                 free: [ptr::null_mut(); CLASSES],
                 bump: ptr::null_mut(),
                 end: ptr::null_mut(),
                 chunks: 0,
+                owned: [0; MAP_BITS / 64],
             }),
             backing,
+            base,
         }
     }
 
@@ -128,12 +166,28 @@ impl<B> SizeClassAllocator<B> {
         // reference into the heap is live while this reads it.
         unsafe { (*self.heap.get()).chunks }
     }
+
+    /// The ownership map's bit for the page of `addr`, if the map covers it.
+    fn page_of(&self, addr: usize) -> Option<usize> {
+        let page = addr.wrapping_sub(self.base) >> CHUNK_SHIFT;
+        (page < MAP_BITS).then_some(page)
+    }
+
+    /// Whether `block` lies in one of this allocator's chunks.
+    fn owns(&self, block: *mut u8) -> bool {
+        self.page_of(block as usize).is_some_and(|page| {
+            // SAFETY: single-threaded, and no `&mut Heap` is live across this call.
+            let owned = unsafe { &(*self.heap.get()).owned };
+            owned[page / 64] & (1 << (page % 64)) != 0
+        })
+    }
 }
 
 impl<B> fmt::Debug for SizeClassAllocator<B> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SizeClassAllocator")
             .field("chunks", &self.chunks())
+            .field("base", &self.base)
             .finish_non_exhaustive()
     }
 }
@@ -144,31 +198,41 @@ impl<B> fmt::Debug for SizeClassAllocator<B> {
 unsafe impl<B: Sync> Sync for SizeClassAllocator<B> {}
 
 impl<B: GlobalAlloc> SizeClassAllocator<B> {
-    /// A block of `class`: the head of its free list, or carved from the chunk.
+    /// A block of `class` for `layout`: the head of its free list, or carved from the
+    /// chunk; or from the backing allocator if a new chunk falls outside the map.
     ///
     /// # Safety
     /// No other borrow of the heap may be live (single-threaded, not re-entered: the
-    /// backing allocator never calls back into this one).
-    unsafe fn alloc_class(&self, class: usize) -> *mut u8 {
+    /// backing allocator never calls back into this one); `class == class_for(layout)`.
+    unsafe fn alloc_class(&self, class: usize, layout: Layout) -> *mut u8 {
         // SAFETY: per the function's contract.
         let heap = unsafe { &mut *self.heap.get() };
         let head = heap.free[class];
         if !head.is_null() {
             // SAFETY: a free block's first word holds the next free block (written
-            // by `dealloc_class`); blocks are 16-aligned and at least 16 bytes.
+            // by `push`); blocks are 16-aligned and at least 16 bytes.
             heap.free[class] = unsafe { head.cast::<*mut u8>().read() };
             return head;
         }
         let size = class_size(class);
         if (heap.end as usize) - (heap.bump as usize) < size {
-            // SAFETY: the layout has a non-zero size and a power-of-two alignment.
-            let chunk = unsafe {
-                self.backing
-                    .alloc(Layout::from_size_align_unchecked(CHUNK_SIZE, GRANULE))
-            };
+            let chunk_layout =
+                Layout::from_size_align(CHUNK_SIZE, CHUNK_SIZE).expect("a chunk is a valid layout");
+            // SAFETY: the layout has a non-zero size.
+            let chunk = unsafe { self.backing.alloc(chunk_layout) };
             if chunk.is_null() {
                 return ptr::null_mut();
             }
+            let Some(page) = self.page_of(chunk as usize) else {
+                // Untrackable: serve this request from the backing allocator, whose
+                // block `dealloc` will then recognise as not ours.
+                // SAFETY: the chunk was just allocated with this layout; `layout` is
+                // the caller's, valid for `alloc`.
+                unsafe {
+                    self.backing.dealloc(chunk, chunk_layout);
+                    return self.backing.alloc(layout);
+                }
+            };
             // The rest of the old chunk goes onto free lists rather than being lost.
             let (mut rest, end) = (heap.bump, heap.end);
             while (end as usize) - (rest as usize) >= GRANULE {
@@ -182,11 +246,11 @@ impl<B: GlobalAlloc> SizeClassAllocator<B> {
                 debug_assert_eq!(class_size(piece_class), piece);
                 // SAFETY: `rest..rest + piece` lies in the old chunk's unused end.
                 unsafe {
-                    rest.cast::<*mut u8>().write(heap.free[piece_class]);
-                    heap.free[piece_class] = rest;
+                    push(heap, rest, piece_class);
                     rest = rest.add(piece);
                 }
             }
+            heap.owned[page / 64] |= 1 << (page % 64);
             heap.bump = chunk;
             // SAFETY: the chunk is CHUNK_SIZE bytes long.
             heap.end = unsafe { chunk.add(CHUNK_SIZE) };
@@ -198,72 +262,147 @@ impl<B: GlobalAlloc> SizeClassAllocator<B> {
         block
     }
 
-    /// Puts a block of `class` back on its free list.
+    /// Puts a block of ours of `class` back on its free list.
     ///
     /// # Safety
-    /// `block` came from `alloc_class(class)` and is no longer used; as for
+    /// `block` came from `alloc_class(class, ..)` and is no longer used; as for
     /// `alloc_class`, no other borrow of the heap is live.
     unsafe fn dealloc_class(&self, block: *mut u8, class: usize) {
         // SAFETY: per the function's contract.
-        let heap = unsafe { &mut *self.heap.get() };
-        // SAFETY: the block is at least 16 bytes, 16-aligned and ours again.
-        unsafe { block.cast::<*mut u8>().write(heap.free[class]) };
-        heap.free[class] = block;
+        unsafe { push(&mut *self.heap.get(), block, class) }
     }
 }
 
-// SAFETY: blocks of a class are `class_size` bytes, 16-aligned (chunks are 16-aligned
-// and every class size is a multiple of 16), and handed out to one owner at a time
-// (popped from a free list or carved past `bump`); requests the classes cannot serve
-// go to the backing allocator, with the same layout on the way back.
+/// Pushes a free block onto its class's list.
+///
+/// # Safety
+/// `block` is at least 16 bytes, 16-aligned, of `class`, in a chunk, and unused.
+unsafe fn push(heap: &mut Heap, block: *mut u8, class: usize) {
+    // SAFETY: per the function's contract.
+    unsafe { block.cast::<*mut u8>().write(heap.free[class]) };
+    heap.free[class] = block;
+}
+
+// SAFETY: blocks of a class are `class_size` bytes, 16-aligned (chunks are 64 KiB-
+// aligned and every class size is a multiple of 16), and handed out to one owner at a
+// time (popped from a free list or carved past `bump`). Whether a block is ours is
+// decided by address (the ownership map), so blocks of the backing allocator, ours
+// or from `cabi_realloc`, always go back to it with their own layout.
 unsafe impl<B: GlobalAlloc> GlobalAlloc for SizeClassAllocator<B> {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        match class_of(layout.size()) {
+        match class_for(layout) {
             // SAFETY: single-threaded (see the `Sync` impl), and not re-entered.
-            Some(class) if layout.align() <= GRANULE => unsafe { self.alloc_class(class) },
+            Some(class) => unsafe { self.alloc_class(class, layout) },
             // SAFETY: the caller's layout is valid for `alloc`.
-            _ => unsafe { self.backing.alloc(layout) },
+            None => unsafe { self.backing.alloc(layout) },
         }
     }
 
     unsafe fn dealloc(&self, block: *mut u8, layout: Layout) {
-        match class_of(layout.size()) {
-            // SAFETY: the block was allocated with this layout, so from this class.
-            Some(class) if layout.align() <= GRANULE => unsafe { self.dealloc_class(block, class) },
-            // SAFETY: ... or by the backing allocator with this layout.
-            _ => unsafe { self.backing.dealloc(block, layout) },
+        if self.owns(block) {
+            let class = class_for(layout).expect("only class-sized blocks are carved");
+            // SAFETY: ours, allocated with this layout, so from this class.
+            unsafe { self.dealloc_class(block, class) }
+        } else {
+            // SAFETY: the backing allocator's block, allocated with this layout.
+            unsafe { self.backing.dealloc(block, layout) }
         }
     }
 
     unsafe fn realloc(&self, block: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let old_class = class_of(layout.size()).filter(|_| layout.align() <= GRANULE);
-        let new_class = class_of(new_size).filter(|_| layout.align() <= GRANULE);
-        match (old_class, new_class) {
+        // SAFETY: `new_size` with the old alignment is a valid layout (`realloc`'s
+        // contract).
+        let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        let ours = self.owns(block);
+        if ours && class_for(layout) == class_for(new_layout) {
             // Same class: the block already has room (shrinking a string to fit
             // before it crosses the component boundary lands here).
-            (Some(old), Some(new)) if old == new => block,
-            // SAFETY: both sizes are the backing allocator's, and the caller's
-            // arguments are valid for `realloc`.
-            (None, None) => unsafe { self.backing.realloc(block, layout, new_size) },
-            _ => {
-                // SAFETY: `new_size` with the old alignment is a valid layout
-                // (`realloc`'s contract).
-                let new_layout =
-                    unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
-                // SAFETY: as `alloc`.
-                let moved = unsafe { self.alloc(new_layout) };
-                if !moved.is_null() {
-                    // SAFETY: both blocks hold at least the smaller size and are
-                    // distinct (the old one is still allocated).
-                    unsafe {
-                        ptr::copy_nonoverlapping(block, moved, layout.size().min(new_size));
-                        self.dealloc(block, layout);
-                    }
-                }
-                moved
+            return block;
+        }
+        if !ours && class_for(new_layout).is_none() {
+            // SAFETY: the backing allocator's block, and the caller's arguments are
+            // valid for `realloc`.
+            return unsafe { self.backing.realloc(block, layout, new_size) };
+        }
+        // SAFETY: as `alloc`.
+        let moved = unsafe { self.alloc(new_layout) };
+        if !moved.is_null() {
+            // SAFETY: both blocks hold at least the smaller size and are distinct
+            // (the old one is still allocated); `dealloc` sends it where it came from.
+            unsafe {
+                ptr::copy_nonoverlapping(block, moved, layout.size().min(new_size));
+                self.dealloc(block, layout);
             }
         }
+        moved
     }
+}
+
+/// The canonical ABI's `cabi_realloc`, served by [`System`] (wasi-libc's malloc),
+/// because wasi-libc frees what it receives through it with `free()` (see the crate
+/// docs). A `new_len` of 0 with no old block returns `align` as a dangling, aligned
+/// pointer, as wit-bindgen's does; allocation failure aborts.
+///
+/// # Safety
+/// The canonical ABI's contract: `old_ptr`/`old_len`/`align` describe a block this
+/// function returned (or `old_len` is 0), `align` is a power of two.
+pub unsafe fn system_cabi_realloc(
+    old_ptr: *mut u8,
+    old_len: usize,
+    align: usize,
+    new_len: usize,
+) -> *mut u8 {
+    let block = if old_len == 0 {
+        if new_len == 0 {
+            return align as *mut u8;
+        }
+        // SAFETY: non-zero size, power-of-two alignment (the ABI's contract).
+        unsafe { System.alloc(Layout::from_size_align_unchecked(new_len, align)) }
+    } else {
+        // SAFETY: a block of ours with this layout (the ABI's contract).
+        unsafe {
+            System.realloc(
+                old_ptr,
+                Layout::from_size_align_unchecked(old_len, align),
+                new_len,
+            )
+        }
+    };
+    if block.is_null() {
+        std::process::abort();
+    }
+    block
+}
+
+/// Makes [`SizeClassAllocator`] the crate's global allocator and exports the
+/// matching `cabi_realloc` ([`system_cabi_realloc`]), which overrides the weak ones
+/// of std and wit-bindgen (they allocate through the global allocator, whose blocks
+/// wasi-libc must not `free`). Use it once, in a component's `lib.rs`; it expands to
+/// nothing on other targets.
+#[macro_export]
+macro_rules! global_allocator {
+    () => {
+        #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+        #[global_allocator]
+        static GLOBAL_ALLOCATOR: $crate::SizeClassAllocator = $crate::SizeClassAllocator::new();
+
+        /// The canonical ABI's allocation function, served by malloc (council-alloc).
+        #[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+        #[allow(
+            unsafe_code,
+            reason = "the canonical ABI's exported allocation function"
+        )]
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn cabi_realloc(
+            old_ptr: *mut u8,
+            old_len: usize,
+            align: usize,
+            new_len: usize,
+        ) -> *mut u8 {
+            // SAFETY: the caller (the host, per the canonical ABI) keeps its contract.
+            unsafe { $crate::system_cabi_realloc(old_ptr, old_len, align, new_len) }
+        }
+    };
 }
 
 #[cfg(test)]
