@@ -10,7 +10,7 @@
 //! [`SizeClassAllocator`] keeps one free list per size class: requests up to 1 KiB
 //! are rounded up to a multiple of 16 bytes (64 classes), up to 16 KiB to a power of
 //! two (4 classes). Allocation pops the class's list or carves the next block from
-//! the current chunk; freeing pushes the block back. Nothing is coalesced or
+//! the current 256 KiB chunk; freeing pushes the block back. Nothing is coalesced or
 //! returned: a block is reused only by its own class, so an instance's memory is the
 //! sum of each class's peak, which suits instances that live for one request (Spin,
 //! council-host) or a run of similar calls. Larger requests, and alignments over 16,
@@ -24,8 +24,8 @@
 //! lifted parameters, the `wasip2` crate's results) drop it through the global
 //! allocator. So `cabi_realloc` must be malloc's ([`system_cabi_realloc`], exported
 //! by [`global_allocator!`]), and this allocator must recognise such blocks when they
-//! reach it: chunks are 64 KiB and 64 KiB-aligned, a bitmap marks the 64 KiB pages
-//! that are chunks, and a block outside them goes back to the backing allocator.
+//! reach it: chunks are 256 KiB and 64 KiB-aligned, a bitmap marks the 64 KiB pages
+//! of chunks, and a block outside them goes back to the backing allocator.
 //! (With the size-class `cabi_realloc` of std and wit-bindgen, the first `std::fs`
 //! read trapped in dlmalloc's `free`: tests/all, `api` and `portability`.)
 //!
@@ -66,13 +66,16 @@ const POWER_CLASSES: usize = 4;
 const CLASSES: usize = SMALL_CLASSES + POWER_CLASSES;
 /// The largest request served from a class; larger ones go to the backing allocator.
 pub const MAX_CLASS_SIZE: usize = 1 << (FIRST_POWER + POWER_CLASSES as u32 - 1);
-/// log2 of [`CHUNK_SIZE`].
-const CHUNK_SHIFT: u32 = 16;
-/// Blocks are carved from chunks of this size and alignment (a WebAssembly page),
-/// taken from the backing allocator.
-pub const CHUNK_SIZE: usize = 1 << CHUNK_SHIFT;
-/// Bits in the ownership map: one per chunk-sized page of 4 GiB.
-const MAP_BITS: usize = 1 << (32 - CHUNK_SHIFT);
+/// log2 of [`CHUNK_ALIGN`].
+const PAGE_SHIFT: u32 = 16;
+/// Chunks are aligned to this (a WebAssembly page), the ownership map's unit.
+pub const CHUNK_ALIGN: usize = 1 << PAGE_SHIFT;
+/// Blocks are carved from chunks of this size taken from the backing allocator.
+/// Four pages, so that the gap malloc leaves to align a chunk (up to a page, which
+/// malloc reuses for its own blocks) is small beside it.
+pub const CHUNK_SIZE: usize = 4 * CHUNK_ALIGN;
+/// Bits in the ownership map: one per page of 4 GiB.
+const MAP_BITS: usize = 1 << (32 - PAGE_SHIFT);
 
 /// The size class serving `size` bytes, or `None` above [`MAX_CLASS_SIZE`].
 fn class_of(size: usize) -> Option<usize> {
@@ -160,7 +163,8 @@ impl<B> SizeClassAllocator<B> {
         &self.backing
     }
 
-    /// How many chunks have been taken from the backing allocator so far.
+    /// How many chunks ([`CHUNK_SIZE`] bytes each) have been taken from the backing
+    /// allocator so far.
     pub fn chunks(&self) -> usize {
         // SAFETY: single-threaded use (see the type's `Sync` impl); no other
         // reference into the heap is live while this reads it.
@@ -169,7 +173,7 @@ impl<B> SizeClassAllocator<B> {
 
     /// The ownership map's bit for the page of `addr`, if the map covers it.
     fn page_of(&self, addr: usize) -> Option<usize> {
-        let page = addr.wrapping_sub(self.base) >> CHUNK_SHIFT;
+        let page = addr.wrapping_sub(self.base) >> PAGE_SHIFT;
         (page < MAP_BITS).then_some(page)
     }
 
@@ -216,14 +220,17 @@ impl<B: GlobalAlloc> SizeClassAllocator<B> {
         }
         let size = class_size(class);
         if (heap.end as usize) - (heap.bump as usize) < size {
-            let chunk_layout =
-                Layout::from_size_align(CHUNK_SIZE, CHUNK_SIZE).expect("a chunk is a valid layout");
+            let chunk_layout = Layout::from_size_align(CHUNK_SIZE, CHUNK_ALIGN)
+                .expect("a chunk is a valid layout");
             // SAFETY: the layout has a non-zero size.
             let chunk = unsafe { self.backing.alloc(chunk_layout) };
             if chunk.is_null() {
                 return ptr::null_mut();
             }
-            let Some(page) = self.page_of(chunk as usize) else {
+            let (Some(first), Some(_)) = (
+                self.page_of(chunk as usize),
+                self.page_of(chunk as usize + (CHUNK_SIZE - 1)),
+            ) else {
                 // Untrackable: serve this request from the backing allocator, whose
                 // block `dealloc` will then recognise as not ours.
                 // SAFETY: the chunk was just allocated with this layout; `layout` is
@@ -250,7 +257,9 @@ impl<B: GlobalAlloc> SizeClassAllocator<B> {
                     rest = rest.add(piece);
                 }
             }
-            heap.owned[page / 64] |= 1 << (page % 64);
+            for page in first..first + CHUNK_SIZE / CHUNK_ALIGN {
+                heap.owned[page / 64] |= 1 << (page % 64);
+            }
             heap.bump = chunk;
             // SAFETY: the chunk is CHUNK_SIZE bytes long.
             heap.end = unsafe { chunk.add(CHUNK_SIZE) };

@@ -8,10 +8,9 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use council_alloc::{CHUNK_SIZE, GRANULE, MAX_CLASS_SIZE, SizeClassAllocator};
+use council_alloc::{CHUNK_ALIGN, CHUNK_SIZE, GRANULE, MAX_CLASS_SIZE, SizeClassAllocator};
 
-/// Chunk-sized, chunk-aligned requests from a fixed arena; everything else from
-/// System. Counts what reaches it.
+/// Chunk requests from a fixed arena; everything else from System. Counts what reaches it.
 struct Arena {
     start: *mut u8,
     next: Cell<usize>,
@@ -25,7 +24,7 @@ const ARENA_BYTES: usize = 256 << 20;
 
 impl Arena {
     fn new() -> Arena {
-        let layout = Layout::from_size_align(ARENA_BYTES, CHUNK_SIZE).unwrap();
+        let layout = Layout::from_size_align(ARENA_BYTES, CHUNK_ALIGN).unwrap();
         // Reserved, not touched: the OS maps pages on first use.
         let start = unsafe { System.alloc(layout) };
         assert!(!start.is_null());
@@ -40,7 +39,7 @@ impl Arena {
     }
 
     fn is_chunk(layout: Layout) -> bool {
-        layout.size() == CHUNK_SIZE && layout.align() == CHUNK_SIZE
+        layout.size() == CHUNK_SIZE && layout.align() == CHUNK_ALIGN
     }
 
     fn allocator(self) -> SizeClassAllocator<Arena> {
@@ -82,7 +81,7 @@ unsafe impl GlobalAlloc for Arena {
 
 impl Drop for Arena {
     fn drop(&mut self) {
-        let layout = Layout::from_size_align(ARENA_BYTES, CHUNK_SIZE).unwrap();
+        let layout = Layout::from_size_align(ARENA_BYTES, CHUNK_ALIGN).unwrap();
         unsafe { System.dealloc(self.start, layout) };
     }
 }
@@ -311,12 +310,13 @@ fn the_end_of_a_used_up_chunk_is_not_lost() {
     let allocator = Arena::new().allocator();
     let small = Layout::from_size_align(16, 16).unwrap();
     let big = Layout::from_size_align(MAX_CLASS_SIZE, 16).unwrap();
-    // 48 bytes into the first chunk, then 16 KiB blocks: the fourth no longer fits,
-    // leaving 16 KiB - 48 bytes, which must serve the small requests after it.
+    // 48 bytes into the first chunk, then 16 KiB blocks: the last of a chunk's worth
+    // no longer fits, leaving 16 KiB - 48 bytes, which must serve the small requests
+    // after it.
     for _ in 0..3 {
         unsafe { allocator.alloc(small) };
     }
-    for _ in 0..4 {
+    for _ in 0..CHUNK_SIZE / MAX_CLASS_SIZE {
         unsafe { allocator.alloc(big) };
     }
     assert_eq!(allocator.chunks(), 2);
