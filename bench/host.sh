@@ -83,6 +83,13 @@ Throughput of the same hello-world \`wasi:http\` component (\`tests/guests/hello
 $rows
 **council-host / wasmtime serve throughput: ${ratio}×** (target ≥ 0.9×).
 
+The main difference between the two hosts on this component is how a pooled
+instance's memory is reset (not measured apart): council-host keeps it resident and
+rewrites only the dirty pages (\`PAGEMAP_SCAN\`, Linux 6.7+; \`runtime::build_engine\`),
+while \`wasmtime serve\` keeps wasmtime's default, an \`madvise\` after which the next
+request page-faults on every page it touches. The first run, before council-host did
+this, measured 1.11× (2026-11-27).
+
 Per-request instantiation in council-host (\`cargo bench -p council-host --bench instantiate\`; store setup is the WASI context with the preopened data mount, limits and deadline; council-api is four composed components):
 
 $instantiation
