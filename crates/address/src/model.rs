@@ -46,12 +46,13 @@ impl Date {
 
     /// `YYYY-MM-DD`.
     pub fn iso(&self) -> String {
-        format!(
-            "{:04}-{:02}-{:02}",
-            self.0 / 10000,
-            (self.0 / 100) % 100,
-            self.0 % 100
-        )
+        let mut s = String::with_capacity(10);
+        crate::text::push_decimal(&mut s, self.0 / 10000, 4);
+        s.push('-');
+        crate::text::push_decimal(&mut s, (self.0 / 100) % 100, 2);
+        s.push('-');
+        crate::text::push_decimal(&mut s, self.0 % 100, 2);
+        s
     }
 }
 

@@ -120,6 +120,19 @@ impl Postcode {
     }
 }
 
+impl Postcode {
+    /// The postcode as written, outward and inward code with one space (`M31 4AN`);
+    /// the same text as `Display`, without going through `core::fmt` (see
+    /// [`crate::text::push_decimal`] for why that matters on the query path).
+    pub fn spaced(&self) -> String {
+        let mut s = String::with_capacity(self.outward.len() + 1 + self.inward.len());
+        s.push_str(&self.outward);
+        s.push(' ');
+        s.push_str(&self.inward);
+        s
+    }
+}
+
 impl fmt::Display for Postcode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {}", self.outward, self.inward)

@@ -276,8 +276,55 @@ pub fn typo_budget(word: &str) -> usize {
     }
 }
 
+/// Appends `n` in decimal, zero-padded to `width` digits, without `core::fmt`.
+///
+/// Views are built on every query, and in a wasm component `format!` and
+/// `to_string()` for numbers (dynamic dispatch through `core::fmt`) were about a
+/// tenth of a postcode query's time (docs/BENCHMARKS.md, "Capability components vs
+/// native").
+pub fn push_decimal(out: &mut String, n: u32, width: usize) {
+    let mut digits = [0u8; 10];
+    let mut at = digits.len();
+    let mut rest = n;
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    for _ in (digits.len() - at)..width {
+        out.push('0');
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+}
+
+/// `n` in decimal (as `n.to_string()`), see [`push_decimal`].
+pub fn decimal(n: u32) -> String {
+    let mut s = String::with_capacity(10);
+    push_decimal(&mut s, n, 0);
+    s
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn decimals_match_core_fmt() {
+        let samples = (0..=10_000u32)
+            .chain([99_999, 100_000, 4_294_967_295])
+            .chain((0..32).map(|b| 1u32 << b));
+        for n in samples {
+            assert_eq!(decimal(n), n.to_string());
+            for width in [0, 2, 4] {
+                let mut s = String::from("x");
+                push_decimal(&mut s, n, width);
+                assert_eq!(s, format!("x{n:0width$}"), "{n} width {width}");
+            }
+        }
+        assert_eq!(crate::model::Date(20240109).iso(), "2024-01-09");
+    }
+
     use super::*;
 
     fn n(s: &str) -> String {

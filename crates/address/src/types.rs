@@ -86,7 +86,7 @@ impl AddressableObject {
     pub fn number_text(&self) -> String {
         let mut s = String::new();
         if let Some(n) = self.start_number {
-            s.push_str(&n.to_string());
+            crate::text::push_decimal(&mut s, n, 0);
             if let Some(x) = &self.start_suffix {
                 s.push_str(x);
             }
@@ -95,7 +95,7 @@ impl AddressableObject {
             if !s.is_empty() {
                 s.push('-');
             }
-            s.push_str(&n.to_string());
+            crate::text::push_decimal(&mut s, n, 0);
             if let Some(x) = &self.end_suffix {
                 s.push_str(x);
             }

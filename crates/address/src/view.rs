@@ -24,14 +24,14 @@ fn push(parts: &mut Vec<String>, s: Option<&str>) {
 pub fn dpa_single_line(d: &Dpa) -> String {
     let mut parts = Vec::new();
     if let Some(po) = d.po_box_number.as_deref().filter(|s| !s.is_empty()) {
-        parts.push(format!("PO BOX {po}"));
+        parts.push(["PO BOX ", po].concat());
     }
     push(&mut parts, d.organisation_name.as_deref());
     push(&mut parts, d.department_name.as_deref());
     push(&mut parts, d.sub_building_name.as_deref());
     push(&mut parts, d.building_name.as_deref());
     if let Some(n) = d.building_number {
-        parts.push(n.to_string());
+        parts.push(text::decimal(n));
     }
     push(&mut parts, d.dependent_thoroughfare.as_deref());
     push(&mut parts, d.thoroughfare.as_deref());
@@ -39,7 +39,7 @@ pub fn dpa_single_line(d: &Dpa) -> String {
     push(&mut parts, d.dependent_locality.as_deref());
     push(&mut parts, d.post_town.as_deref());
     if let Some(p) = d.postcode.as_deref().and_then(Postcode::parse_lenient) {
-        parts.push(p.to_string());
+        parts.push(p.spaced());
     } else {
         push(&mut parts, d.postcode.as_deref());
     }
@@ -64,7 +64,7 @@ pub fn lpi_single_line(
             return;
         }
         match pending.take() {
-            Some(n) => parts.push(format!("{n} {s}")),
+            Some(n) => parts.push([n.as_str(), " ", s].concat()),
             None => parts.push(s.to_string()),
         }
     };
@@ -197,7 +197,7 @@ pub fn dpa_address(sp: &StoredProperty, i: usize) -> Address {
         .postcode
         .as_deref()
         .and_then(Postcode::parse_lenient)
-        .map(|p| p.to_string())
+        .map(|p| p.spaced())
         .or_else(|| sp.postcode.clone());
     a.last_update_date = d.last_update_date.map(|x| x.iso());
     a.entry_date = d.entry_date.map(|x| x.iso());
@@ -217,7 +217,7 @@ pub fn lpi_postcode(sp: &StoredProperty, lpi: &Lpi) -> Option<String> {
                 .and_then(|b| b.postcode_locator.as_deref())
                 .and_then(Postcode::parse_lenient)
         })
-        .map(|p| p.to_string())
+        .map(|p| p.spaced())
         .or_else(|| sp.postcode.clone())
 }
 
