@@ -550,6 +550,11 @@ mod tests {
         assert_eq!(Postcode::parse("WA139GF").unwrap().to_string(), "WA13 9GF");
         assert_eq!(Postcode::parse("SW1A1AA").unwrap().to_string(), "SW1A 1AA");
         assert_eq!(Postcode::parse("GIR 0AA").unwrap().to_string(), "GIR 0AA");
+        // `spaced` (the query path's) writes what `Display` does.
+        for s in ["m314an", "WA139GF", "SW1A1AA", "GIR 0AA", "E1 6AN"] {
+            let p = Postcode::parse(s).unwrap();
+            assert_eq!(p.spaced(), p.to_string());
+        }
     }
 
     #[test]
