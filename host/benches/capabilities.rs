@@ -280,6 +280,89 @@ impl Pair {
             );
         }
     }
+    /// Times one chunk of per-request queries: each natively (`native`: open + query;
+    /// what it returns besides the answer, the open handle, is dropped after the
+    /// clock stops), then each as a fresh instance (`component`: new store +
+    /// instantiation + call; the store it returns is dropped and timed apart). The
+    /// component's answers must equal the native ones.
+    async fn per_request_chunk<Q: std::fmt::Debug, A: PartialEq + std::fmt::Debug, H>(
+        &mut self,
+        label: &str,
+        chunk: &[Q],
+        mut native: impl FnMut(&Q) -> Result<(A, H)>,
+        mut component: impl AsyncFnMut(&Q) -> Result<(A, Store<HostState>)>,
+    ) -> Result<()> {
+        let faults = minor_faults();
+        let mut answers = Vec::with_capacity(chunk.len());
+        for q in chunk.iter().filter(|_| side_enabled("native")) {
+            let t = Instant::now();
+            let (answer, handle) = native(q)?;
+            self.native.push(t.elapsed());
+            drop(handle);
+            answers.push(answer);
+        }
+        let mid = minor_faults();
+        self.native_faults += mid - faults;
+        for (i, q) in chunk
+            .iter()
+            .enumerate()
+            .filter(|_| side_enabled("component"))
+        {
+            let (answer, d) = timed_async(async || component(q).await).await;
+            let (answer, store) = answer?;
+            self.component.push(d);
+            let (_, d) = timed(|| drop(store));
+            self.component_drop.push(d);
+            ensure!(
+                answers.get(i).is_none_or(|expected| answer == *expected),
+                "{label}: {q:?}: component {answer:?}, native {:?}",
+                answers[i]
+            );
+        }
+        self.component_faults += minor_faults() - mid;
+        Ok(())
+    }
+
+    /// Times one chunk of warm queries, natively then on the one instance, keeping the
+    /// times only when `timed_pass`; the answers must agree.
+    async fn warm_chunk<Q: std::fmt::Debug, A: PartialEq + std::fmt::Debug>(
+        &mut self,
+        label: &str,
+        chunk: &[Q],
+        timed_pass: bool,
+        mut native: impl FnMut(&Q) -> Result<A>,
+        mut component: impl AsyncFnMut(&Q) -> Result<A>,
+    ) -> Result<()> {
+        let faults = minor_faults();
+        let mut answers = Vec::with_capacity(chunk.len());
+        for q in chunk.iter().filter(|_| side_enabled("native")) {
+            let (answer, d) = timed(|| native(q));
+            answers.push(answer?);
+            if timed_pass {
+                self.native.push(d);
+            }
+        }
+        let mid = minor_faults();
+        self.native_faults += mid - faults;
+        for (i, q) in chunk
+            .iter()
+            .enumerate()
+            .filter(|_| side_enabled("component"))
+        {
+            let (answer, d) = timed_async(async || component(q).await).await;
+            let answer = answer?;
+            if timed_pass {
+                self.component.push(d);
+            }
+            ensure!(
+                answers.get(i).is_none_or(|expected| answer == *expected),
+                "{label}: {q:?}: component {answer:?}, native {:?}",
+                answers[i]
+            );
+        }
+        self.component_faults += minor_faults() - mid;
+        Ok(())
+    }
 }
 
 fn header(title: &str) {
@@ -653,44 +736,24 @@ async fn bench_address(root: &Path, host: &Host, index_path: &Path, requests: us
             let mut pair = Pair::default();
             let mut reads = 0u64;
             for chunk in list.chunks(CHUNK) {
-                let faults = minor_faults();
-                let mut answers = Vec::with_capacity(chunk.len());
-                for q in chunk.iter().filter(|_| side_enabled("native")) {
-                    let t = Instant::now();
-                    let index = open()?;
-                    let answer = native_address(&index, kind, q)?;
-                    pair.native.push(t.elapsed());
-                    reads += index.stats().reads;
-                    drop(index);
-                    answers.push(answer);
-                }
-                let mid = minor_faults();
-                pair.native_faults += mid - faults;
-                for (i, q) in chunk
-                    .iter()
-                    .enumerate()
-                    .filter(|_| side_enabled("component"))
-                {
-                    let (answer, d) = timed_async(async || -> Result<_> {
+                pair.per_request_chunk(
+                    kind.name(),
+                    chunk,
+                    |q| {
+                        let index = open()?;
+                        let answer = native_address(&index, kind, q)?;
+                        reads += index.stats().reads;
+                        Ok((answer, index))
+                    },
+                    async |q| {
                         let mut store = host.store("address-lookup")?;
                         let instance = pre.instantiate_async(&mut store).await?;
                         let answer =
                             component_address(&mut store, &instance, &exports, kind, q).await?;
                         Ok((answer, store))
-                    })
-                    .await;
-                    let (answer, store) = answer?;
-                    pair.component.push(d);
-                    let (_, d) = timed(|| drop(store));
-                    pair.component_drop.push(d);
-                    ensure!(
-                        answers.get(i).is_none_or(|expected| answer == *expected),
-                        "{}: `{q}`: component {answer:?}, native {:?}",
-                        kind.name(),
-                        answers[i]
-                    );
-                }
-                pair.component_faults += minor_faults() - mid;
+                    },
+                )
+                .await?;
             }
             pair.row("address", kind.name(), "per request");
             notes.push(format!(
@@ -739,37 +802,14 @@ async fn bench_address(root: &Path, host: &Host, index_path: &Path, requests: us
                 pair.component_faults = 0;
             }
             for chunk in list.chunks(CHUNK) {
-                let faults = minor_faults();
-                let mut answers = Vec::with_capacity(chunk.len());
-                for q in chunk.iter().filter(|_| side_enabled("native")) {
-                    let (answer, d) = timed(|| native_address(&index, kind, q));
-                    answers.push(answer?);
-                    if pass > 0 {
-                        pair.native.push(d);
-                    }
-                }
-                let mid = minor_faults();
-                pair.native_faults += mid - faults;
-                for (i, q) in chunk
-                    .iter()
-                    .enumerate()
-                    .filter(|_| side_enabled("component"))
-                {
-                    let (answer, d) = timed_async(async || {
-                        component_address(&mut store, &instance, &exports, kind, q).await
-                    })
-                    .await;
-                    let answer = answer?;
-                    if pass > 0 {
-                        pair.component.push(d);
-                    }
-                    ensure!(
-                        answers.get(i).is_none_or(|expected| answer == *expected),
-                        "{}: `{q}` differs",
-                        kind.name()
-                    );
-                }
-                pair.component_faults += minor_faults() - mid;
+                pair.warm_chunk(
+                    kind.name(),
+                    chunk,
+                    pass > 0,
+                    |q| native_address(&index, kind, q),
+                    async |q| component_address(&mut store, &instance, &exports, kind, q).await,
+                )
+                .await?;
             }
         }
         pair.row("address", kind.name(), "warm");
@@ -845,41 +885,21 @@ async fn bench_parish(
         }
         let mut pair = Pair::default();
         for chunk in list.chunks(CHUNK) {
-            let faults = minor_faults();
-            let mut answers = Vec::with_capacity(chunk.len());
-            for p in chunk.iter().filter(|_| side_enabled("native")) {
-                let t = Instant::now();
-                let index = open()?;
-                let answer = native_areas(&index, *p)?;
-                pair.native.push(t.elapsed());
-                drop(index);
-                answers.push(answer);
-            }
-            let mid = minor_faults();
-            pair.native_faults += mid - faults;
-            for (i, p) in chunk
-                .iter()
-                .enumerate()
-                .filter(|_| side_enabled("component"))
-            {
-                let (answer, d) = timed_async(async || -> Result<_> {
+            pair.per_request_chunk(
+                "areas-at",
+                chunk,
+                |p| {
+                    let index = open()?;
+                    Ok((native_areas(&index, *p)?, index))
+                },
+                async |p| {
                     let mut store = host.store("parish-routing")?;
                     let instance = pre.instantiate_async(&mut store).await?;
                     let answer = component_areas(&mut store, &instance, &areas_at, *p).await?;
                     Ok((answer, store))
-                })
-                .await;
-                let (answer, store) = answer?;
-                pair.component.push(d);
-                let (_, d) = timed(|| drop(store));
-                pair.component_drop.push(d);
-                ensure!(
-                    answers.get(i).is_none_or(|expected| answer == *expected),
-                    "{p:?}: component {answer:?}, native {:?}",
-                    answers[i]
-                );
-            }
-            pair.component_faults += minor_faults() - mid;
+                },
+            )
+            .await?;
         }
         pair.row("parish", "areas-at (all types)", "per request");
         let count = std::rc::Rc::new(std::cell::Cell::new((0, 0)));
@@ -935,36 +955,14 @@ async fn bench_parish(
             pair.component_faults = 0;
         }
         for chunk in points.chunks(CHUNK) {
-            let faults = minor_faults();
-            let mut answers = Vec::with_capacity(chunk.len());
-            for p in chunk.iter().filter(|_| side_enabled("native")) {
-                let (answer, d) = timed(|| native_areas(&index, *p));
-                answers.push(answer?);
-                if pass > 0 {
-                    pair.native.push(d);
-                }
-            }
-            let mid = minor_faults();
-            pair.native_faults += mid - faults;
-            for (i, p) in chunk
-                .iter()
-                .enumerate()
-                .filter(|_| side_enabled("component"))
-            {
-                let (answer, d) = timed_async(async || {
-                    component_areas(&mut store, &instance, &areas_at, *p).await
-                })
-                .await;
-                let answer = answer?;
-                if pass > 0 {
-                    pair.component.push(d);
-                }
-                ensure!(
-                    answers.get(i).is_none_or(|expected| answer == *expected),
-                    "{p:?} differs"
-                );
-            }
-            pair.component_faults += minor_faults() - mid;
+            pair.warm_chunk(
+                "areas-at",
+                chunk,
+                pass > 0,
+                |p| native_areas(&index, *p),
+                async |p| component_areas(&mut store, &instance, &areas_at, *p).await,
+            )
+            .await?;
         }
     }
     pair.row("parish", "areas-at (all types)", "warm");
