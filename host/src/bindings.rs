@@ -9,7 +9,12 @@ pub mod keyvalue {
     wasmtime::component::bindgen!({
         path: "../wit/deps/keyvalue-2024-10-17",
         world: "wasi:keyvalue/imports",
-        imports: { default: trappable },
+        // Async: the store is SQLite on disk, which can wait on its lock, so every
+        // operation runs on tokio's blocking pool (see `crate::keyvalue`).
+        imports: { default: async | trappable },
+        trappable_error_type: {
+            "wasi:keyvalue/store.error" => crate::keyvalue::KeyValueFailure,
+        },
         with: {
             "wasi:keyvalue/store.bucket": crate::keyvalue::Bucket,
             "wasi:keyvalue/atomics.cas": crate::keyvalue::Cas,

@@ -91,6 +91,11 @@ impl KeyValueDatabase {
         &self.path
     }
 
+    /// Whether the database answers a query (for `/readyz`).
+    pub fn check(&self) -> Result<(), store::Error> {
+        self.with(|c| c.query_row("SELECT 1", [], |_| Ok(())))
+    }
+
     fn with<T>(
         &self,
         f: impl FnOnce(&mut Connection) -> rusqlite::Result<T>,
@@ -298,6 +303,30 @@ pub struct Cas {
     seen: Option<Vec<u8>>,
 }
 
+/// A failed key-value operation, as the bindings see it: an error the guest is given
+/// (`wasi:keyvalue/store.error`), or a trap (a bad resource handle, a host task that
+/// died), which ends the instance and never reaches the guest.
+#[derive(Debug)]
+pub enum KeyValueFailure {
+    /// Given to the guest.
+    Guest(store::Error),
+    /// Ends the instance.
+    Trap(wasmtime::Error),
+}
+
+impl From<store::Error> for KeyValueFailure {
+    fn from(e: store::Error) -> Self {
+        KeyValueFailure::Guest(e)
+    }
+}
+
+impl From<wasmtime::component::ResourceTableError> for KeyValueFailure {
+    fn from(e: wasmtime::component::ResourceTableError) -> Self {
+        // A bad handle from the guest is a host-side invariant failure: trap.
+        KeyValueFailure::Trap(wasmtime::Error::msg(format!("key-value resource: {e}")))
+    }
+}
+
 /// The view the generated bindings are implemented for.
 #[derive(Debug)]
 pub struct KeyValueView<'a> {
@@ -331,139 +360,167 @@ fn table_error(e: wasmtime::component::ResourceTableError) -> wasmtime::Error {
     wasmtime::Error::msg(format!("key-value resource: {e}"))
 }
 
+/// Runs one database operation on tokio's blocking pool: SQLite may wait on its lock
+/// (`busy_timeout`) or on the disk, and the executor's threads must keep serving
+/// other instances meanwhile.
+async fn off_the_executor<R: Send + 'static>(
+    database: &Arc<KeyValueDatabase>,
+    operation: impl FnOnce(&KeyValueDatabase) -> Result<R, store::Error> + Send + 'static,
+) -> Result<R, KeyValueFailure> {
+    let database = database.clone();
+    match tokio::task::spawn_blocking(move || operation(&database)).await {
+        Ok(result) => result.map_err(KeyValueFailure::Guest),
+        Err(join) => Err(KeyValueFailure::Trap(wasmtime::Error::msg(format!(
+            "key-value operation did not finish: {join}"
+        )))),
+    }
+}
+
+impl KeyValueView<'_> {
+    fn bucket(
+        &self,
+        bucket: &Resource<Bucket>,
+    ) -> Result<(Arc<KeyValueDatabase>, String), KeyValueFailure> {
+        let bucket = self.table.get(bucket)?;
+        Ok((bucket.database.clone(), bucket.label.clone()))
+    }
+}
+
 impl store::Host for KeyValueView<'_> {
-    fn open(
-        &mut self,
-        identifier: String,
-    ) -> wasmtime::Result<Result<Resource<Bucket>, store::Error>> {
+    async fn open(&mut self, identifier: String) -> Result<Resource<Bucket>, KeyValueFailure> {
         if !self.ctx.allowed.contains(&identifier) {
-            return Ok(Err(store::Error::AccessDenied));
+            return Err(store::Error::AccessDenied.into());
         }
         let Some(database) = &self.ctx.database else {
-            return Ok(Err(store::Error::NoSuchStore));
+            return Err(store::Error::NoSuchStore.into());
         };
         let bucket = Bucket {
             database: database.clone(),
             label: identifier,
         };
-        Ok(Ok(self.table.push(bucket).map_err(table_error)?))
+        Ok(self.table.push(bucket)?)
+    }
+
+    fn convert_error(&mut self, failure: KeyValueFailure) -> wasmtime::Result<store::Error> {
+        match failure {
+            KeyValueFailure::Guest(e) => Ok(e),
+            KeyValueFailure::Trap(e) => Err(e),
+        }
     }
 }
 
 impl store::HostBucket for KeyValueView<'_> {
-    fn get(
+    async fn get(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
-    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        Ok(bucket.database.get(&bucket.label, &key))
+    ) -> Result<Option<Vec<u8>>, KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| db.get(&label, &key)).await
     }
 
-    fn set(
+    async fn set(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
         value: Vec<u8>,
-    ) -> wasmtime::Result<Result<(), store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        Ok(bucket.database.set(&bucket.label, &key, &value))
+    ) -> Result<(), KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| db.set(&label, &key, &value)).await
     }
 
-    fn delete(
+    async fn delete(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
-    ) -> wasmtime::Result<Result<(), store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        Ok(bucket.database.delete(&bucket.label, &key))
+    ) -> Result<(), KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| db.delete(&label, &key)).await
     }
 
-    fn exists(
+    async fn exists(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
-    ) -> wasmtime::Result<Result<bool, store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        Ok(bucket
-            .database
-            .get(&bucket.label, &key)
-            .map(|v| v.is_some()))
+    ) -> Result<bool, KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| {
+            db.get(&label, &key).map(|v| v.is_some())
+        })
+        .await
     }
 
-    fn list_keys(
+    async fn list_keys(
         &mut self,
         bucket: Resource<Bucket>,
         cursor: Option<String>,
-    ) -> wasmtime::Result<Result<store::KeyResponse, store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        Ok(bucket
-            .database
-            .list_keys(&bucket.label, cursor.as_deref())
-            .map(|(keys, cursor)| store::KeyResponse { keys, cursor }))
+    ) -> Result<store::KeyResponse, KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| {
+            db.list_keys(&label, cursor.as_deref())
+                .map(|(keys, cursor)| store::KeyResponse { keys, cursor })
+        })
+        .await
     }
 
-    fn drop(&mut self, bucket: Resource<Bucket>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, bucket: Resource<Bucket>) -> wasmtime::Result<()> {
         self.table.delete(bucket).map_err(table_error)?;
         Ok(())
     }
 }
 
 impl atomics::Host for KeyValueView<'_> {
-    fn increment(
+    async fn increment(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
         delta: i64,
-    ) -> wasmtime::Result<Result<i64, store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        Ok(bucket.database.increment(&bucket.label, &key, delta))
+    ) -> Result<i64, KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| db.increment(&label, &key, delta)).await
     }
 
-    fn swap(
+    async fn swap(
         &mut self,
         cas: Resource<Cas>,
         value: Vec<u8>,
     ) -> wasmtime::Result<Result<(), atomics::CasError>> {
         let cas = self.table.delete(cas).map_err(table_error)?;
-        Ok(
-            match cas
-                .database
-                .compare_and_swap(&cas.label, &cas.key, cas.seen.as_deref(), &value)
-            {
-                Ok(true) => Ok(()),
-                Ok(false) => {
-                    // The value changed since the handle was made: hand back a fresh
-                    // handle so the guest can retry, as the interface describes.
-                    let seen = cas.database.get(&cas.label, &cas.key);
-                    match seen {
-                        Ok(seen) => {
-                            let fresh = Cas { seen, ..cas };
-                            Err(atomics::CasError::CasFailed(
-                                self.table.push(fresh).map_err(table_error)?,
-                            ))
-                        }
-                        Err(e) => Err(atomics::CasError::StoreError(e)),
-                    }
-                }
-                Err(e) => Err(atomics::CasError::StoreError(e)),
-            },
-        )
+        let database = cas.database.clone();
+        let (label, key, seen) = (cas.label.clone(), cas.key.clone(), cas.seen.clone());
+        let outcome = off_the_executor(&database, move |db| {
+            match db.compare_and_swap(&label, &key, seen.as_deref(), &value)? {
+                true => Ok(None),
+                // The value changed since the handle was made: read what is there now
+                // for a fresh handle, so the guest can retry, as the interface describes.
+                false => db.get(&label, &key).map(Some),
+            }
+        })
+        .await;
+        Ok(match outcome {
+            Ok(None) => Ok(()),
+            Ok(Some(seen)) => {
+                let fresh = Cas { seen, ..cas };
+                Err(atomics::CasError::CasFailed(
+                    self.table.push(fresh).map_err(table_error)?,
+                ))
+            }
+            Err(KeyValueFailure::Guest(e)) => Err(atomics::CasError::StoreError(e)),
+            Err(KeyValueFailure::Trap(e)) => return Err(e),
+        })
     }
 }
 
 impl atomics::HostCas for KeyValueView<'_> {
-    fn new(
+    async fn new(
         &mut self,
         bucket: Resource<Bucket>,
         key: String,
-    ) -> wasmtime::Result<Result<Resource<Cas>, store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        let database = bucket.database.clone();
-        let label = bucket.label.clone();
-        let seen = match database.get(&label, &key) {
-            Ok(seen) => seen,
-            Err(e) => return Ok(Err(e)),
+    ) -> Result<Resource<Cas>, KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        let seen = {
+            let (label, key) = (label.clone(), key.clone());
+            off_the_executor(&database, move |db| db.get(&label, &key)).await?
         };
         let cas = Cas {
             database,
@@ -471,56 +528,51 @@ impl atomics::HostCas for KeyValueView<'_> {
             key,
             seen,
         };
-        Ok(Ok(self.table.push(cas).map_err(table_error)?))
+        Ok(self.table.push(cas)?)
     }
 
-    fn current(
-        &mut self,
-        cas: Resource<Cas>,
-    ) -> wasmtime::Result<Result<Option<Vec<u8>>, store::Error>> {
-        let cas = self.table.get(&cas).map_err(table_error)?;
-        Ok(Ok(cas.seen.clone()))
+    async fn current(&mut self, cas: Resource<Cas>) -> Result<Option<Vec<u8>>, KeyValueFailure> {
+        let cas = self.table.get(&cas)?;
+        Ok(cas.seen.clone())
     }
 
-    fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
+    async fn drop(&mut self, cas: Resource<Cas>) -> wasmtime::Result<()> {
         self.table.delete(cas).map_err(table_error)?;
         Ok(())
     }
 }
 
 impl batch::Host for KeyValueView<'_> {
-    fn get_many(
+    async fn get_many(
         &mut self,
         bucket: Resource<Bucket>,
         keys: Vec<String>,
-    ) -> wasmtime::Result<Result<Vec<(String, Option<Vec<u8>>)>, store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        let mut out = Vec::with_capacity(keys.len());
-        for key in keys {
-            match bucket.database.get(&bucket.label, &key) {
-                Ok(value) => out.push((key, value)),
-                Err(e) => return Ok(Err(e)),
-            }
-        }
-        Ok(Ok(out))
+    ) -> Result<Vec<(String, Option<Vec<u8>>)>, KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| {
+            keys.into_iter()
+                .map(|key| db.get(&label, &key).map(|value| (key, value)))
+                .collect()
+        })
+        .await
     }
 
-    fn set_many(
+    async fn set_many(
         &mut self,
         bucket: Resource<Bucket>,
         key_values: Vec<(String, Vec<u8>)>,
-    ) -> wasmtime::Result<Result<(), store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        Ok(bucket.database.set_many(&bucket.label, &key_values))
+    ) -> Result<(), KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| db.set_many(&label, &key_values)).await
     }
 
-    fn delete_many(
+    async fn delete_many(
         &mut self,
         bucket: Resource<Bucket>,
         keys: Vec<String>,
-    ) -> wasmtime::Result<Result<(), store::Error>> {
-        let bucket = self.table.get(&bucket).map_err(table_error)?;
-        Ok(bucket.database.delete_many(&bucket.label, &keys))
+    ) -> Result<(), KeyValueFailure> {
+        let (database, label) = self.bucket(&bucket)?;
+        off_the_executor(&database, move |db| db.delete_many(&label, &keys)).await
     }
 }
 

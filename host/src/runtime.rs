@@ -5,20 +5,24 @@
 //! Per request the host creates a fresh instance, as Spin does, from a pre-instantiated
 //! component ([`ProxyPre`]) on the pooling allocator with copy-on-write memory
 //! initialisation, so instantiation costs microseconds. Each store has a memory cap and
-//! an epoch deadline: a component that runs past the request timeout traps, and only
-//! its own request fails.
+//! a wall-clock deadline, checked on every epoch tick (wasmtime's epoch interruption)
+//! while the instance computes: at each tick the instance yields to the executor, so
+//! instances that compute for a long time cannot keep other requests waiting; one that
+//! has computed for longer than [`RuntimeOptions::throttle_after`] continues only in
+//! the [`SlowLane`]; and one that runs past the request timeout traps, so only its
+//! own request fails.
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use wasmtime::component::{Component, Linker, ResourceTable};
 use wasmtime::{
     Config, Enabled, Engine, InstanceAllocationStrategy, PoolingAllocationConfig, Store,
-    StoreLimits, StoreLimitsBuilder,
+    StoreLimits, StoreLimitsBuilder, UpdateDeadline,
 };
 use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
@@ -28,6 +32,7 @@ use crate::compose::{ComposeError, compose_component};
 use crate::config::ConfigCtx;
 use crate::keyvalue::{KeyValueCtx, KeyValueDatabase, KeyValueError, KeyValueView};
 use crate::manifest::{ComponentDecl, FilesMount, Manifest};
+use crate::metrics::Metrics;
 use crate::outbound::{AllowedHosts, OutboundError};
 use crate::outgoing::OutboundHooks;
 use crate::routes::Router;
@@ -51,8 +56,15 @@ pub struct RuntimeOptions {
     pub cache_dir: Option<PathBuf>,
     /// The most linear memory one component instance may use, in bytes.
     pub max_memory_bytes: usize,
-    /// How long a request may run before its instance is stopped.
+    /// How long a request may run before its instance is stopped (wall-clock time
+    /// from the start of the instance).
     pub request_timeout: Duration,
+    /// How long an instance may compute (epoch ticks while its wasm runs) before it
+    /// continues only in the [`SlowLane`]; zero never throttles.
+    pub throttle_after: Duration,
+    /// The share of one core, in percent (1-100), that every throttled instance
+    /// together may use.
+    pub slow_lane_percent: u32,
     /// How many requests may run at once (each holds pooled instance slots).
     pub max_concurrent_requests: usize,
     /// The largest request body accepted, in bytes.
@@ -73,6 +85,8 @@ impl Default for RuntimeOptions {
             cache_dir: default_cache_dir(),
             max_memory_bytes: 256 << 20,
             request_timeout: Duration::from_secs(30),
+            throttle_after: Duration::from_millis(500),
+            slow_lane_percent: 20,
             max_concurrent_requests: 128,
             max_request_body_bytes: 1 << 20,
             outgoing_timeout: Duration::from_secs(30),
@@ -115,7 +129,10 @@ pub enum LoadError {
         /// wasmtime's message, naming the import.
         message: String,
     },
-    /// Occurs when a variable cannot be resolved.
+    /// Occurs when an application variable's value is refused.
+    #[error(transparent)]
+    Variables(#[from] VariableError),
+    /// Occurs when a component variable cannot be resolved.
     #[error("component `{component}`: {source}")]
     Variable {
         /// The component id.
@@ -263,6 +280,76 @@ pub struct HostState {
     keyvalue: KeyValueCtx,
     config: ConfigCtx,
     limits: StoreLimits,
+    watch: RunWatch,
+}
+
+/// Where an instance stands against its deadline and its computing budget, read on
+/// every epoch tick while its wasm runs.
+struct RunWatch {
+    started: Instant,
+    timeout: Duration,
+    /// Ticks seen while computing.
+    ticks: u64,
+    /// Ticks allowed before the slow lane; zero for none.
+    throttle_after_ticks: u64,
+    slow_lane: Arc<SlowLane>,
+    metrics: Arc<Metrics>,
+}
+
+impl RunWatch {
+    /// What the instance does at an epoch tick: trap past the deadline; otherwise
+    /// yield to the executor, and, past its budget, wait for a turn in the slow lane.
+    fn on_tick(&mut self) -> UpdateDeadline {
+        if self.started.elapsed() >= self.timeout {
+            self.metrics.deadline_hit();
+            return UpdateDeadline::Interrupt;
+        }
+        self.ticks += 1;
+        if self.throttle_after_ticks == 0 || self.ticks <= self.throttle_after_ticks {
+            return UpdateDeadline::Yield(1);
+        }
+        if self.ticks == self.throttle_after_ticks + 1 {
+            self.metrics.slow_lane_entered();
+        }
+        let lane = self.slow_lane.clone();
+        UpdateDeadline::YieldCustom(1, Box::pin(async move { lane.wait_turn().await }))
+    }
+}
+
+/// The one lane in which instances that have computed past their budget take turns:
+/// each turn is one epoch tick of computing, and turns are spaced so that all of them
+/// together use at most the configured share of one core. Everything else the host
+/// runs goes first, so a few runaway requests cannot slow the rest down.
+#[derive(Debug)]
+pub struct SlowLane {
+    next_turn: Mutex<tokio::time::Instant>,
+    /// Wall time one turn costs: a tick divided by the share.
+    turn_cost: Duration,
+}
+
+impl SlowLane {
+    /// A lane giving its turns `percent` (1-100) of one core.
+    pub fn new(percent: u32) -> Self {
+        let percent = percent.clamp(1, 100);
+        Self {
+            next_turn: Mutex::new(tokio::time::Instant::now()),
+            turn_cost: EPOCH_TICK * 100 / percent,
+        }
+    }
+
+    /// Waits for the next free turn (turns are handed out in the order asked for).
+    pub async fn wait_turn(&self) {
+        let at = {
+            let mut next = self
+                .next_turn
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let start = (*next).max(tokio::time::Instant::now());
+            *next = start + self.turn_cost;
+            start
+        };
+        tokio::time::sleep_until(at).await;
+    }
 }
 
 impl std::fmt::Debug for HostState {
@@ -341,6 +428,9 @@ pub struct App {
     pub options: RuntimeOptions,
     /// The application variables, resolved (secrets included: never log them).
     pub variables: ResolvedVariables,
+    /// What the host counts (served by the admin listener).
+    pub metrics: Arc<Metrics>,
+    slow_lane: Arc<SlowLane>,
     keyvalue: Option<Arc<KeyValueDatabase>>,
 }
 
@@ -361,7 +451,7 @@ impl App {
         engine: Engine,
         options: RuntimeOptions,
     ) -> Result<Self, LoadError> {
-        let variables = ResolvedVariables::from_process_env(&manifest);
+        let variables = ResolvedVariables::from_process_env(&manifest)?;
         Self::load_with_variables(manifest, engine, options, variables)
     }
 
@@ -401,6 +491,7 @@ impl App {
                 .filter_map(|t| t.route.clone().map(|r| (r, t.component.clone())))
                 .collect(),
         );
+        let slow_lane = Arc::new(SlowLane::new(options.slow_lane_percent));
         Ok(Self {
             manifest,
             components,
@@ -408,6 +499,8 @@ impl App {
             engine,
             options,
             variables,
+            metrics: Arc::new(Metrics::default()),
+            slow_lane,
             keyvalue,
         })
     }
@@ -425,8 +518,18 @@ impl App {
                 keyvalue: self.keyvalue.clone(),
                 key_value_stores: component.key_value_stores.clone(),
                 config: component.config.clone(),
+                slow_lane: self.slow_lane.clone(),
+                metrics: self.metrics.clone(),
             },
         )
+    }
+
+    /// Whether every key-value store the components use answers (for `/readyz`).
+    pub fn stores_reachable(&self) -> Result<(), String> {
+        match &self.keyvalue {
+            None => Ok(()),
+            Some(database) => database.check().map_err(|e| format!("{e:?}")),
+        }
     }
 }
 
@@ -453,6 +556,8 @@ pub fn capability_store(
             keyvalue: None,
             key_value_stores: Arc::from([]),
             config: Arc::new(BTreeMap::new()),
+            slow_lane: Arc::new(SlowLane::new(options.slow_lane_percent)),
+            metrics: Arc::new(Metrics::default()),
         },
     )
 }
@@ -466,6 +571,8 @@ struct StoreParts<'a> {
     keyvalue: Option<Arc<KeyValueDatabase>>,
     key_value_stores: Arc<[String]>,
     config: Arc<BTreeMap<String, String>>,
+    slow_lane: Arc<SlowLane>,
+    metrics: Arc<Metrics>,
 }
 
 fn new_store(
@@ -477,7 +584,10 @@ fn new_store(
     wasi.inherit_stdout().inherit_stderr();
     // The data mount is read with many small positioned reads (the indexes are
     // built for it). Each would otherwise hop to tokio's blocking pool and back;
-    // a read of a cached page takes microseconds, so do it on this thread.
+    // a read of a cached page takes microseconds, so do it on this thread. The
+    // thread is one of the guest runtime's (see `server`), never one that accepts
+    // connections or reads requests; the key-value store, which can wait on locks
+    // for seconds, goes to the blocking pool instead (`keyvalue`).
     wasi.allow_blocking_current_thread(true);
     wasi.envs(parts.environment);
     for (host, guest) in parts.preopens {
@@ -500,12 +610,25 @@ fn new_store(
             .tables(256)
             .memories(64)
             .build(),
+        watch: RunWatch {
+            started: Instant::now(),
+            timeout: options.request_timeout,
+            ticks: 0,
+            throttle_after_ticks: u64::try_from(
+                options.throttle_after.as_millis() / EPOCH_TICK.as_millis(),
+            )
+            .unwrap_or(u64::MAX),
+            slow_lane: parts.slow_lane,
+            metrics: parts.metrics,
+        },
     };
     let mut store = Store::new(engine, state);
     store.limiter(|state| &mut state.limits);
-    let ticks = (options.request_timeout.as_millis() / EPOCH_TICK.as_millis()).max(1);
-    store.set_epoch_deadline(u64::try_from(ticks).unwrap_or(u64::MAX));
-    store.epoch_deadline_trap();
+    // Every tick while wasm runs: check the deadline and yield (see the module docs).
+    // The deadline is wall-clock time, so an instance that is throttled, or one whose
+    // ticks come late, still ends on time.
+    store.set_epoch_deadline(1);
+    store.epoch_deadline_callback(|mut context| Ok(context.data_mut().watch.on_tick()));
     Ok(store)
 }
 

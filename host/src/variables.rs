@@ -92,6 +92,18 @@ pub enum VariableError {
         /// The variable's name.
         name: String,
     },
+    /// Occurs when a secret's value has a line break inside it (after trailing
+    /// whitespace is removed): a header built from it could be split, so the host
+    /// refuses to start rather than pass it on.
+    #[error(
+        "secret variable `{name}` (SPIN_VARIABLE_{upper}) contains a line break; \
+         secrets must be one line",
+        upper = name.to_uppercase()
+    )]
+    SecretWithLineBreak {
+        /// The variable's name.
+        name: String,
+    },
 }
 
 /// Application variables with their runtime values.
@@ -120,20 +132,42 @@ impl ResolvedVariables {
     /// Resolves every application variable from `SPIN_VARIABLE_*` in `env`, falling
     /// back to defaults. A required variable with no value is only an error when it is
     /// used (as in Spin), so that apps can be inspected without every secret.
-    pub fn resolve(manifest: &Manifest, env: impl Fn(&str) -> Option<String>) -> Self {
+    ///
+    /// Secrets lose their trailing whitespace: a secret mounted from a file (a
+    /// Kubernetes Secret, `$(cat token)`) ends in a newline that nobody means, and
+    /// a token compared with it would never match. A secret with a line break left
+    /// inside is refused ([`VariableError::SecretWithLineBreak`]).
+    pub fn resolve(
+        manifest: &Manifest,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Self, VariableError> {
         let mut values = BTreeMap::new();
         let mut secret = BTreeMap::new();
         for (name, decl) in &manifest.variables {
             let from_env = env(&format!("SPIN_VARIABLE_{}", name.to_uppercase()));
-            values.insert(name.clone(), from_env.or_else(|| decl.default.clone()));
+            let mut value = from_env.or_else(|| decl.default.clone());
+            if decl.secret
+                && let Some(text) = &mut value
+            {
+                text.truncate(text.trim_end().len());
+                if text.contains(['\r', '\n']) {
+                    return Err(VariableError::SecretWithLineBreak { name: name.clone() });
+                }
+            }
+            values.insert(name.clone(), value);
             secret.insert(name.clone(), decl.secret);
         }
-        Self { values, secret }
+        Ok(Self { values, secret })
     }
 
     /// Resolves from the process environment.
-    pub fn from_process_env(manifest: &Manifest) -> Self {
+    pub fn from_process_env(manifest: &Manifest) -> Result<Self, VariableError> {
         Self::resolve(manifest, |key| std::env::var(key).ok())
+    }
+
+    /// Whether a variable is declared secret.
+    pub fn is_secret(&self, name: &str) -> bool {
+        self.secret.get(name).copied().unwrap_or(false)
     }
 
     /// The value of an application variable.
@@ -183,7 +217,8 @@ token = { required = true, secret = true }
         .unwrap();
         let values = ResolvedVariables::resolve(&manifest, |key| {
             (key == "SPIN_VARIABLE_HOST").then(|| "override.example".to_string())
-        });
+        })
+        .unwrap();
         let t = Template::parse("https://{{ host }}:443").unwrap();
         assert_eq!(t.render(&values).unwrap(), "https://override.example:443");
         let err = Template::parse("{{token}}")
@@ -213,7 +248,43 @@ token = { default = "hunter2", secret = true }
             Path::new("spin.toml"),
         )
         .unwrap();
-        let values = ResolvedVariables::resolve(&manifest, |_| None);
+        let values = ResolvedVariables::resolve(&manifest, |_| None).unwrap();
         assert!(!format!("{values:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn secrets_lose_trailing_newlines_and_refuse_inner_ones() {
+        let manifest = Manifest::from_str(
+            r#"
+spin_manifest_version = 2
+[application]
+name = "t"
+[variables]
+token = { default = "", secret = true }
+plain = { default = "" }
+"#,
+            Path::new("spin.toml"),
+        )
+        .unwrap();
+        // As a Kubernetes Secret mounted from a file gives it.
+        let values = ResolvedVariables::resolve(&manifest, |key| match key {
+            "SPIN_VARIABLE_TOKEN" => Some("s3cret-token \r\n".into()),
+            "SPIN_VARIABLE_PLAIN" => Some("kept as given \n".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(values.get("token").unwrap(), "s3cret-token");
+        assert_eq!(values.get("plain").unwrap(), "kept as given \n");
+        for bad in ["two\nlines", "a\rb", "x\r\ny\n"] {
+            let err = ResolvedVariables::resolve(&manifest, |key| {
+                (key == "SPIN_VARIABLE_TOKEN").then(|| bad.to_string())
+            })
+            .unwrap_err();
+            assert!(err.to_string().contains("SPIN_VARIABLE_TOKEN"), "{err}");
+            assert!(
+                !err.to_string().contains(bad),
+                "the error never echoes the secret"
+            );
+        }
     }
 }

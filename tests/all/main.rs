@@ -5,6 +5,7 @@
 mod api;
 mod contacts;
 mod host;
+mod hostile;
 mod manifest;
 mod portability;
 mod report_speeding;

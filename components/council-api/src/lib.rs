@@ -37,8 +37,10 @@ mod bindings {
 
 use http::{ApiError, Query};
 
-#[wstd::http_server]
-async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+// The wasi:http entry point; a client that has gone ends the request quietly.
+council_http::serve!(handle);
+
+async fn handle(request: Request<Body>) -> Result<Response<Body>, Error> {
     let path = request.uri().path().to_string();
     let query = Query::parse(request.uri().query());
     let segments: Vec<&str> = path

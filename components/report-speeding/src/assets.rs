@@ -16,6 +16,13 @@ const TYPEAHEAD_JS: &str = r#"(function () {
   if (!section || !container || !uprn || typeof window.accessibleAutocomplete !== 'function' || !window.fetch) { return; }
   var byLabel = {};
   var latest = 0;
+  // accessible-autocomplete puts what `templates.suggestion` returns into the page as
+  // HTML; an address is text, so it is escaped here.
+  var escapeHtml = function (text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c];
+    });
+  };
   window.accessibleAutocomplete({
     element: container,
     id: 'typeahead-input',
@@ -24,6 +31,10 @@ const TYPEAHEAD_JS: &str = r#"(function () {
     displayMenu: 'overlay',
     showNoOptionsFound: true,
     tNoResults: function () { return 'No addresses found: try the postcode instead'; },
+    templates: {
+      inputValue: function (label) { return label || ''; },
+      suggestion: function (label) { return escapeHtml(label); }
+    },
     source: function (query, populateResults) {
       var mine = ++latest;
       window.fetch('/report-speeding/address-suggestions?q=' + encodeURIComponent(query), {
@@ -84,4 +95,18 @@ pub fn get(name: &str) -> Option<(&'static str, &'static [u8])> {
         ),
         _ => return None,
     })
+}
+
+/// Answers `GET /report-speeding/assets/<name>`.
+pub fn respond(name: &str) -> council_reports::respond::HttpResult {
+    use wstd::http::{Body, Response, StatusCode};
+    match get(name) {
+        Some((content_type, bytes)) => Ok(Response::builder()
+            .status(StatusCode::OK)
+            .header("content-type", content_type)
+            .header("cache-control", "public, max-age=3600")
+            .header("x-content-type-options", "nosniff")
+            .body(Body::from(bytes))?),
+        None => council_reports::respond::plain(StatusCode::NOT_FOUND, "Not found."),
+    }
 }

@@ -1,35 +1,30 @@
-//! The "Report speeding traffic" service: a citizen-facing GOV.UK-styled form, built only
-//! by composing the council capabilities, that keeps each report in a key-value store
-//! before confirming it and delivers it to the right council through an outbox.
+//! The citizen journey of "Report speeding traffic": a GOV.UK-styled form, built only
+//! by composing the council capabilities, that finds the address, asks the routing
+//! questions, decides who handles the report and stores it for the back office
+//! (`components/report-speeding-backoffice`) to deliver.
 //!
-//! It exports `wasi:http/incoming-handler` (through `wstd`) and imports
-//! `council:address/lookup`, `council:parish/{areas,routing}` and
-//! `council:contacts/directory` — plugged in by Spin's
-//! `[component.report-speeding.dependencies]`, `council-host serve` or
-//! `council-host compose` — plus `wasi:keyvalue/{store,atomics}@0.2.0-draft2`,
-//! `wasi:config/store@0.2.0-draft-2024-09-27` and `wasi:http/outgoing-handler`: the
-//! `council:services/report-speeding` world. See `docs/report-speeding.md`.
+//! It exports `wasi:http/incoming-handler` and imports `council:address/lookup`,
+//! `council:parish/{areas,routing}` and `council:contacts/directory` — plugged in by
+//! Spin's `[component.report-speeding.dependencies]`, `council-host serve` or
+//! `council-host compose` — plus `wasi:keyvalue/{store,atomics}@0.2.0-draft2` (stores
+//! `drafts` and `reports`) and `wasi:config/store@0.2.0-draft-2024-09-27`. It holds no
+//! secret: its dependencies see its whole configuration (docs/report-speeding.md).
 //!
-//! The pure parts — HTML ([`html`]), forms ([`form`]), the stored records ([`model`]),
-//! Notify and webhook requests ([`delivery`]) and dates ([`time`]) — build for any target
-//! and are unit-tested natively (`cargo test -p report-speeding`); the routes, the
-//! platform and the outbox exist only in the `wasm32` build.
+//! The modules by job: [`routes`] (dispatch and the request context), `journey`
+//! (the pages), `submit` (storing a report), `housekeeping` (expired drafts and
+//! contacts to look up again) and `assets`.
 #![deny(missing_docs)]
 
-pub mod delivery;
-pub mod form;
-pub mod html;
-pub mod model;
-pub mod time;
-
-#[cfg(target_arch = "wasm32")]
-mod app;
 #[cfg(target_arch = "wasm32")]
 mod assets;
 #[cfg(target_arch = "wasm32")]
-mod outbox;
+mod housekeeping;
 #[cfg(target_arch = "wasm32")]
-mod platform;
+mod journey;
+#[cfg(target_arch = "wasm32")]
+pub mod routes;
+#[cfg(target_arch = "wasm32")]
+mod submit;
 
 #[cfg(target_arch = "wasm32")]
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
@@ -42,10 +37,6 @@ mod bindings {
     });
 }
 
+// The wasi:http entry point; a client that has gone ends the request quietly.
 #[cfg(target_arch = "wasm32")]
-#[wstd::http_server]
-async fn main(
-    request: wstd::http::Request<wstd::http::Body>,
-) -> Result<wstd::http::Response<wstd::http::Body>, wstd::http::Error> {
-    app::handle(request).await
-}
+council_http::serve!(routes::handle);

@@ -339,10 +339,12 @@ fn ons_property(keys: &[&str], prefixes: &[&str], suffix: &str) -> Option<String
     for prefix in prefixes {
         for k in keys {
             let u = k.to_ascii_uppercase();
-            if let Some(rest) = u.strip_prefix(prefix)
+            // Compared as bytes: a key is any JSON string, and slicing text that is
+            // not ASCII at a byte offset would split a character (`PAR1é1`).
+            if let Some(rest) = u.as_bytes().strip_prefix(prefix.as_bytes())
                 && rest.len() == 4
-                && rest[..2].bytes().all(|b| b.is_ascii_digit())
-                && &rest[2..] == suffix
+                && rest[..2].iter().all(u8::is_ascii_digit)
+                && &rest[2..] == suffix.as_bytes()
             {
                 return Some((*k).to_string());
             }

@@ -486,3 +486,20 @@ fn children_and_listing() {
         (0.0, 0.0, 2.0, 2.0)
     );
 }
+
+/// Regression (issue 10, item 13): a property key that is not ASCII where an ONS code
+/// has its digits (`PAR1é1`) panicked the importer (a string sliced inside `é`). It is
+/// now a clear error naming the properties found.
+#[test]
+fn property_keys_that_are_not_ascii_are_an_error_not_a_panic() {
+    let layer = r#"{"type": "FeatureCollection", "features": [
+      {"type": "Feature", "properties": {"PAR1é1": "E04000001", "WDé": "x"},
+       "geometry": {"type": "Polygon", "coordinates": [[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}]}"#;
+    let mut imp = BoundaryImporter::new();
+    let err = imp
+        .add_geojson_str("parishes.geojson", layer, &LayerOptions::default())
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(msg.contains("parishes.geojson"), "{msg}");
+    assert!(msg.contains("PAR1é1"), "{msg}");
+}

@@ -37,6 +37,7 @@ pub const COMPONENT_PACKAGES: &[&str] = &[
     "council-api",
     "places-api",
     "report-speeding",
+    "report-speeding-backoffice",
     "guest-hello",
     "guest-probe",
 ];
@@ -49,6 +50,7 @@ pub const SHIPPED_COMPONENTS: &[&str] = &[
     "council-api",
     "places-api",
     "report-speeding",
+    "report-speeding-backoffice",
 ];
 
 fn cargo() -> Command {
@@ -79,10 +81,21 @@ pub fn component(package: &str) -> PathBuf {
     components().join(format!("{}.wasm", package.replace('-', "_")))
 }
 
-/// Builds `council-host` (once) and returns its path.
+/// Builds `council-host` (once) and returns its path; `COUNCIL_HOST_BIN` names a
+/// binary already built from this tree (scripts/test sets it to scripts/build's),
+/// which is then used as it is.
 pub fn host_binary() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
+        if let Some(binary) = std::env::var_os("COUNCIL_HOST_BIN") {
+            let binary = PathBuf::from(binary);
+            assert!(
+                binary.is_file(),
+                "COUNCIL_HOST_BIN={} is not a file",
+                binary.display()
+            );
+            return binary;
+        }
         let status = cargo()
             .args([
                 "build",
@@ -135,12 +148,25 @@ pub struct HostProcess {
     child: Child,
     /// The address it listens on.
     pub addr: SocketAddr,
+    /// The admin listener's address, when `--admin-listen` was given.
+    pub admin: Option<SocketAddr>,
     log: PathBuf,
 }
 
 impl HostProcess {
     /// Starts the host on `127.0.0.1:0` and waits for it to print its address.
     pub fn start(manifest: &Path, extra_args: &[&str], env: &[(&str, &str)]) -> Result<Self> {
+        Self::start_with_limit(manifest, extra_args, env, None)
+    }
+
+    /// [`HostProcess::start`] with the process's file-descriptor limit set to
+    /// `nofile` (through util-linux's `prlimit`), as a small container would have.
+    pub fn start_with_limit(
+        manifest: &Path,
+        extra_args: &[&str],
+        env: &[(&str, &str)],
+        nofile: Option<u32>,
+    ) -> Result<Self> {
         let logs = target_dir().join("test-logs");
         std::fs::create_dir_all(&logs).context("creating the test log directory")?;
         let stem = manifest
@@ -149,7 +175,17 @@ impl HostProcess {
             .unwrap_or("host");
         let log = logs.join(format!("{stem}-{}-{}.log", std::process::id(), unique()));
         let stderr = std::fs::File::create(&log).context("creating the host log")?;
-        let mut command = Command::new(host_binary());
+        let mut command = match nofile {
+            None => Command::new(host_binary()),
+            Some(limit) => {
+                let mut command = Command::new("prlimit");
+                command
+                    .arg(format!("--nofile={limit}:{limit}"))
+                    .arg("--")
+                    .arg(host_binary());
+                command
+            }
+        };
         command
             .args(["serve", "--manifest"])
             .arg(manifest)
@@ -176,22 +212,72 @@ impl HostProcess {
                 let _ = sender.send(line);
             }
         });
-        let line = match receiver.recv_timeout(Duration::from_secs(300)) {
-            Ok(line) => line,
-            Err(_) => {
-                let _ = child.kill();
-                bail!(
-                    "council-host did not start; its log:\n{}",
-                    std::fs::read_to_string(&log).unwrap_or_default()
-                );
+        let mut admin = None;
+        let line = loop {
+            let line = match receiver.recv_timeout(Duration::from_secs(300)) {
+                Ok(line) => line,
+                Err(_) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    bail!(
+                        "council-host did not start; its log:\n{}",
+                        std::fs::read_to_string(&log).unwrap_or_default()
+                    );
+                }
+            };
+            let address = || line.rsplit("http://").next().and_then(|a| a.parse().ok());
+            if line.starts_with("council-host admin on ") {
+                admin = address();
+                continue;
             }
+            break line;
         };
         let addr = line
             .rsplit("http://")
             .next()
             .and_then(|a| a.parse().ok())
-            .with_context(|| format!("unexpected first line from council-host: {line}"))?;
-        Ok(Self { child, addr, log })
+            .with_context(|| format!("unexpected line from council-host: {line}"))?;
+        Ok(Self {
+            child,
+            addr,
+            admin,
+            log,
+        })
+    }
+
+    /// The admin listener's `/metrics`, as text.
+    pub fn metrics(&self) -> String {
+        let admin = self
+            .admin
+            .expect("the host was started with --admin-listen 127.0.0.1:0");
+        get(&format!("http://{admin}/metrics"))
+            .map(|r| r.body)
+            .unwrap_or_default()
+    }
+
+    /// One sample of `/metrics` (`name{labels}` exactly as written), 0 when absent.
+    pub fn metric(&self, sample: &str) -> f64 {
+        self.metrics()
+            .lines()
+            .find_map(|line| {
+                let (name, value) = line.rsplit_once(' ')?;
+                (name == sample).then(|| value.parse().ok()).flatten()
+            })
+            .unwrap_or(0.0)
+    }
+
+    /// The process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Whether the process has exited; its success if so.
+    pub fn exited(&mut self) -> Option<bool> {
+        self.child
+            .try_wait()
+            .ok()
+            .flatten()
+            .map(|status| status.success())
     }
 
     /// The full URL of a path on this host.

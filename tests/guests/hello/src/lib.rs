@@ -3,8 +3,10 @@
 
 use wstd::http::{Body, Error, Request, Response};
 
-#[wstd::http_server]
-async fn main(request: Request<Body>) -> Result<Response<Body>, Error> {
+// The wasi:http entry point; a client that has gone ends the request quietly.
+council_http::serve!(handle);
+
+async fn handle(request: Request<Body>) -> Result<Response<Body>, Error> {
     let path = request.uri().path().to_string();
     Ok(Response::builder()
         .header("content-type", "text/plain")

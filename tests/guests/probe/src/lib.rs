@@ -7,6 +7,8 @@
 //! - `GET|PUT|DELETE /probe/kv/<store>/<key>`: `wasi:keyvalue@0.2.0-draft2`.
 //! - `GET /probe/config/<key>`: `wasi:config@0.2.0-draft-2024-09-27`.
 //! - `POST /probe/tick`: with `Authorization: Bearer <config token>`, counts a tick.
+//! - `GET /probe/echo`: the URI, `host` and `spin-full-url` the component was given.
+//! - `POST /probe/body`: reads the body and answers its length.
 
 use serde_json::json;
 use wstd::http::{Body, Error, Method, Request, Response, StatusCode};
@@ -37,8 +39,10 @@ fn json_response(status: StatusCode, value: serde_json::Value) -> Result<Respons
         .body(value.to_string().into())?)
 }
 
-#[wstd::http_server]
-async fn main(mut request: Request<Body>) -> Result<Response<Body>, Error> {
+// The wasi:http entry point; a client that has gone ends the request quietly.
+council_http::serve!(handle);
+
+async fn handle(mut request: Request<Body>) -> Result<Response<Body>, Error> {
     let path = request.uri().path().to_string();
     let query = request.uri().query().unwrap_or("").to_string();
     let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -123,6 +127,28 @@ async fn main(mut request: Request<Body>) -> Result<Response<Body>, Error> {
             let n = atomics::increment(&bucket, "ticks", 1)
                 .map_err(|e| anyhow_error(format!("{e:?}")))?;
             json_response(StatusCode::OK, json!({"ticks": n}))
+        }
+        (_, ["probe", "echo"]) => {
+            let header = |name: &str| {
+                request
+                    .headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            json_response(
+                StatusCode::OK,
+                json!({
+                    "uri": request.uri().to_string(),
+                    "path": path,
+                    "host": header("host"),
+                    "spin-full-url": header("spin-full-url"),
+                }),
+            )
+        }
+        (Method::POST, ["probe", "body"]) => {
+            let body = request.body_mut().contents().await?;
+            json_response(StatusCode::OK, json!({"length": body.len()}))
         }
         (_, ["probe", "config", key]) => match config::get(key) {
             Ok(value) => json_response(StatusCode::OK, json!({"value": value})),

@@ -1,16 +1,26 @@
-//! What the service keeps in the key-value store, as JSON, and the rules for the keys.
+//! What the service keeps, as JSON, in two key-value stores, and the rules for the keys.
+//!
+//! The store `drafts` holds journeys in progress, which anyone can start:
 //!
 //! | key | value | lifetime |
 //! |---|---|---|
-//! | `draft:<id>` | [`Draft`]: the answers of one journey in progress | until [`DRAFT_TTL_SECONDS`] after its last change; then deleted by the outbox run |
-//! | `reference:<ref>` | the draft id that reserved the reference number | as long as the report |
-//! | `submission:<draft id>` | the reference number the draft was submitted as (one report per draft, whatever is POSTed twice) | until the draft expires |
-//! | `report:<ref>` | [`Report`]: what was reported, where it goes, its delivery state | until `report_retention_days` after submission, once delivered or failed |
-//! | `outbox:<ref>` | [`OutboxEntry`]: present while the report still has to be delivered | until delivered or failed |
+//! | `draft:<id>` | [`Draft`]: the answers of one journey, created at its first answer | until [`DRAFT_TTL_SECONDS`] after its last change; then removed by the journey's housekeeping |
+//! | `submission:<draft id>` | the reference number the draft was submitted as (one report per draft, whatever is POSTed twice) | as long as the draft |
+//! | `new-drafts:<client>:<window>` | how many drafts a client address started in a [`NEW_DRAFT_WINDOW_SECONDS`] window | until the window after next; then removed by the housekeeping |
 //!
-//! The outbox entry is written before the report, so a crash between the two leaves an
-//! entry without a report (removed by the run once it is old), never a queued report
-//! that nothing will deliver.
+//! The store `reports` holds what was submitted, which only staff may read:
+//!
+//! | key | value | lifetime |
+//! |---|---|---|
+//! | `reference:<ref>` | the draft id that reserved the reference number | as long as the report |
+//! | `report:<ref>` | [`Report`]: what was reported, where it goes, its delivery state | until `report_retention_days` after submission, once delivered or failed |
+//! | `outbox-index` | [`OutboxIndex`]: the references still to be delivered | one key, always |
+//!
+//! A report enters the outbox index before its `report:` key is written, so a crash
+//! between the two leaves an index entry without a report (removed by the outbox once
+//! it is [`ORPHAN_OUTBOX_SECONDS`] old), never a queued report that nothing will
+//! deliver. The outbox reads the index, never the whole store, so the cost of a run
+//! does not grow with the number of drafts or of reports kept.
 
 use std::collections::BTreeMap;
 
@@ -22,6 +32,15 @@ pub const DRAFT_TTL_SECONDS: u64 = 2 * 60 * 60;
 /// An outbox entry without its report is removed once it is this old (a submission
 /// that stopped between writing the two; the citizen never saw a confirmation).
 pub const ORPHAN_OUTBOX_SECONDS: u64 = 10 * 60;
+
+/// The window over which new drafts are counted per client address.
+pub const NEW_DRAFT_WINDOW_SECONDS: u64 = 10 * 60;
+
+/// The store of journeys in progress.
+pub const DRAFTS_STORE: &str = "drafts";
+
+/// The store of submitted reports.
+pub const REPORTS_STORE: &str = "reports";
 
 /// The address a report is about, as the gazetteer gave it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -71,11 +90,11 @@ pub fn vehicle_label(value: &str) -> &str {
 }
 
 /// One journey in progress, kept server-side under `draft:<id>`; the id is in a cookie.
+///
+/// The forms of the journey carry [`form_token`] of the id, which needs no storage,
+/// so a journey costs nothing in the store until its first answer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Draft {
-    /// The token every form of this journey carries (CSRF protection, and the
-    /// idempotency key of the submission).
-    pub token: String,
     /// When the journey started, Unix seconds.
     pub created_at: u64,
     /// When it last changed, Unix seconds.
@@ -90,6 +109,36 @@ pub struct Draft {
     pub details: Option<Details>,
     /// Set once submitted: the reference number.
     pub submitted: Option<String>,
+}
+
+/// The token every form of a journey carries: CSRF protection (with the `SameSite`
+/// cookie) and the idempotency key of the submission. It is derived from the draft id,
+/// which only the `HttpOnly` cookie holds, so a page on another site can neither read
+/// nor compute it (the OWASP "double submit cookie" pattern, hashed).
+pub fn form_token(draft_id: &str) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(format!("report-speeding form token\0{draft_id}"));
+    digest[..16].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Compares two secrets (tokens) in time that does not depend on where they differ:
+/// both are hashed first, so neither their contents nor their lengths leak.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    use sha2::Digest as _;
+    let a = sha2::Sha256::digest(a);
+    let b = sha2::Sha256::digest(b);
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
+/// Whether text is a draft id: 128 random bits in lower-case hex (cookies and keys).
+pub fn is_draft_id(text: &str) -> bool {
+    text.len() == 32
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 /// A report's delivery state, as staff see it.
@@ -145,6 +194,10 @@ pub struct Recipient {
     pub body_id: Option<String>,
     /// The body's contact e-mail address, once known.
     pub email: Option<String>,
+    /// The contacts source could not be asked at submission: the journey's
+    /// housekeeping looks the contact up again, and the outbox waits for it.
+    #[serde(default)]
+    pub contact_pending: bool,
     /// The routing rule that decided.
     pub rule_id: String,
     /// Why, in words.
@@ -169,6 +222,12 @@ pub struct Delivery {
     pub receipt: Option<String>,
     /// How it was (or is to be) delivered: `notify` or `webhook`.
     pub method: Option<String>,
+    /// A request may have reached the receiver without an answer saying so (a timeout,
+    /// a lost connection, a crash mid-attempt): before sending again, the outbox asks
+    /// the receiver whether it has the report (GOV.UK Notify's
+    /// `GET /v2/notifications?reference=`), so it is not sent twice.
+    #[serde(default)]
+    pub in_doubt: bool,
 }
 
 /// A submitted report: `report:<reference>`.
@@ -192,44 +251,50 @@ pub struct Report {
     pub delivery: Delivery,
 }
 
-/// `outbox:<reference>`: the report still has to be delivered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutboxEntry {
-    /// When the entry was written, Unix seconds.
-    pub created_at: u64,
+/// `outbox-index` in the `reports` store: the references still to be delivered, each
+/// with when it entered the outbox (Unix seconds).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutboxIndex {
+    /// Reference → when it was queued.
+    pub pending: BTreeMap<String, u64>,
 }
 
-/// Key helpers.
+/// Key helpers: the `drafts` store's, then the `reports` store's.
 pub mod keys {
-    /// `draft:<id>`.
+    /// `draft:<id>` (drafts).
     pub fn draft(id: &str) -> String {
         format!("draft:{id}")
     }
-    /// `reference:<ref>`.
-    pub fn reference(reference: &str) -> String {
-        format!("reference:{reference}")
-    }
-    /// `submission:<draft id>`.
+    /// `submission:<draft id>` (drafts).
     pub fn submission(draft_id: &str) -> String {
         format!("submission:{draft_id}")
     }
-    /// `report:<ref>`.
+    /// `new-drafts:<client>:<window>` (drafts).
+    pub fn new_drafts(client: &str, window: u64) -> String {
+        format!("{NEW_DRAFTS_PREFIX}{client}:{window}")
+    }
+    /// The prefix of draft keys.
+    pub const DRAFT_PREFIX: &str = "draft:";
+    /// The prefix of submission keys.
+    pub const SUBMISSION_PREFIX: &str = "submission:";
+    /// The prefix of the new-draft counters.
+    pub const NEW_DRAFTS_PREFIX: &str = "new-drafts:";
+    /// Where the housekeeping's walk through the drafts store stopped (drafts).
+    pub const HOUSEKEEPING: &str = "housekeeping";
+
+    /// `reference:<ref>` (reports).
+    pub fn reference(reference: &str) -> String {
+        format!("reference:{reference}")
+    }
+    /// `report:<ref>` (reports).
     pub fn report(reference: &str) -> String {
         format!("report:{reference}")
     }
-    /// `outbox:<ref>`.
-    pub fn outbox(reference: &str) -> String {
-        format!("outbox:{reference}")
-    }
-    /// The prefix of outbox keys.
-    pub const OUTBOX_PREFIX: &str = "outbox:";
+    /// The outbox index (reports).
+    pub const OUTBOX_INDEX: &str = "outbox-index";
     /// The prefix of report keys.
     pub const REPORT_PREFIX: &str = "report:";
-    /// The prefix of draft keys.
-    pub const DRAFT_PREFIX: &str = "draft:";
-    /// Who last swept the outbox opportunistically, and when.
-    pub const SWEEP: &str = "outbox-sweep";
-    /// When the retention purge last ran.
+    /// When the retention purge last ran (reports).
     pub const PURGE: &str = "retention-purge";
 }
 
@@ -299,6 +364,33 @@ mod tests {
     }
 
     #[test]
+    fn form_tokens_depend_on_the_draft_id_only() {
+        let a = form_token("0123456789abcdef0123456789abcdef");
+        assert_eq!(a.len(), 32);
+        assert_eq!(a, form_token("0123456789abcdef0123456789abcdef"));
+        assert_ne!(a, form_token("0123456789abcdef0123456789abcdee"));
+        assert!(is_draft_id("0123456789abcdef0123456789abcdef"));
+        assert!(!is_draft_id("0123456789ABCDEF0123456789abcdef"));
+        assert!(!is_draft_id("../etc/passwd"));
+    }
+
+    #[test]
+    fn secrets_compare() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+        assert!(!same_secret(b"", b"x"));
+    }
+
+    #[test]
+    fn records_written_before_these_fields_still_read() {
+        // A report stored by the release before `contact_pending` and `in_doubt`.
+        let old = r#"{"attempts":1,"next_attempt_at":5,"lease_until":0,"last_error":null,"delivered_at":null,"receipt":null,"method":"notify"}"#;
+        let delivery: Delivery = serde_json::from_str(old).unwrap();
+        assert!(!delivery.in_doubt);
+    }
+
+    #[test]
     fn backoff_grows_to_an_hour_with_jitter() {
         assert_eq!(backoff_seconds(1, 0.0), 5);
         assert_eq!(backoff_seconds(1, 0.99), 9);
@@ -335,6 +427,7 @@ mod tests {
                 body_name: "Partington Town Council".into(),
                 body_id: None,
                 email: None,
+                contact_pending: false,
                 rule_id: "r".into(),
                 reason: "r".into(),
             },

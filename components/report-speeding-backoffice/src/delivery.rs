@@ -19,14 +19,20 @@
 //! where `v1` is HMAC-SHA256 (RFC 2104) with `webhook_secret` over `"<t>.<body>"`, so the
 //! receiver can check both origin and freshness.
 //!
-//! Both carry the report's reference as the idempotency key (Notify's `reference`), so a
-//! receiver can drop the duplicate that at-least-once delivery may produce after a crash.
+//! GOV.UK Notify does not drop duplicates by `reference`: every accepted request is
+//! an e-mail. After an attempt whose outcome is unknown (no answer, a lost connection,
+//! a crash), the outbox asks Notify first — `GET {base}/v2/notifications?reference=`,
+//! which lists the notifications sent with that reference ("Get the status of multiple
+//! messages", `{"notifications": [{"id", "reference", "status", ...}], "links"}`) — and
+//! records the one found instead of sending again. A webhook receiver has no such
+//! lookup: it gets the reference in the `Idempotency-Key` header (the IETF
+//! httpapi-idempotency-key-header draft) and must drop a repeat itself.
 
 use base64::Engine as _;
 use hmac::{KeyInit, Mac};
 use serde_json::{Value, json};
 
-use crate::model::{Report, vehicle_label};
+use council_reports::model::{Report, vehicle_label};
 
 type HmacSha256 = hmac::Hmac<sha2::Sha256>;
 
@@ -134,7 +140,7 @@ pub fn personalisation(report: &Report) -> Value {
         "description": report.details.description,
         "answers": answers,
         "reason": report.recipient.reason,
-        "submitted_at": crate::time::rfc3339(report.submitted_at),
+        "submitted_at": council_reports::time::rfc3339(report.submitted_at),
     })
 }
 
@@ -153,7 +159,7 @@ pub fn webhook_body(report: &Report) -> Value {
     json!({
         "type": "report-speeding",
         "reference": report.reference,
-        "submitted_at": crate::time::rfc3339(report.submitted_at),
+        "submitted_at": council_reports::time::rfc3339(report.submitted_at),
         "recipient": {
             "name": report.recipient.body_name,
             "id": report.recipient.body_id,
@@ -240,15 +246,39 @@ pub fn classify(status: u16, body: &[u8]) -> Outcome {
     }
 }
 
-/// Compares two secrets in time independent of where they differ.
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    // Hash both first so the lengths do not leak either.
-    let a = hmac_sha256(b"report-speeding compare", a);
-    let b = hmac_sha256(b"report-speeding compare", b);
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+/// The URL that lists Notify's notifications sent with `reference`.
+pub fn notify_lookup_url(base: &str, reference: &str) -> String {
+    // References are `SPD-XXXX-XXXX` from a fixed alphabet (model::is_reference): no
+    // character needs percent-encoding.
+    format!("{base}/v2/notifications?reference={reference}")
+}
+
+/// What Notify's list says about a reference: the id of a notification it has for it
+/// (then the report is delivered and must not be sent again), or `None`. An answer
+/// that is not Notify's list shape is an error: the outbox then sends nothing.
+pub fn notification_with_reference(body: &[u8], reference: &str) -> Result<Option<String>, String> {
+    let list: Value =
+        serde_json::from_slice(body).map_err(|e| format!("Notify's list did not parse: {e}"))?;
+    let notifications = list
+        .get("notifications")
+        .and_then(Value::as_array)
+        .ok_or("Notify's list has no `notifications`")?;
+    Ok(notifications
+        .iter()
+        .filter(|n| n.get("reference").and_then(Value::as_str) == Some(reference))
+        // Notify could not send it at all ("technical-failure"): sending again is right.
+        .filter(|n| n.get("status").and_then(Value::as_str) != Some("technical-failure"))
+        .find_map(|n| n.get("id").and_then(Value::as_str).map(str::to_string)))
+}
+
+/// Whether the receiver may have the report although the attempt did not end in a
+/// success: no answer at all, or a server error, which may come after it stored the
+/// request. A 4xx refusal is certain: nothing was accepted.
+pub fn outcome_in_doubt(status: Option<u16>) -> bool {
+    match status {
+        None => true,
+        Some(status) => status >= 500,
+    }
 }
 
 #[cfg(test)]
@@ -335,10 +365,44 @@ mod tests {
     }
 
     #[test]
-    fn secrets_compare() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"abcd"));
-        assert!(!constant_time_eq(b"", b"x"));
+    fn notifys_list_is_read_by_reference() {
+        let list = br#"{"notifications": [
+            {"id": "a1", "reference": "SPD-2222-3333", "status": "delivered", "type": "email"},
+            {"id": "b2", "reference": "SPD-4444-5555", "status": "sending", "type": "email"}
+        ], "links": {"current": "/v2/notifications"}}"#;
+        assert_eq!(
+            notification_with_reference(list, "SPD-4444-5555").unwrap(),
+            Some("b2".into())
+        );
+        assert_eq!(
+            notification_with_reference(list, "SPD-9999-9999").unwrap(),
+            None
+        );
+        let empty = br#"{"notifications": [], "links": {}}"#;
+        assert_eq!(
+            notification_with_reference(empty, "SPD-2222-3333").unwrap(),
+            None
+        );
+        let failed = br#"{"notifications": [{"id": "c3", "reference": "SPD-2222-3333", "status": "technical-failure"}]}"#;
+        assert_eq!(
+            notification_with_reference(failed, "SPD-2222-3333").unwrap(),
+            None
+        );
+        assert!(notification_with_reference(b"<html>", "SPD-2222-3333").is_err());
+        assert!(notification_with_reference(b"{}", "SPD-2222-3333").is_err());
+        assert_eq!(
+            notify_lookup_url("https://api.notifications.service.gov.uk", "SPD-2222-3333"),
+            "https://api.notifications.service.gov.uk/v2/notifications?reference=SPD-2222-3333"
+        );
+    }
+
+    #[test]
+    fn only_refusals_are_certain() {
+        assert!(outcome_in_doubt(None));
+        assert!(outcome_in_doubt(Some(500)));
+        assert!(outcome_in_doubt(Some(503)));
+        assert!(!outcome_in_doubt(Some(400)));
+        assert!(!outcome_in_doubt(Some(429)));
+        assert!(!outcome_in_doubt(Some(201)));
     }
 }

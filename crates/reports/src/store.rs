@@ -1,6 +1,6 @@
-//! The platform: `wasi:keyvalue/{store,atomics}@0.2.0-draft2` (store `default`),
-//! `wasi:config/store@0.2.0-draft-2024-09-27`, `wasi:random` and the wall clock.
-//! Outgoing HTTP goes through `wstd`'s client (`wasi:http/outgoing-handler`).
+//! The platform: `wasi:keyvalue/{store,atomics}@0.2.0-draft2` (the stores `drafts` and
+//! `reports`, see [`crate::model`]), `wasi:config/store@0.2.0-draft-2024-09-27`,
+//! `wasi:random` and the wall clock.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -13,7 +13,7 @@ mod drafts {
         world: "report-speeding-platform",
         generate_all,
         inline: "
-            package council-report-speeding:platform;
+            package council-reports:platform;
             world report-speeding-platform {
                 import wasi:keyvalue/store@0.2.0-draft2;
                 import wasi:keyvalue/atomics@0.2.0-draft2;
@@ -27,25 +27,48 @@ use drafts::wasi::config::store as config;
 use drafts::wasi::keyvalue::atomics;
 use drafts::wasi::keyvalue::store as kv;
 
-/// A store failure, in words (no keys or values in it).
+/// A store failure. Its text names the operation and the key, never a value.
 #[derive(Debug, Clone)]
-pub struct StoreError(pub String);
+pub enum StoreError {
+    /// The store could not be opened or did not answer.
+    Unavailable(String),
+    /// A stored value is not what this release reads (a damaged or foreign value):
+    /// it is reported, and never mistaken for an absent one.
+    Corrupt {
+        /// The key.
+        key: String,
+        /// Why it does not read.
+        reason: String,
+    },
+}
 
 impl std::fmt::Display for StoreError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            StoreError::Unavailable(m) => f.write_str(m),
+            StoreError::Corrupt { key, reason } => {
+                write!(f, "the stored value of `{key}` does not read: {reason}")
+            }
+        }
     }
 }
 
 fn kv_error(e: kv::Error) -> StoreError {
-    StoreError(match e {
+    StoreError::Unavailable(match e {
         kv::Error::NoSuchStore => "key-value store: no such store".into(),
         kv::Error::AccessDenied => "key-value store: access denied".into(),
         kv::Error::Other(m) => format!("key-value store: {m}"),
     })
 }
 
-/// The `default` store.
+fn decode<T: DeserializeOwned>(key: &str, bytes: &[u8]) -> Result<T, StoreError> {
+    serde_json::from_slice(bytes).map_err(|e| StoreError::Corrupt {
+        key: key.to_string(),
+        reason: e.to_string(),
+    })
+}
+
+/// One store (a label of `key_value_stores`).
 #[derive(Debug)]
 pub struct Store {
     bucket: kv::Bucket,
@@ -61,10 +84,13 @@ pub enum Swap {
 }
 
 impl Store {
-    /// Opens store `default`.
-    pub fn open() -> Result<Self, StoreError> {
+    /// Opens the store `label`.
+    pub fn open(label: &str) -> Result<Self, StoreError> {
         Ok(Self {
-            bucket: kv::open("default").map_err(kv_error)?,
+            bucket: kv::open(label).map_err(|e| match kv_error(e) {
+                StoreError::Unavailable(m) => StoreError::Unavailable(format!("{m} ({label})")),
+                other => other,
+            })?,
         })
     }
 
@@ -73,16 +99,32 @@ impl Store {
         self.bucket.get(key).map_err(kv_error)
     }
 
-    /// Reads and parses a JSON value; a value that does not parse counts as absent.
+    /// Reads and parses a JSON value ([`StoreError::Corrupt`] when it does not parse).
     pub fn get<T: DeserializeOwned>(&self, key: &str) -> Result<Option<T>, StoreError> {
-        Ok(self
-            .get_raw(key)?
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+        self.get_raw(key)?
+            .map(|bytes| decode(key, &bytes))
+            .transpose()
+    }
+
+    /// Adds `delta` to the integer under `key` (absent counts as 0), atomically.
+    pub fn increment(&self, key: &str, delta: i64) -> Result<i64, StoreError> {
+        atomics::increment(&self.bucket, key, delta).map_err(kv_error)
+    }
+
+    /// One page of the store's keys after `cursor` (the store has no prefix query).
+    pub fn list_page(
+        &self,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<String>, Option<String>), StoreError> {
+        let page = self.bucket.list_keys(cursor).map_err(kv_error)?;
+        let next = page.cursor.filter(|next| Some(next.as_str()) != cursor);
+        Ok((page.keys, next))
     }
 
     /// Writes a JSON value.
     pub fn set<T: Serialize>(&self, key: &str, value: &T) -> Result<(), StoreError> {
-        let bytes = serde_json::to_vec(value).map_err(|e| StoreError(format!("encoding: {e}")))?;
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| StoreError::Unavailable(format!("encoding: {e}")))?;
         self.bucket.set(key, &bytes).map_err(kv_error)
     }
 
@@ -119,16 +161,37 @@ impl Store {
         let current: Option<T> = cas
             .current()
             .map_err(kv_error)?
-            .and_then(|bytes| serde_json::from_slice(&bytes).ok());
+            .map(|bytes| decode(key, &bytes))
+            .transpose()?;
         let Some(next) = update(current) else {
             return Ok((Swap::Done, None));
         };
-        let bytes = serde_json::to_vec(&next).map_err(|e| StoreError(format!("encoding: {e}")))?;
+        let bytes = serde_json::to_vec(&next)
+            .map_err(|e| StoreError::Unavailable(format!("encoding: {e}")))?;
         match atomics::swap(cas, &bytes) {
             Ok(()) => Ok((Swap::Done, Some(next))),
             Err(atomics::CasError::CasFailed(_)) => Ok((Swap::Conflict, None)),
             Err(atomics::CasError::StoreError(e)) => Err(kv_error(e)),
         }
+    }
+
+    /// Replaces `key` with `update(current)` by compare-and-swap, trying again (up to
+    /// 16 times) while other requests change it in between. `update` returning `None`
+    /// leaves it alone. Returns what was written.
+    pub fn update<T: Serialize + DeserializeOwned>(
+        &self,
+        key: &str,
+        mut update: impl FnMut(Option<T>) -> Option<T>,
+    ) -> Result<Option<T>, StoreError> {
+        for _ in 0..16 {
+            match self.compare_and_swap(key, &mut update)? {
+                (Swap::Done, written) => return Ok(written),
+                (Swap::Conflict, _) => continue,
+            }
+        }
+        Err(StoreError::Unavailable(format!(
+            "`{key}` kept changing while it was updated"
+        )))
     }
 
     /// Creates `key` only if it does not exist. Returns whether it was created, and
@@ -171,7 +234,10 @@ pub fn random_bytes<const N: usize>() -> [u8; N] {
 
 /// A random id of 128 bits in hex (drafts, form tokens).
 pub fn random_id() -> String {
-    crate::delivery::hex(&random_bytes::<16>())
+    random_bytes::<16>()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// A uniform random number in `[0, 1)`.

@@ -1,0 +1,345 @@
+//! What the host counts, and its rendering in the Prometheus text exposition format
+//! (version 0.0.4, <https://prometheus.io/docs/instrumenting/exposition_formats/>),
+//! served on the admin listener's `/metrics` (see [`crate::admin`]).
+//!
+//! Everything is kept in plain atomics and small maps behind a mutex: the host counts
+//! a few events per request, and a scrape renders them all. Labels come only from
+//! the manifest (component ids, routes) and from fixed lists in this crate (reasons,
+//! status codes), never from what a client sends, so a hostile client cannot make the
+//! label sets grow.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::time::Duration;
+
+/// Why the host cut a client off (refused a connection, closed it early, or refused a
+/// request before it reached a component). Each reason is a label value of
+/// `council_host_client_cutoffs_total` and is named in the log line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Cutoff {
+    /// The host was at `--max-connections`.
+    TooManyConnections,
+    /// The client had `--max-connections-per-client` open already.
+    TooManyClientConnections,
+    /// The request head did not arrive within `--header-read-timeout-secs`.
+    SlowHead,
+    /// The request body did not arrive within `--body-timeout-secs`.
+    SlowBody,
+    /// The client stopped reading its response for `--idle-timeout-secs`.
+    SlowReader,
+    /// The client had `--max-requests-per-client` requests running already.
+    TooManyClientRequests,
+    /// Every instance slot (`--max-concurrent-requests`) was taken.
+    NoFreeSlot,
+    /// Buffered request bodies had used `--max-buffered-body-mib`.
+    BodyBudgetSpent,
+}
+
+impl Cutoff {
+    /// Every reason, in label order.
+    pub const ALL: [Cutoff; 8] = [
+        Cutoff::TooManyConnections,
+        Cutoff::TooManyClientConnections,
+        Cutoff::SlowHead,
+        Cutoff::SlowBody,
+        Cutoff::SlowReader,
+        Cutoff::TooManyClientRequests,
+        Cutoff::NoFreeSlot,
+        Cutoff::BodyBudgetSpent,
+    ];
+
+    /// The label value and log word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Cutoff::TooManyConnections => "too-many-connections",
+            Cutoff::TooManyClientConnections => "too-many-client-connections",
+            Cutoff::SlowHead => "slow-head",
+            Cutoff::SlowBody => "slow-body",
+            Cutoff::SlowReader => "slow-reader",
+            Cutoff::TooManyClientRequests => "too-many-client-requests",
+            Cutoff::NoFreeSlot => "no-free-slot",
+            Cutoff::BodyBudgetSpent => "body-budget-spent",
+        }
+    }
+
+    fn index(self) -> usize {
+        Cutoff::ALL
+            .iter()
+            .position(|c| *c == self)
+            .expect("every reason is in ALL")
+    }
+}
+
+/// Upper bounds of the request-duration histogram, in seconds.
+const DURATION_BUCKETS: [f64; 14] = [
+    0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+#[derive(Debug, Default, Clone)]
+struct Histogram {
+    /// Cumulative counts are computed at render time; these are per bucket, with one
+    /// more for `+Inf`.
+    buckets: [u64; DURATION_BUCKETS.len() + 1],
+    sum_seconds: f64,
+    count: u64,
+}
+
+impl Histogram {
+    fn observe(&mut self, seconds: f64) {
+        let at = DURATION_BUCKETS
+            .iter()
+            .position(|le| seconds <= *le)
+            .unwrap_or(DURATION_BUCKETS.len());
+        self.buckets[at] += 1;
+        self.sum_seconds += seconds;
+        self.count += 1;
+    }
+}
+
+/// The host's counters and gauges.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    cutoffs: [AtomicU64; Cutoff::ALL.len()],
+    connections_accepted: AtomicU64,
+    connections_open: AtomicI64,
+    instances_in_flight: AtomicI64,
+    /// (component, route, status) → requests.
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    /// component → durations.
+    durations: Mutex<BTreeMap<String, Histogram>>,
+    /// Instances stopped at their deadline, and instances moved to the slow lane.
+    deadlines_hit: AtomicU64,
+    slow_lane_entries: AtomicU64,
+}
+
+/// Gauges read at scrape time from elsewhere in the host.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Gauges {
+    /// Instance slots free (`--max-concurrent-requests` minus those in use).
+    pub slots_free: usize,
+    /// Connections the host may still accept.
+    pub connections_free: usize,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Counters stay usable after a panic elsewhere: at worst one count is lost.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Escapes a label value (the exposition format's rules: backslash, quote, newline).
+fn label(value: &str) -> String {
+    value
+        .replace('\\', r"\\")
+        .replace('"', "\\\"")
+        .replace('\n', r"\n")
+}
+
+impl Metrics {
+    /// Counts one cut-off.
+    pub fn cutoff(&self, reason: Cutoff) {
+        self.cutoffs[reason.index()].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// How many cut-offs of one kind so far.
+    pub fn cutoffs(&self, reason: Cutoff) -> u64 {
+        self.cutoffs[reason.index()].load(Ordering::Relaxed)
+    }
+
+    /// A connection was accepted (and is now open).
+    pub fn connection_opened(&self) {
+        self.connections_accepted.fetch_add(1, Ordering::Relaxed);
+        self.connections_open.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A connection closed.
+    pub fn connection_closed(&self) {
+        self.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// An instance started or finished running.
+    pub fn instance_delta(&self, delta: i64) {
+        self.instances_in_flight.fetch_add(delta, Ordering::Relaxed);
+    }
+
+    /// An instance was stopped at its deadline.
+    pub fn deadline_hit(&self) {
+        self.deadlines_hit.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An instance ran past its budget and continues in the slow lane.
+    pub fn slow_lane_entered(&self) {
+        self.slow_lane_entries.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Records a finished request.
+    pub fn request(&self, component: &str, route: &str, status: u16, duration: Duration) {
+        *lock(&self.requests)
+            .entry((component.to_string(), route.to_string(), status))
+            .or_default() += 1;
+        lock(&self.durations)
+            .entry(component.to_string())
+            .or_default()
+            .observe(duration.as_secs_f64());
+    }
+
+    /// Requests counted for a route with a status (for tests and the bench).
+    pub fn requests_for(&self, route: &str, status: u16) -> u64 {
+        lock(&self.requests)
+            .iter()
+            .filter(|((_, r, s), _)| r == route && *s == status)
+            .map(|(_, n)| *n)
+            .sum()
+    }
+
+    /// The Prometheus text format of everything.
+    pub fn render(&self, gauges: Gauges) -> String {
+        let mut out = String::new();
+        let mut family = |name: &str, kind: &str, help: &str| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        };
+        family(
+            "council_host_client_cutoffs_total",
+            "counter",
+            "Clients refused or disconnected by a host limit, by reason.",
+        );
+        for reason in Cutoff::ALL {
+            let _ = writeln!(
+                out,
+                "council_host_client_cutoffs_total{{reason=\"{}\"}} {}",
+                reason.as_str(),
+                self.cutoffs(reason)
+            );
+        }
+        let mut family = |name: &str, kind: &str, help: &str, value: String| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
+        family(
+            "council_host_connections_accepted_total",
+            "counter",
+            "Connections accepted.",
+            self.connections_accepted
+                .load(Ordering::Relaxed)
+                .to_string(),
+        );
+        family(
+            "council_host_connections_open",
+            "gauge",
+            "Connections open now.",
+            self.connections_open.load(Ordering::Relaxed).to_string(),
+        );
+        family(
+            "council_host_connections_free",
+            "gauge",
+            "Connections the host may still accept before --max-connections.",
+            gauges.connections_free.to_string(),
+        );
+        family(
+            "council_host_instances_in_flight",
+            "gauge",
+            "Component instances running now.",
+            self.instances_in_flight.load(Ordering::Relaxed).to_string(),
+        );
+        family(
+            "council_host_slots_free",
+            "gauge",
+            "Instance slots free (--max-concurrent-requests minus those in use).",
+            gauges.slots_free.to_string(),
+        );
+        family(
+            "council_host_deadlines_hit_total",
+            "counter",
+            "Instances stopped at the request deadline.",
+            self.deadlines_hit.load(Ordering::Relaxed).to_string(),
+        );
+        family(
+            "council_host_slow_lane_entries_total",
+            "counter",
+            "Instances that computed past --throttle-after-ms and continued in the slow lane.",
+            self.slow_lane_entries.load(Ordering::Relaxed).to_string(),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP council_host_requests_total Requests answered, by component, route and status.\n# TYPE council_host_requests_total counter"
+        );
+        for ((component, route, status), n) in lock(&self.requests).iter() {
+            let _ = writeln!(
+                out,
+                "council_host_requests_total{{component=\"{}\",route=\"{}\",status=\"{status}\"}} {n}",
+                label(component),
+                label(route)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP council_host_request_duration_seconds Time from the request head to the response head, by component.\n# TYPE council_host_request_duration_seconds histogram"
+        );
+        for (component, histogram) in lock(&self.durations).iter() {
+            let component = label(component);
+            let mut cumulative = 0;
+            for (i, le) in DURATION_BUCKETS.iter().enumerate() {
+                cumulative += histogram.buckets[i];
+                let _ = writeln!(
+                    out,
+                    "council_host_request_duration_seconds_bucket{{component=\"{component}\",le=\"{le}\"}} {cumulative}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "council_host_request_duration_seconds_bucket{{component=\"{component}\",le=\"+Inf\"}} {}\ncouncil_host_request_duration_seconds_sum{{component=\"{component}\"}} {}\ncouncil_host_request_duration_seconds_count{{component=\"{component}\"}} {}",
+                histogram.count, histogram.sum_seconds, histogram.count
+            );
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_counters_gauges_and_histograms() {
+        let metrics = Metrics::default();
+        metrics.cutoff(Cutoff::SlowHead);
+        metrics.cutoff(Cutoff::SlowHead);
+        metrics.connection_opened();
+        metrics.request("api", "/api/...", 200, Duration::from_millis(3));
+        metrics.request("api", "/api/...", 200, Duration::from_secs(20));
+        let text = metrics.render(Gauges {
+            slots_free: 7,
+            connections_free: 9,
+        });
+        assert!(text.contains("council_host_client_cutoffs_total{reason=\"slow-head\"} 2"));
+        assert!(text.contains("council_host_client_cutoffs_total{reason=\"slow-body\"} 0"));
+        assert!(text.contains("council_host_slots_free 7"));
+        assert!(text.contains("council_host_connections_open 1"));
+        assert!(text.contains(
+            "council_host_requests_total{component=\"api\",route=\"/api/...\",status=\"200\"} 2"
+        ));
+        assert!(text.contains(
+            "council_host_request_duration_seconds_bucket{component=\"api\",le=\"0.005\"} 1"
+        ));
+        assert!(text.contains(
+            "council_host_request_duration_seconds_bucket{component=\"api\",le=\"+Inf\"} 2"
+        ));
+        assert_eq!(metrics.requests_for("/api/...", 200), 2);
+        // Every family is announced once with its type.
+        assert_eq!(
+            text.matches("# TYPE council_host_request_duration_seconds histogram")
+                .count(),
+            1
+        );
+    }
+
+    #[test]
+    fn label_values_are_escaped() {
+        assert_eq!(label("a\"b\\c\nd"), "a\\\"b\\\\c\\nd");
+    }
+}
