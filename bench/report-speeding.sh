@@ -42,21 +42,24 @@ for s in sections[1:]:
     header = s.splitlines()[0].strip()
     if header in ("[application]", "[variables]") \
             or (header.startswith("[component.report-speeding") and "tool" not in header) \
-            or (header == "[[trigger.http]]" and 'component = "report-speeding"' in s):
+            or (header == "[[trigger.http]]" and 'component = "report-speeding' in s):
         keep.append(s)
 out = "".join(keep)
 out = out.replace('"target/', f'"{root}/target/').replace('source = "data"', f'source = "{root}/data"')
 print(out)
 PY
 
-python3 bench/report-speeding/notify-standin.py > "$work/notify.out" &
-for _ in $(seq 50); do grep -q port "$work/notify.out" 2>/dev/null && break; sleep 0.1; done
-NOTIFY="http://127.0.0.1:$(awk '/port/ {print $2}' "$work/notify.out")"
+BENCH_NOTIFY_KEY="bench-5f0b7a4e-2c1d-4e8f-9a6b-3d2c1b0a9f8e-9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f"
+python3 scripts/notify-standin.py --listen 127.0.0.1:0 --api-key "$BENCH_NOTIFY_KEY" \
+  --store "$work/inbox.jsonl" > "$work/notify.out" &
+for _ in $(seq 50); do grep -q listening "$work/notify.out" 2>/dev/null && break; sleep 0.1; done
+NOTIFY=$(sed -n 's#.*\(http://[^ ]*\).*#\1#p' "$work/notify.out" | head -1)
 
 SPIN_VARIABLE_NOTIFY_ORIGIN="$NOTIFY" \
-SPIN_VARIABLE_NOTIFY_API_KEY="bench-5f0b7a4e-2c1d-4e8f-9a6b-3d2c1b0a9f8e-9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f" \
+SPIN_VARIABLE_NOTIFY_API_KEY="$BENCH_NOTIFY_KEY" \
 SPIN_VARIABLE_NOTIFY_TEMPLATE_ID="0d3a0c3e-6f7a-4a57-9c4e-2b1a5c6d7e8f" \
-SPIN_VARIABLE_STAFF_TOKEN="bench-token" \
+SPIN_VARIABLE_STAFF_TOKEN="bench-token-of-sixteen-chars" \
+SPIN_VARIABLE_MAX_NEW_DRAFTS_PER_CLIENT=0 \
   ./target/release/council-host serve --manifest "$work/spin.toml" --listen 127.0.0.1:0 \
     --state-dir "$work/state" --max-concurrent-requests 1000 > "$work/host.out" 2> "$work/host.log" &
 for _ in $(seq 600); do grep -q listening "$work/host.out" 2>/dev/null && break; sleep 0.1; done
@@ -83,18 +86,18 @@ failed=$(grep -c "submission answered" "$work/submit.err" || true)
 # Let every report's delivery settle (retries after back-off, if any attempt failed),
 # running the outbox as the scheduler would, then count.
 count_reports() {
-  curl -s -H "authorization: Bearer bench-token" "http://$HOST/report-speeding/staff/reports?format=json" \
+  curl -s -H "authorization: Bearer bench-token-of-sixteen-chars" "http://$HOST/report-speeding/staff/reports?format=json" \
     | python3 -c 'import json,sys; r=json.load(sys.stdin)["reports"]; print(len(r), sum(1 for x in r if x["status"]=="delivered"))'
 }
 for _ in $(seq 60); do
   read -r stored delivered <<< "$(count_reports)"
   [[ $stored == "$delivered" ]] && break
-  curl -s -X POST -H "authorization: Bearer bench-token" "http://$HOST/report-speeding/outbox/run" > /dev/null
+  curl -s -X POST -H "authorization: Bearer bench-token-of-sixteen-chars" "http://$HOST/report-speeding/outbox/run" > /dev/null
   sleep 2
 done
 exhausted=""
 [[ $stored -ge $DRAFTS ]] && exhausted=" (every prepared draft was used: the rate is a lower bound; raise DRAFTS)"
-notified=$(curl -s "$NOTIFY/__count")
+notified=$(curl -s "$NOTIFY/inbox.json" | python3 -c 'import json,sys; e=json.load(sys.stdin); r=[x["reference"] for x in e]; print(json.dumps({"requests": len(r), "references": len(set(r)), "duplicates": len(r)-len(set(r))}))')
 
 cat <<MD
 ## Report speeding traffic

@@ -11,7 +11,6 @@
 //! details withheld by default.
 
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
@@ -20,34 +19,10 @@ use serde_json::Value;
 use crate::support::moderngov::{Mode, ModernGov};
 use crate::support::{self, HostProcess};
 
-/// The packages the application needs, built once per run.
-const PACKAGES: &[&str] = &[
-    "contact-fetch",
-    "council-api",
-    "address-lookup",
-    "parish-routing",
-];
-
+/// The built components: the same build as every other test's (one cargo invocation
+/// with one feature set, so nothing is compiled twice).
 fn components() -> &'static Path {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        let mut command =
-            std::process::Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
-        command.current_dir(support::workspace_root()).args([
-            "build",
-            "--release",
-            "--target",
-            "wasm32-wasip2",
-        ]);
-        for package in PACKAGES {
-            command.args(["-p", package]);
-        }
-        let status = command
-            .status()
-            .expect("running cargo to build the components");
-        assert!(status.success(), "building the components failed");
-        support::target_dir().join("wasm32-wasip2").join("release")
-    })
+    support::components()
 }
 
 /// Settings for a ModernGov-backed app: fast, polite enough, short-lived cache.
@@ -699,4 +674,113 @@ fn personal_details_are_withheld_unless_switched_on() {
         councillors.contains("01632 960001") && councillors.contains("Address line 1 withheld")
     );
     assert!(parishes.contains("1 Private Road"), "{parishes}");
+}
+
+/// Issue 10, item 8: each well-formed postcode on the public contacts routes became a
+/// ModernGov request (400 random postcodes from 16 clients made 400 upstream requests,
+/// up to 15 a second, despite the one-per-second spacing).
+#[test]
+fn contact_lookups_cannot_amplify_into_upstream_requests() {
+    let mg = ModernGov::start().unwrap();
+    let origin = mg.origin();
+    let dir = app_dir("amplifier", Some(support::demo_data()), &|t| t);
+    let env = [
+        ("SPIN_VARIABLE_CONTACTS_SOURCE", "moderngov"),
+        ("SPIN_VARIABLE_MODERNGOV_ORIGIN", origin.as_str()),
+        ("SPIN_VARIABLE_CONTACTS_MIN_INTERVAL_MS", "1000"),
+        ("SPIN_VARIABLE_CONTACTS_TIMEOUT_MS", "2000"),
+    ];
+    let host = HostProcess::start(&dir.join("spin.toml"), &[], &env).unwrap();
+    let host = std::sync::Arc::new(host);
+    let flood = |paths: Vec<String>| -> Vec<(String, Answer)> {
+        let chunks: Vec<Vec<String>> = paths
+            .chunks(paths.len().div_ceil(16))
+            .map(<[String]>::to_vec)
+            .collect();
+        let threads: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let host = host.clone();
+                std::thread::spawn(move || {
+                    chunk
+                        .into_iter()
+                        .map(|path| {
+                            let answer = get(&host, &path);
+                            (path, answer)
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        threads
+            .into_iter()
+            .flat_map(|t| t.join().unwrap())
+            .collect()
+    };
+
+    // Postcodes outside the council (Manchester's M1 to M9; Trafford has none of them),
+    // well-formed: none reaches ModernGov.
+    let made_up: Vec<String> = (0..96)
+        .map(|i| {
+            format!(
+                "/contacts/councillors/postcode/M{}%20{}AB",
+                i % 9 + 1,
+                i % 10
+            )
+        })
+        .collect();
+    for (path, answer) in flood(made_up) {
+        assert_eq!(answer.status, 404, "{path}: {}", answer.body);
+        assert!(answer.body.contains("gazetteer"), "{}", answer.body);
+    }
+    assert_eq!(mg.total(), 0, "{:?}", mg.seen());
+
+    // Real postcodes of the gazetteer, 16 clients at once: ModernGov sees at most one
+    // request a second, and requests beyond what the timeout can wait for are not
+    // queued but answered at once.
+    let found = ok(
+        &host,
+        "/search/places/v1/find?query=PARTINGTON&maxresults=100",
+    );
+    let mut postcodes: Vec<String> = found["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["DPA"]["POSTCODE"].as_str().map(str::to_string))
+        .collect();
+    postcodes.sort();
+    postcodes.dedup();
+    assert!(postcodes.len() >= 8, "{postcodes:?}");
+    let started = Instant::now();
+    let answers = flood(
+        postcodes
+            .iter()
+            .take(16)
+            .map(|pc| format!("/contacts/councillors/postcode/{}", pc.replace(' ', "%20")))
+            .collect(),
+    );
+    let elapsed = started.elapsed();
+    let seen = mg.seen();
+    assert!(
+        seen.len() as f64 <= elapsed.as_secs_f64() + 1.0,
+        "{} upstream requests in {elapsed:?}",
+        seen.len()
+    );
+    for pair in seen.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        assert!(
+            gap >= Duration::from_millis(900),
+            "{gap:?} between two requests"
+        );
+    }
+    let refused = answers
+        .iter()
+        .filter(|(_, a)| a.status == 502 && a.body.contains("queued"))
+        .count();
+    assert!(refused > 0, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(_, a)| a.status == 200 || a.status == 502)
+    );
 }

@@ -17,8 +17,11 @@ use crate::support::{self, HostProcess};
 
 const STAFF_TOKEN: &str = "test-staff-token";
 
-/// The report-speeding parts of the repository's `spin.toml`, with absolute paths, in
-/// a scratch directory (its `.spin` state directory is the test's own store).
+/// The two Report speeding traffic components of the repository's `spin.toml` (the
+/// citizen journey and the back office) with their routes, with absolute paths, in a
+/// scratch directory (its `.spin` state directory is the test's own store). With
+/// `schedule_every`, council-host runs the outbox and the housekeeping that often;
+/// without, only when a test asks.
 fn manifest(name: &str, schedule_every: Option<u64>, extra_files: &[(&Path, &str)]) -> PathBuf {
     support::components();
     support::demo_data();
@@ -30,55 +33,64 @@ fn manifest(name: &str, schedule_every: Option<u64>, extra_files: &[(&Path, &str
             *value = toml::Value::String(root.join(path).to_string_lossy().into_owned());
         }
     };
+    const COMPONENTS: [&str; 2] = ["report-speeding", "report-speeding-backoffice"];
     let triggers = manifest["trigger"]["http"]
         .as_array()
         .unwrap()
         .iter()
-        .filter(|t| t["component"].as_str() == Some("report-speeding"))
+        .filter(|t| COMPONENTS.contains(&t["component"].as_str().unwrap_or("")))
         .cloned()
         .collect::<Vec<_>>();
     assert_eq!(
         triggers.len(),
-        1,
-        "spin.toml routes /report-speeding/... to report-speeding"
+        3,
+        "spin.toml routes /report-speeding/... to the journey, and /staff/... and /outbox/... to the back office"
     );
     manifest["trigger"]["http"] = toml::Value::Array(triggers);
-    let mut component = manifest["component"]["report-speeding"].clone();
-    absolute(component.get_mut("source").unwrap());
-    let files = component.get_mut("files").unwrap().as_array_mut().unwrap();
-    for file in files.iter_mut() {
-        absolute(file.get_mut("source").unwrap());
-    }
-    for (dir, destination) in extra_files {
-        let mut mount = toml::Table::new();
-        mount.insert(
-            "source".into(),
-            toml::Value::String(dir.to_string_lossy().into_owned()),
-        );
-        mount.insert(
-            "destination".into(),
-            toml::Value::String((*destination).into()),
-        );
-        files.push(toml::Value::Table(mount));
-    }
-    for (_, dependency) in component["dependencies"].as_table_mut().unwrap().iter_mut() {
-        absolute(dependency.get_mut("path").unwrap());
-    }
-    let tool = component
-        .get_mut("tool")
-        .unwrap()
-        .get_mut("council-host")
-        .unwrap();
-    match schedule_every {
-        Some(every) => {
-            tool["schedule"][0]["every_seconds"] = toml::Value::Integer(every as i64);
-        }
-        None => {
-            component.as_table_mut().unwrap().remove("tool");
-        }
-    }
     let mut components = toml::Table::new();
-    components.insert("report-speeding".into(), component);
+    for id in COMPONENTS {
+        let mut component = manifest["component"][id].clone();
+        absolute(component.get_mut("source").unwrap());
+        if let Some(files) = component.get_mut("files").and_then(|f| f.as_array_mut()) {
+            for file in files.iter_mut() {
+                absolute(file.get_mut("source").unwrap());
+            }
+            for (dir, destination) in extra_files {
+                let mut mount = toml::Table::new();
+                mount.insert(
+                    "source".into(),
+                    toml::Value::String(dir.to_string_lossy().into_owned()),
+                );
+                mount.insert(
+                    "destination".into(),
+                    toml::Value::String((*destination).into()),
+                );
+                files.push(toml::Value::Table(mount));
+            }
+        }
+        if let Some(dependencies) = component
+            .get_mut("dependencies")
+            .and_then(|d| d.as_table_mut())
+        {
+            for (_, dependency) in dependencies.iter_mut() {
+                absolute(dependency.get_mut("path").unwrap());
+            }
+        }
+        match schedule_every {
+            Some(every) => {
+                let tool = component
+                    .get_mut("tool")
+                    .unwrap()
+                    .get_mut("council-host")
+                    .unwrap();
+                tool["schedule"][0]["every_seconds"] = toml::Value::Integer(every as i64);
+            }
+            None => {
+                component.as_table_mut().unwrap().remove("tool");
+            }
+        }
+        components.insert(id.into(), component);
+    }
     manifest.insert("component".into(), toml::Value::Table(components));
     let dir = support::scratch_dir(name);
     let path = dir.join("spin.toml");
@@ -295,6 +307,18 @@ fn run_outbox(host: &HostProcess) -> Value {
         .unwrap()
 }
 
+/// Waits until the outbox has made `attempts` attempts on the report.
+fn wait_for_attempts(host: &HostProcess, reference: &str, attempts: u64) -> Value {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let report = staff_report(host, reference);
+        if report["attempts"].as_u64().unwrap_or(0) >= attempts || Instant::now() > deadline {
+            return report;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
 fn wait_for_status(host: &HostProcess, reference: &str, status: &str, timeout: Duration) -> Value {
     let deadline = Instant::now() + timeout;
     loop {
@@ -309,7 +333,7 @@ fn wait_for_status(host: &HostProcess, reference: &str, status: &str, timeout: D
 #[test]
 fn a_partington_report_reaches_the_parish_and_a_sale_report_reaches_trafford_without_javascript() {
     let notify = NotifyStandIn::start();
-    let manifest = manifest("rs-journey", None, &[]);
+    let manifest = manifest("rs-journey", Some(1), &[]);
     let host = start(&manifest, &notify_env(&notify.origin()));
 
     // Partington is parished: 30 mph, Speedwatch, particular times → the parish council.
@@ -371,9 +395,9 @@ fn a_partington_report_reaches_the_parish_and_a_sale_report_reaches_trafford_wit
         check.body
     );
     assert!(check.body.contains("no parish council"), "{}", check.body);
-    let (confirmation, reference) = citizen.send();
+    let (confirmation, sale_reference) = citizen.send();
     assert!(confirmation.body.contains("Trafford Council"));
-    let sent = notify.wait_for(&reference, 1, Duration::from_secs(10));
+    let sent = notify.wait_for(&sale_reference, 1, Duration::from_secs(10));
     assert_eq!(sent.len(), 1);
     assert_eq!(
         sent[0].body["email_address"],
@@ -394,10 +418,10 @@ fn a_partington_report_reaches_the_parish_and_a_sale_report_reaches_trafford_wit
     // Every report is listed for staff as delivered.
     let reports = staff_reports(&host);
     assert_eq!(reports.len(), 2, "{reports:?}");
-    assert!(
-        reports.iter().all(|r| r["status"] == "delivered"),
-        "{reports:?}"
-    );
+    for reference in [&reference, &sale_reference] {
+        let report = wait_for_status(&host, reference, "delivered", Duration::from_secs(10));
+        assert_eq!(report["status"], "delivered", "{report}");
+    }
 
     // No personal data reached the host's log or the component's output.
     let log = host.log();
@@ -609,6 +633,7 @@ fn a_double_submission_creates_one_report_and_one_notification() {
     let reports = staff_reports(&host);
     assert_eq!(reports.len(), 1, "{reports:?}");
     assert_eq!(reports[0]["reference"], reference.as_str());
+    run_outbox(&host);
     notify.wait_for(&reference, 1, Duration::from_secs(10));
     run_outbox(&host);
     std::thread::sleep(Duration::from_millis(500));
@@ -640,7 +665,7 @@ fn failed_deliveries_are_retried_with_back_off_until_notify_accepts() {
     );
 
     // The first attempt met the 500: queued, with the reason and a later next attempt.
-    let report = staff_report(&host, &reference);
+    let report = wait_for_attempts(&host, &reference, 1);
     assert_eq!(report["status"], "queued", "{report}");
     assert_eq!(report["attempts"], 1);
     assert!(
@@ -655,6 +680,10 @@ fn failed_deliveries_are_retried_with_back_off_until_notify_accepts() {
     let summary = run_outbox(&host);
     assert_eq!(summary["attempted"], 0, "{summary}");
     assert_eq!(notify.received().len(), 1);
+    assert_eq!(
+        report["in_doubt"], true,
+        "a 500 may come after Notify stored it"
+    );
 
     // The scheduler (every second here) retries once the back-off (5 to 10 s) has passed.
     let report = wait_for_status(&host, &reference, "delivered", Duration::from_secs(30));
@@ -662,7 +691,9 @@ fn failed_deliveries_are_retried_with_back_off_until_notify_accepts() {
     assert_eq!(report["attempts"], 2);
     assert!(report["receipt"].as_str().is_some());
     assert_eq!(notify.accepted_for(&reference).len(), 1);
-    assert_eq!(notify.received().len(), 2);
+    // Before sending again after the 500, the outbox asked Notify whether it had it.
+    assert_eq!(notify.lookups_for(&reference), 1, "{:?}", notify.received());
+    assert_eq!(notify.received().len(), 3);
 }
 
 #[test]
@@ -677,7 +708,7 @@ fn a_report_survives_kill_9_and_is_delivered_once_after_the_restart() {
     citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
     let (confirmation, reference) = citizen.send();
     assert!(confirmation.body.contains("Partington Town Council"));
-    let report = staff_report(&host, &reference);
+    let report = wait_for_attempts(&host, &reference, 1);
     assert_eq!(report["status"], "queued", "{report}");
     assert!(
         report["last_error"]
@@ -735,6 +766,7 @@ fn a_body_without_an_e_mail_address_fails_visibly_and_webhooks_are_signed() {
     let mut citizen = Citizen::new(&host);
     citizen.reach_check_page("M33 0AF", ["no", "no", "persistent"]);
     let (_, reference) = citizen.send();
+    run_outbox(&host);
     let report = staff_report(&host, &reference);
     assert_eq!(report["status"], "failed", "{report}");
     assert!(
@@ -758,6 +790,7 @@ fn a_body_without_an_e_mail_address_fails_visibly_and_webhooks_are_signed() {
     let mut citizen = Citizen::new(&host);
     citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
     let (_, reference) = citizen.send();
+    run_outbox(&host);
     let sent = notify.wait_for(&reference, 1, Duration::from_secs(10));
     assert_eq!(sent.len(), 1, "{:?}", notify.received());
     assert_eq!(sent[0].path, "/hooks/speeding");
@@ -809,6 +842,365 @@ fn the_staff_view_and_the_outbox_need_the_staff_token() {
         .unwrap();
     assert!(page.contains("Speeding reports"), "{page}");
     assert!(!page.contains("demo staff token"), "{page}");
+    // Regression (issue 10, item 14): /staff answered 405; it leads to the list.
+    let agent = ureq::AgentBuilder::new().redirects(0).build();
+    let staff = agent
+        .get(&host.url("/report-speeding/staff"))
+        .call()
+        .unwrap();
+    assert_eq!(staff.status(), 303);
+    assert_eq!(
+        staff.header("location"),
+        Some("/report-speeding/staff/reports")
+    );
+}
+
+/// Answers `GET /report-speeding/staff/reports` and `POST /outbox/run` give with this
+/// bearer token: the status and body of each.
+fn staff_answers(host: &HostProcess, token: &str) -> Vec<(u16, String)> {
+    [
+        ("GET", "/report-speeding/staff/reports"),
+        ("POST", "/report-speeding/outbox/run"),
+    ]
+    .iter()
+    .map(|(method, path)| {
+        match ureq::request(method, &host.url(path))
+            .set("authorization", &format!("Bearer {token}"))
+            .call()
+        {
+            Ok(r) => (r.status(), r.into_string().unwrap()),
+            Err(ureq::Error::Status(code, r)) => (code, r.into_string().unwrap()),
+            Err(e) => panic!("{method} {path}: {e}"),
+        }
+    })
+    .collect()
+}
+
+/// Issue 10, item 3: the public demo token worked in production, and a token mounted
+/// from a file (ending in a newline) locked staff out.
+#[test]
+fn the_staff_token_has_no_usable_default() {
+    let manifest = manifest("rs-staff-token", None, &[]);
+    const DEMO: &str = "demo-staff-token-change-me";
+    // Unset, the demo value, or too short: every back-office route is switched off,
+    // whatever the client sends, and says what to set.
+    for (env, token) in [
+        (vec![], DEMO),
+        (vec![("SPIN_VARIABLE_STAFF_TOKEN", DEMO.to_string())], DEMO),
+        (
+            vec![("SPIN_VARIABLE_STAFF_TOKEN", "short".to_string())],
+            "short",
+        ),
+    ] {
+        let host = start(&manifest, &env);
+        for (status, body) in staff_answers(&host, token) {
+            assert_eq!(status, 503, "{env:?}: {body}");
+            assert!(body.contains("SPIN_VARIABLE_STAFF_TOKEN"), "{body}");
+            assert!(!body.contains("Speeding reports"), "{body}");
+        }
+        // The scheduler does not post to the outbox with no token to send.
+        drop(host);
+    }
+    // Demo mode, switched on explicitly (scripts/demo), accepts the demo token.
+    let host = start(
+        &manifest,
+        &[
+            ("SPIN_VARIABLE_STAFF_TOKEN", DEMO.to_string()),
+            ("SPIN_VARIABLE_DEMO_MODE", "true".to_string()),
+        ],
+    );
+    for (status, body) in staff_answers(&host, DEMO) {
+        assert_eq!(status, 200, "{body}");
+    }
+    drop(host);
+    // A secret as a Kubernetes Secret mounted from a file gives it: with a newline.
+    let host = start(
+        &manifest,
+        &[("SPIN_VARIABLE_STAFF_TOKEN", format!("{STAFF_TOKEN}\n"))],
+    );
+    for (status, body) in staff_answers(&host, STAFF_TOKEN) {
+        assert_eq!(status, 200, "{body}");
+    }
+    drop(host);
+    // A line break inside a secret stops the host at start-up, naming the variable.
+    let output = Command::new(support::host_binary())
+        .args(["serve", "--manifest"])
+        .arg(&manifest)
+        .args(["--listen", "127.0.0.1:0"])
+        .env("SPIN_VARIABLE_STAFF_TOKEN", "first-line\nsecond-line")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("SPIN_VARIABLE_STAFF_TOKEN"), "{stderr}");
+    assert!(!stderr.contains("second-line"), "{stderr}");
+}
+
+/// Issue 10, item 6: Notify answered in 3 s, the attempt gave up at 2 s after Notify
+/// had accepted the e-mail, and the retry sent a second one.
+#[test]
+fn a_slow_notify_gets_each_report_once() {
+    let notify = NotifyStandIn::start();
+    // The first e-mail is accepted at once and answered after 3 s; the attempt waits 1 s.
+    notify.hold(3.0, 1);
+    let manifest = manifest("rs-slow-notify", Some(1), &[]);
+    let mut env = notify_env(&notify.origin());
+    env.push(("SPIN_VARIABLE_DELIVERY_TIMEOUT_MS", "1000".into()));
+    let host = start(&manifest, &env);
+    let mut citizen = Citizen::new(&host);
+    citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
+    let (_, reference) = citizen.send();
+    let report = wait_for_attempts(&host, &reference, 1);
+    assert_eq!(report["status"], "queued", "{report}");
+    assert_eq!(report["in_doubt"], true, "{report}");
+    assert!(
+        report["last_error"].as_str().unwrap().contains("no answer"),
+        "{report}"
+    );
+    // The retry (after 5 to 10 s of back-off) asks Notify first, finds the e-mail and
+    // records it instead of sending another.
+    let report = wait_for_status(&host, &reference, "delivered", Duration::from_secs(30));
+    assert_eq!(report["status"], "delivered", "{report}");
+    assert_eq!(report["in_doubt"], false, "{report}");
+    assert_eq!(
+        notify.accepted_for(&reference).len(),
+        1,
+        "{:?}",
+        notify.received()
+    );
+    assert_eq!(notify.lookups_for(&reference), 1);
+    let inbox = notify.inbox();
+    assert_eq!(inbox.len(), 1);
+    assert_eq!(
+        report["receipt"], inbox[0]["id"],
+        "the receipt is Notify's id"
+    );
+}
+
+/// Issue 10, item 6: after kill -9 while Notify held the request, the report was sent
+/// again once the lease ran out.
+#[test]
+fn kill_9_while_notify_holds_the_request_sends_the_report_once() {
+    let notify = NotifyStandIn::start();
+    notify.hold(4.0, 1);
+    let manifest = manifest("rs-kill-in-flight", Some(1), &[]);
+    let mut env = notify_env(&notify.origin());
+    // An attempt waits up to 3 s per request; its lease is 3 x 3 + 5 = 14 s.
+    env.push(("SPIN_VARIABLE_DELIVERY_TIMEOUT_MS", "3000".into()));
+    let mut host = start(&manifest, &env);
+    let mut citizen = Citizen::new(&host);
+    citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
+    let (_, reference) = citizen.send();
+    // Notify has the e-mail and has not answered: the host dies now.
+    assert_eq!(
+        notify
+            .wait_for(&reference, 1, Duration::from_secs(10))
+            .len(),
+        1
+    );
+    host.kill_hard();
+    let host = start(&manifest, &env);
+    let report = wait_for_status(&host, &reference, "delivered", Duration::from_secs(40));
+    assert_eq!(report["status"], "delivered", "{report}");
+    std::thread::sleep(Duration::from_secs(2));
+    assert_eq!(
+        notify.accepted_for(&reference).len(),
+        1,
+        "{:?}",
+        notify.received()
+    );
+    assert!(notify.lookups_for(&reference) >= 1);
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// Issue 10, item 9: when the report could not be stored, the page said it "has been
+/// kept". Now it says it was not sent, and sending again works.
+#[test]
+fn a_report_that_could_not_be_stored_is_never_shown_as_kept() {
+    // The journey reads a copy of the data, so the test can take the boundaries away.
+    let data = support::scratch_dir("rs-not-stored-data");
+    let source = support::demo_data();
+    copy_dir(source, &data);
+    let manifest = manifest("rs-not-stored", None, &[]);
+    let text = std::fs::read_to_string(&manifest).unwrap().replace(
+        &format!("source = \"{}\"", source.display()),
+        &format!("source = \"{}\"", data.display()),
+    );
+    std::fs::write(&manifest, text).unwrap();
+    let host = start(
+        &manifest,
+        &[("SPIN_VARIABLE_STAFF_TOKEN", STAFF_TOKEN.into())],
+    );
+    let mut citizen = Citizen::new(&host);
+    citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
+    let areas = data.join("areas.idx");
+    let saved = areas.with_extension("saved");
+    std::fs::rename(&areas, &saved).unwrap();
+    let page = citizen.submit("/report-speeding/submit", &[]);
+    assert_eq!(page.status, 503, "{}", page.body);
+    assert!(
+        page.body.contains("Your report has not been sent"),
+        "{}",
+        page.body
+    );
+    assert!(!page.body.contains("has been kept"), "{}", page.body);
+    assert!(page.body.contains("Send report again"), "{}", page.body);
+    assert!(staff_reports(&host).is_empty());
+    std::fs::rename(&saved, &areas).unwrap();
+    let (_, reference) = citizen.send();
+    assert_eq!(staff_reports(&host).len(), 1);
+    assert_eq!(staff_report(&host, &reference)["status"], "queued");
+}
+
+fn housekeeping(host: &HostProcess) -> Value {
+    ureq::post(&host.url("/report-speeding/housekeeping/run"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap()
+}
+
+/// Issue 10, item 7: every anonymous `POST /start` created a draft (230,000 in two
+/// minutes), drafts and spent keys were never removed, and the outbox read the whole
+/// store.
+#[test]
+fn starting_journeys_costs_nothing_and_drafts_are_limited_and_removed() {
+    let notify = NotifyStandIn::start();
+    let manifest = manifest("rs-drafts", None, &[]);
+    let mut env = notify_env(&notify.origin());
+    env.push(("SPIN_VARIABLE_MAX_NEW_DRAFTS_PER_CLIENT", "5".into()));
+    env.push(("SPIN_VARIABLE_DRAFT_TTL_SECONDS", "4".into()));
+    let host = start(&manifest, &env);
+    // 300 journeys started: nothing stored (the housekeeping sees only its own key).
+    for _ in 0..300 {
+        let page = Citizen::new(&host).post("/report-speeding/start", &[]);
+        assert_eq!(page.status, 303);
+    }
+    let run = housekeeping(&host);
+    assert_eq!(run["ran"], true, "{run}");
+    assert_eq!(run["summary"]["keys_seen"], 1, "{run}");
+    // A client's first answers create drafts, up to its limit.
+    let mut citizens = Vec::new();
+    for i in 0..6 {
+        let mut citizen = Citizen::new(&host);
+        citizen.post("/report-speeding/start", &[]);
+        citizen.get("/report-speeding/postcode");
+        let page = citizen.post("/report-speeding/postcode", &[("postcode", "M31 4AN")]);
+        if i < 5 {
+            assert_eq!(page.status, 303, "{}", page.body);
+            citizens.push(citizen);
+        } else {
+            assert_eq!(page.status, 429, "{}", page.body);
+            assert!(
+                page.body.contains("Too many reports have been started"),
+                "{}",
+                page.body
+            );
+        }
+    }
+    // One of them sends a report: the outbox reads one index entry, not the drafts.
+    let sender = &mut citizens[0];
+    let select = sender.get("/report-speeding/address");
+    let uprn = between(&select.body, r#"<option value="9"#, "\"")
+        .map(|rest| format!("9{rest}"))
+        .unwrap();
+    sender.submit("/report-speeding/address", &[("uprn", &uprn)]);
+    for (question, answer) in [
+        ("speed-limit", "yes"),
+        ("speedwatch", "yes"),
+        ("pattern", "persistent"),
+    ] {
+        sender.submit(
+            &format!("/report-speeding/question/{question}"),
+            &[("answer", answer)],
+        );
+    }
+    sender.submit(
+        "/report-speeding/details",
+        &[
+            ("location", "here"),
+            ("when", "always"),
+            ("vehicles", "cars"),
+            ("description", "fast"),
+        ],
+    );
+    let (_, reference) = sender.send();
+    let summary = run_outbox(&host);
+    assert_eq!(summary["pending"], 1, "{summary}");
+    assert_eq!(summary["delivered"], 1, "{summary}");
+    assert_eq!(notify.accepted_for(&reference).len(), 1);
+    // Past their time the drafts and their submission marker go.
+    std::thread::sleep(Duration::from_secs(6));
+    let run = housekeeping(&host);
+    assert_eq!(run["summary"]["drafts_removed"], 5, "{run}");
+    let page = citizens[1].get("/report-speeding/details");
+    assert_eq!(page.location.as_deref(), Some("/report-speeding/postcode"));
+    // A second run within a few seconds does nothing, however often it is asked.
+    assert_eq!(housekeeping(&host)["ran"], false);
+}
+
+/// Issue 10, item 11: a stored report that did not parse was treated as absent, and
+/// the outbox deleted its entry.
+#[test]
+fn a_report_that_does_not_read_is_reported_and_kept() {
+    let notify = NotifyStandIn::start();
+    let manifest = manifest("rs-corrupt", None, &[]);
+    // The probe component shares the app's store file, so it can damage a report.
+    let mut text = std::fs::read_to_string(&manifest).unwrap();
+    text.push_str(&format!(
+        "\n[[trigger.http]]\nroute = \"/probe/...\"\ncomponent = \"probe\"\n\n[component.probe]\nsource = \"{}\"\nkey_value_stores = [\"reports\"]\n",
+        support::component("guest-probe").display()
+    ));
+    std::fs::write(&manifest, text).unwrap();
+    let host = start(&manifest, &notify_env(&notify.origin()));
+    let mut citizen = Citizen::new(&host);
+    citizen.reach_check_page("M33 0AF", ["no", "no", "persistent"]);
+    let (_, reference) = citizen.send();
+    let damaged = support::send(
+        "PUT",
+        &host.url(&format!("/probe/kv/reports/report:{reference}")),
+        "text/plain",
+        b"{\"reference\": 12, not json",
+    )
+    .unwrap();
+    assert_eq!(damaged.status, 200, "{}", damaged.body);
+    let summary = run_outbox(&host);
+    assert_eq!(
+        summary["unreadable"],
+        serde_json::json!([reference]),
+        "{summary}"
+    );
+    assert_eq!(summary["cleaned"], 0, "{summary}");
+    // Still in the outbox on the next run, and listed for staff.
+    let summary = run_outbox(&host);
+    assert_eq!(
+        summary["unreadable"],
+        serde_json::json!([reference]),
+        "{summary}"
+    );
+    let list: Value = ureq::get(&host.url("/report-speeding/staff/reports?format=json"))
+        .set("authorization", &format!("Bearer {STAFF_TOKEN}"))
+        .call()
+        .unwrap()
+        .into_json()
+        .unwrap();
+    assert_eq!(
+        list["unreadable"],
+        serde_json::json!([format!("report:{reference}")])
+    );
+    assert!(notify.received().is_empty());
 }
 
 /// Whether the browser test can run here, or why not.
@@ -930,6 +1322,7 @@ fn the_composed_single_binary_is_the_whole_service() {
         check.body
     );
     let (_, reference) = citizen.send();
+    run_outbox(&host);
     assert_eq!(
         notify
             .wait_for(&reference, 1, Duration::from_secs(10))
@@ -938,63 +1331,13 @@ fn the_composed_single_binary_is_the_whole_service() {
     );
 }
 
-/// `scripts/notify-inbox.py`, the demo's GOV.UK Notify stand-in, running on a free port
-/// with its inbox in a scratch file; killed when dropped.
-struct DemoInbox {
-    child: std::process::Child,
-    origin: String,
-}
-
-impl DemoInbox {
-    fn start(store: &Path) -> Self {
-        use std::io::BufRead;
-        let mut child = Command::new("python3")
-            .arg(support::workspace_root().join("scripts/notify-inbox.py"))
-            .args(["--listen", "127.0.0.1:0", "--api-key", notify::API_KEY])
-            .arg("--store")
-            .arg(store)
-            .stdout(std::process::Stdio::piped())
-            .spawn()
-            .expect("python3 runs scripts/notify-inbox.py (scripts/setup installs it)");
-        let mut line = String::new();
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let origin = line
-            .trim()
-            .rsplit(' ')
-            .next()
-            .filter(|url| url.starts_with("http://"))
-            .unwrap_or_else(|| panic!("notify-inbox printed {line:?}"))
-            .to_string();
-        Self { child, origin }
-    }
-
-    fn inbox(&self) -> Vec<Value> {
-        let body: Value = ureq::get(&format!("{}/inbox.json", self.origin))
-            .call()
-            .unwrap()
-            .into_json()
-            .unwrap();
-        body.as_array().unwrap().clone()
-    }
-}
-
-impl Drop for DemoInbox {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// What the README's first command shows: a report arrives, once, in the demo inbox of
 /// the body it was routed to, and the inbox refuses what GOV.UK Notify would refuse.
 #[test]
 fn the_demo_inbox_receives_each_report_once_and_checks_it_as_notify_does() {
-    let dir = support::scratch_dir("rs-demo-inbox");
-    let inbox = DemoInbox::start(&dir.join("inbox.jsonl"));
+    let inbox = NotifyStandIn::start();
     let manifest = manifest("rs-demo-inbox-app", Some(1), &[]);
-    let host = start(&manifest, &notify_env(&inbox.origin));
+    let host = start(&manifest, &notify_env(&inbox.origin()));
 
     let mut citizen = Citizen::new(&host);
     citizen.reach_check_page("M31 4AN", ["yes", "yes", "particular-times"]);
@@ -1025,7 +1368,7 @@ fn the_demo_inbox_receives_each_report_once_and_checks_it_as_notify_does() {
         .filter(|e| e["reference"] == reference.as_str())
         .count();
     assert_eq!(again, 1);
-    let page = ureq::get(&format!("{}/", inbox.origin))
+    let page = ureq::get(&format!("{}/", inbox.origin()))
         .call()
         .unwrap()
         .into_string()
@@ -1036,7 +1379,7 @@ fn the_demo_inbox_receives_each_report_once_and_checks_it_as_notify_does() {
     // with Notify's error shape, and nothing reaches the inbox.
     let bad_key = notify::API_KEY.replace("9c8b7a6f-5e4d", "00000000-0000");
     let forged = notify::jwt_for(&bad_key);
-    let refused = ureq::post(&format!("{}/v2/notifications/email", inbox.origin))
+    let refused = ureq::post(&format!("{}/v2/notifications/email", inbox.origin()))
         .set("authorization", &format!("Bearer {forged}"))
         .send_json(serde_json::json!({"email_address": "x@example.org", "template_id": notify::TEMPLATE_ID, "personalisation": {}}));
     let Err(ureq::Error::Status(403, response)) = refused else {
@@ -1045,7 +1388,7 @@ fn the_demo_inbox_receives_each_report_once_and_checks_it_as_notify_does() {
     let body: Value = response.into_json().unwrap();
     assert_eq!(body["errors"][0]["error"], "AuthError", "{body}");
     let good = notify::jwt_for(notify::API_KEY);
-    let invalid = ureq::post(&format!("{}/v2/notifications/email", inbox.origin))
+    let invalid = ureq::post(&format!("{}/v2/notifications/email", inbox.origin()))
         .set("authorization", &format!("Bearer {good}"))
         .send_json(serde_json::json!({"template_id": notify::TEMPLATE_ID}));
     let Err(ureq::Error::Status(400, response)) = invalid else {

@@ -9,8 +9,8 @@
 //!   also enforced here as one overall deadline: every wait polls the response or body
 //!   stream together with a `monotonic-clock` timer, so an upstream that accepts and
 //!   never answers, or trickles bytes, cannot hold the instance past the timeout.
-//! - [`KeyValueCache`]: `wasi:keyvalue/store@0.2.0-draft2`. A store that cannot be
-//!   opened degrades to no cache (every read a miss, every write dropped).
+//! - [`KeyValueCache`]: `wasi:keyvalue/{store,atomics}@0.2.0-draft2`. A store that
+//!   cannot be opened degrades to no cache (every read a miss, every write dropped).
 //! - [`WasiClock`]: `wasi:clocks/wall-clock` for time, a `monotonic-clock` pollable
 //!   for sleeping.
 
@@ -41,6 +41,7 @@ mod drafts {
             package council-contacts:platform;
             world contact-fetch-platform {
                 import wasi:keyvalue/store@0.2.0-draft2;
+                import wasi:keyvalue/atomics@0.2.0-draft2;
                 import wasi:config/store@0.2.0-draft-2024-09-27;
             }
         ",
@@ -48,6 +49,7 @@ mod drafts {
 }
 
 use drafts::wasi::config::store as config;
+use drafts::wasi::keyvalue::atomics;
 use drafts::wasi::keyvalue::store as kv;
 
 /// Reads the settings with `wasi:config/store.get-all` (keys in `docs/contacts.md`).
@@ -266,6 +268,37 @@ impl Cache for KeyValueCache {
     fn set(&self, key: &str, value: &[u8]) -> Result<(), CacheError> {
         let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
         bucket.set(key, value).map_err(|e| CacheError(kv_error(e)))
+    }
+
+    fn delete(&self, key: &str) -> Result<(), CacheError> {
+        let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
+        bucket.delete(key).map_err(|e| CacheError(kv_error(e)))
+    }
+
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<bool, CacheError> {
+        let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
+        // wasi:keyvalue's compare-and-swap compares with the value seen when the
+        // handle was made; a handle that saw something else is a lost race.
+        let cas = atomics::Cas::new(bucket, key).map_err(|e| CacheError(kv_error(e)))?;
+        let seen = cas.current().map_err(|e| CacheError(kv_error(e)))?;
+        if seen.as_deref() != expected {
+            return Ok(false);
+        }
+        match atomics::swap(cas, value) {
+            Ok(()) => Ok(true),
+            Err(atomics::CasError::CasFailed(_)) => Ok(false),
+            Err(atomics::CasError::StoreError(e)) => Err(CacheError(kv_error(e))),
+        }
+    }
+
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, CacheError> {
+        let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
+        atomics::increment(bucket, key, delta).map_err(|e| CacheError(kv_error(e)))
     }
 }
 

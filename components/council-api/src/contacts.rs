@@ -55,10 +55,40 @@ pub async fn handle(
             councillors(wit::councillors_by_ward_id(id))
         }
         ["contacts", "councillors", "postcode", postcode] => {
-            councillors(wit::councillors_by_postcode(postcode))
+            // Only postcodes the council's gazetteer knows are asked about upstream:
+            // otherwise each made-up postcode would be one request to ModernGov.
+            let postcode = http::decode_segment(postcode);
+            known_postcode(&postcode)?;
+            councillors(wit::councillors_by_postcode(&postcode))
         }
         _ => Err(ApiError::not_found(
             "no such contacts endpoint; GET / lists them",
+        )),
+    }
+}
+
+/// Whether the address index has any address at `postcode`: `404` when it has none,
+/// `400` when it is not a postcode.
+fn known_postcode(postcode: &str) -> Result<(), ApiError> {
+    use crate::bindings::council::address::lookup;
+    let options = lookup::QueryOptions {
+        datasets: vec![lookup::Dataset::Dpa, lookup::Dataset::Lpi],
+        classification: Vec::new(),
+        include_historical: false,
+        offset: 0,
+        max_results: 1,
+        sort: lookup::SortOrder::AddressOrder,
+    };
+    match lookup::by_postcode(postcode, &options) {
+        Ok(page) if !page.results.is_empty() => Ok(()),
+        Ok(_) => Err(ApiError::not_found(format!(
+            "{postcode:?} has no addresses in this council's gazetteer, so its councillors are not looked up"
+        ))),
+        Err(lookup::Error::InvalidPostcode(m)) => Err(ApiError::bad_request("invalid-postcode", m)),
+        Err(e) => Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "address-index-unavailable",
+            format!("the address index could not be read: {e:?}"),
         )),
     }
 }

@@ -155,3 +155,27 @@ pub fn parse_pair(name: &str, text: &str) -> Result<(f64, f64), ApiError> {
     }
     Ok((a, b))
 }
+
+/// A path segment with its percent-encoding undone (RFC 3986 §2.1: `%20` is a space);
+/// a malformed escape is kept as written, and bytes that are not UTF-8 become U+FFFD.
+pub fn decode_segment(segment: &str) -> String {
+    let bytes = segment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%'
+            && let (Some(hi), Some(lo)) = (
+                bytes.get(i + 1).copied().and_then(hex),
+                bytes.get(i + 2).copied().and_then(hex),
+            )
+        {
+            out.push((hi * 16 + lo) as u8);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

@@ -26,7 +26,7 @@ pub async fn handle(
 ) -> Result<Response<Body>, ApiError> {
     let result = match segments {
         ["point", srid, coordinates] => point(srid, coordinates, query),
-        ["postcode", postcode] => by_postcode(strip_json(postcode), query),
+        ["postcode", postcode] => by_postcode(&http::decode_segment(strip_json(postcode)), query),
         ["uprn", uprn] => by_uprn(strip_json(uprn), query),
         ["area", code] => area(code),
         ["area", code, "children"] => children(code, query),

@@ -29,9 +29,10 @@ use crate::delivery::{self, NotifyKey, Outcome};
 
 /// How long one request to the receiver may take, unless `delivery_timeout_ms` says.
 pub const DEFAULT_TIMEOUT: StdDuration = StdDuration::from_secs(10);
-/// How long a run may keep going before it leaves the rest for the next run (below the
-/// host's 30 s request deadline).
-pub const RUN_BUDGET: StdDuration = StdDuration::from_secs(20);
+/// How long a run may take in all, below the host's 30 s request deadline: an attempt
+/// starts only if it fits, at its longest (a lookup and a send, each up to the
+/// delivery timeout), in what is left; the rest waits for the next run.
+pub const RUN_BUDGET: StdDuration = StdDuration::from_secs(25);
 /// Attempts per run at most.
 pub const RUN_ITEMS: usize = 50;
 

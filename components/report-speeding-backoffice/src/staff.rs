@@ -67,6 +67,8 @@ pub fn list(store: &Store, as_json: bool) -> PageResult {
                     "submitted_at": council_reports::time::rfc3339(r.submitted_at),
                     "recipient": r.recipient.body_name,
                     "attempts": r.delivery.attempts,
+                    "in_doubt": r.delivery.in_doubt,
+                    "waiting_for_contact": r.recipient.contact_pending,
                     "next_attempt_at": (r.status == Status::Queued).then(|| council_reports::time::rfc3339(r.delivery.next_attempt_at)),
                     "last_error": r.delivery.last_error,
                     "delivered_at": r.delivery.delivered_at.map(council_reports::time::rfc3339),

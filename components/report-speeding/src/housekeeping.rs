@@ -1,7 +1,8 @@
 //! `POST /report-speeding/housekeeping/run`: what the journey tidies after itself,
 //! a bounded piece at a time.
 //!
-//! - Expired drafts, their `submission:` markers and past new-draft counters are
+//! - Expired drafts (`draft_ttl_seconds` after their last change), their
+//!   `submission:` markers and past new-draft counters are
 //!   removed from the `drafts` store. The walk through the store continues where the
 //!   previous run stopped (the cursor is kept under `housekeeping`), at most
 //!   [`KEYS_PER_RUN`] keys a run, so a run costs the same however many drafts there
@@ -98,15 +99,14 @@ fn tidy_drafts(
     summary: &mut Summary,
 ) -> Result<Option<String>, StoreError> {
     let current_window = now / model::NEW_DRAFT_WINDOW_SECONDS;
+    let ttl = crate::routes::draft_ttl();
     while summary.keys_seen < KEYS_PER_RUN {
         let (keys_page, next) = ctx.drafts.list_page(cursor.as_deref())?;
         summary.keys_seen += keys_page.len();
         for key in keys_page {
             if let Some(id) = key.strip_prefix(keys::DRAFT_PREFIX) {
                 let expired = match ctx.drafts.get::<Draft>(&key) {
-                    Ok(draft) => {
-                        draft.is_none_or(|d| d.updated_at + model::DRAFT_TTL_SECONDS < now)
-                    }
+                    Ok(draft) => draft.is_none_or(|d| d.updated_at + ttl < now),
                     // A draft that does not read is of no use to anyone.
                     Err(StoreError::Corrupt { .. }) => true,
                     Err(e) => return Err(e),

@@ -76,7 +76,7 @@ pub(crate) fn start(ctx: &Ctx) -> PageResult {
     let id = store::random_id();
     let cookie = format!(
         "{COOKIE}={id}; Path={BASE}; HttpOnly; SameSite=Lax; Max-Age={}{}",
-        model::DRAFT_TTL_SECONDS,
+        crate::routes::draft_ttl(),
         if ctx.secure { "; Secure" } else { "" }
     );
     Ok(respond::security_headers(Response::builder())
@@ -136,7 +136,7 @@ fn previous(page: &str, questions: &[routing::Question]) -> String {
 pub(crate) fn session_expired(ctx: &Ctx) -> PageResult {
     let content = format!(
         r#"<h1 class="govuk-heading-l">Your answers have not been kept</h1>
-<p class="govuk-body">We keep your answers for 2 hours after your last change, and we need a cookie to do so. Your answers have been deleted, or your browser did not send the cookie.</p>
+<p class="govuk-body">We keep your answers for a while after your last change, and we need a cookie to do so. Your answers have been deleted, or your browser did not send the cookie.</p>
 <p class="govuk-body">If you sent a report, it has been kept: you do not need to send it again.</p>
 <form method="post" action="{BASE}/start"><button type="submit" class="govuk-button" data-module="govuk-button">Start again</button></form>"#
     );

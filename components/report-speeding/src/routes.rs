@@ -82,6 +82,15 @@ fn route_name(segments: &[&str]) -> String {
     }
 }
 
+/// How long a journey's answers are kept after its last change: `draft_ttl_seconds`,
+/// or [`model::DRAFT_TTL_SECONDS`].
+pub fn draft_ttl() -> u64 {
+    store::setting("draft_ttl_seconds")
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|seconds| *seconds > 0)
+        .unwrap_or(model::DRAFT_TTL_SECONDS)
+}
+
 /// The council's name for page headers.
 pub fn council_name() -> String {
     store::setting("council_name").unwrap_or_else(|| "Your council".into())
@@ -188,7 +197,7 @@ impl Ctx {
             return Ok(None);
         };
         let draft: Option<Draft> = self.drafts.get(&keys::draft(id))?;
-        Ok(draft.filter(|d| d.updated_at + model::DRAFT_TTL_SECONDS >= store::now()))
+        Ok(draft.filter(|d| d.updated_at + draft_ttl() >= store::now()))
     }
 
     /// Stores the draft (the first save creates it).

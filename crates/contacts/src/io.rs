@@ -103,13 +103,26 @@ impl<'a> RequestTarget<'a> {
     }
 }
 
-/// A byte store with string keys (wasi:keyvalue `store.bucket`). Entries carry
-/// their own fetched-at time (see [`crate::cache`]); the store needs no TTL.
+/// A byte store with string keys (wasi:keyvalue `store.bucket` and `atomics`). Entries
+/// carry their own fetched-at time (see [`crate::cache`]); the store needs no TTL.
 pub trait Cache {
     /// The value under `key`, `None` when absent.
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
     /// Stores `value` under `key`.
     fn set(&self, key: &str, value: &[u8]) -> Result<(), CacheError>;
+    /// Removes `key` (no error when absent).
+    fn delete(&self, key: &str) -> Result<(), CacheError>;
+    /// Writes `value` only if `key` still holds `expected` (`None`: still absent);
+    /// whether it did (wasi:keyvalue `atomics.cas`).
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<bool, CacheError>;
+    /// Adds `delta` to the integer under `key` (absent counts as 0) atomically and
+    /// returns the new value (wasi:keyvalue `atomics.increment`).
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, CacheError>;
 }
 
 /// Wall-clock time and waiting.
@@ -132,6 +145,20 @@ impl<C: Cache + ?Sized> Cache for &C {
     }
     fn set(&self, key: &str, value: &[u8]) -> Result<(), CacheError> {
         (**self).set(key, value)
+    }
+    fn delete(&self, key: &str) -> Result<(), CacheError> {
+        (**self).delete(key)
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<bool, CacheError> {
+        (**self).compare_and_swap(key, expected, value)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, CacheError> {
+        (**self).increment(key, delta)
     }
 }
 

@@ -27,7 +27,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use crate::cache::{Entry, entry_key, wait_for_turn};
+use crate::cache::{Entry, admit, entry_key, reserve_turn};
 use crate::directory::Directory;
 use crate::io::{Cache, Clock, Transport, TransportError};
 use crate::matching::{find_body, same_ward};
@@ -160,21 +160,34 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
             // Asking again within this call would only wait out another timeout.
             Some(why) => Err(why),
             None => {
-                let min_interval =
-                    u64::try_from(self.settings.min_interval.as_millis()).unwrap_or(u64::MAX);
-                wait_for_turn(&self.cache, &self.clock, base.host(), min_interval);
-                self.transport.get(url, self.settings.timeout).map_err(|e| {
-                    let why = e.to_string();
-                    if matches!(
-                        e,
-                        TransportError::Timeout(_)
-                            | TransportError::Connect(_)
-                            | TransportError::Denied(_)
-                    ) {
-                        self.unreachable.replace(Some(why.clone()));
-                    }
-                    why
-                })
+                let millis = |d: Duration| u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+                match reserve_turn(
+                    &self.cache,
+                    &self.clock,
+                    base.host(),
+                    millis(self.settings.min_interval),
+                    millis(self.settings.timeout),
+                ) {
+                    // Too many requests are queued for this host already: this one
+                    // does not go upstream (stale copy, or unavailable).
+                    Err(busy) => Err(format!(
+                        "not asked: {} requests to it are queued already (the next free turn is {} away)",
+                        base.host(),
+                        human_duration(Duration::from_millis(busy.wait_ms))
+                    )),
+                    Ok(_) => self.transport.get(url, self.settings.timeout).map_err(|e| {
+                        let why = e.to_string();
+                        if matches!(
+                            e,
+                            TransportError::Timeout(_)
+                                | TransportError::Connect(_)
+                                | TransportError::Denied(_)
+                        ) {
+                            self.unreachable.replace(Some(why.clone()));
+                        }
+                        why
+                    }),
+                }
             }
         };
         let outcome = match answer {
@@ -187,7 +200,7 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
                 .map_err(|e| Failure::Invalid(format!("sent {e}"))),
         };
         match (outcome, cached) {
-            (Ok(payload), _) => {
+            (Ok(payload), was_cached) => {
                 let now = self.clock.now_unix_ms();
                 let entry = Entry {
                     v: crate::cache::ENTRY_VERSION,
@@ -196,7 +209,9 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
                     payload,
                 };
                 // A cache that cannot store is not a reason to fail the answer.
-                let _ = self.cache.set(&key, &entry.encode());
+                if self.cache.set(&key, &entry.encode()).is_ok() && was_cached.is_none() {
+                    let _ = admit(&self.cache, &key, self.settings.cache_max_entries);
+                }
                 Ok(Fetched {
                     provenance: self.provenance(url, now, None),
                     payload: entry.payload,

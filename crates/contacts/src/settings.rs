@@ -106,6 +106,9 @@ pub struct Settings {
     pub timeout: Duration,
     /// `contacts_min_interval_ms` between requests to one upstream host (default 1000).
     pub min_interval: Duration,
+    /// `contacts_cache_max_entries`: cached upstream answers kept at most (default
+    /// 10000); the oldest admitted is evicted first.
+    pub cache_max_entries: u64,
     /// `contacts_include_personal` (default false).
     pub include_personal: bool,
     /// `contacts_directory_path` (default `/data/contacts/directory.json`).
@@ -120,6 +123,7 @@ impl Default for Settings {
             cache_ttl: Duration::from_secs(86_400),
             timeout: Duration::from_millis(5_000),
             min_interval: Duration::from_millis(1_000),
+            cache_max_entries: 10_000,
             include_personal: false,
             directory_path: "/data/contacts/directory.json".into(),
         }
@@ -191,6 +195,9 @@ impl Settings {
                 }
                 "contacts_min_interval_ms" => {
                     s.min_interval = Duration::from_millis(number(k, v, "milliseconds")?)
+                }
+                "contacts_cache_max_entries" => {
+                    s.cache_max_entries = number(k, v, "entries")?.max(1)
                 }
                 "contacts_include_personal" => s.include_personal = boolean(k, v)?,
                 "contacts_directory_path" => s.directory_path = v.trim().to_string(),

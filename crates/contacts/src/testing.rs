@@ -104,6 +104,45 @@ impl Cache for MemoryCache {
             .insert(key.to_string(), value.to_vec());
         Ok(())
     }
+    fn delete(&self, key: &str) -> Result<(), CacheError> {
+        if self.broken.get() {
+            return Err(CacheError("store unavailable".into()));
+        }
+        self.map.borrow_mut().remove(key);
+        Ok(())
+    }
+    fn compare_and_swap(
+        &self,
+        key: &str,
+        expected: Option<&[u8]>,
+        value: &[u8],
+    ) -> Result<bool, CacheError> {
+        if self.broken.get() {
+            return Err(CacheError("store unavailable".into()));
+        }
+        let mut map = self.map.borrow_mut();
+        if map.get(key).map(Vec::as_slice) != expected {
+            return Ok(false);
+        }
+        map.insert(key.to_string(), value.to_vec());
+        Ok(true)
+    }
+    fn increment(&self, key: &str, delta: i64) -> Result<i64, CacheError> {
+        if self.broken.get() {
+            return Err(CacheError("store unavailable".into()));
+        }
+        let mut map = self.map.borrow_mut();
+        let current = match map.get(key) {
+            None => 0,
+            Some(bytes) => std::str::from_utf8(bytes)
+                .ok()
+                .and_then(|s| s.trim().parse::<i64>().ok())
+                .ok_or_else(|| CacheError(format!("{key} is not an integer")))?,
+        };
+        let next = current + delta;
+        map.insert(key.to_string(), next.to_string().into_bytes());
+        Ok(next)
+    }
 }
 
 /// A clock that only moves when told to, or when something sleeps. Clones share

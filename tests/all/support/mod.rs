@@ -321,7 +321,7 @@ impl Drop for HostProcess {
     }
 }
 
-fn unique() -> u64 {
+pub fn unique() -> u64 {
     static NEXT: Mutex<u64> = Mutex::new(0);
     let mut next = NEXT
         .lock()
