@@ -198,7 +198,31 @@ const parish = [
   ['speedwatch', 'yes'],
   ['pattern', 'particular-times'],
 ];
+// Issue 10, item 12: accessible-autocomplete puts a suggestion's template into the
+// page as HTML. An address with markup in it (the suggestions answer is replaced here,
+// as a gazetteer with such a name would give it) must show as text, never as elements.
+async function suggestionsAreText(browser) {
+  const context = await browser.newContext({ viewport: { width: 1024, height: 900 } });
+  const page = await context.newPage();
+  const hostile = '<img id="injected" src="data:,"><b id="bold">1 Hostile Road</b>';
+  await page.route('**/report-speeding/address-suggestions*', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ results: [{ uprn: '1', address: hostile }] }) }));
+  await page.goto(`${base}/report-speeding/`);
+  await Promise.all([page.waitForURL('**/report-speeding/postcode'), page.click('button.govuk-button--start')]);
+  const input = page.locator('#typeahead-input');
+  await input.waitFor({ state: 'visible', timeout: 10000 });
+  await input.fill('1 Hostile');
+  const option = page.locator('#typeahead-input__listbox li').first();
+  await option.waitFor({ state: 'visible', timeout: 10000 });
+  const shown = await option.textContent();
+  const injected = await page.evaluate(() => Boolean(document.getElementById('injected') || document.getElementById('bold')));
+  if (injected) fail('a suggestion label was inserted as HTML (issue 10, item 12)');
+  if (!shown.includes('<img id="injected"')) fail(`the suggestion does not show its text as typed: ${JSON.stringify(shown)}`);
+  await context.close();
+}
+
 try {
+  await suggestionsAreText(browser);
   await journey(browser, { name: 'js-partington', javaScript: true, address: '1 Moor Drive Partington', answers: parish, expect: 'Partington Town Council' });
   await journey(browser, { name: 'js-sale', javaScript: true, address: '1 Carrington Lane Sale', answers: parish, expect: 'Trafford Council' });
   await journey(browser, { name: 'nojs-partington', javaScript: false, address: '1, MOOR DRIVE', postcode: 'M31 4AN', answers: parish, expect: 'Partington Town Council' });
