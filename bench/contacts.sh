@@ -67,7 +67,8 @@ start_app() {
     cp data/contacts/directory.json "$dir/data/contacts/"
     sed "s|target/wasm32-wasip2/release/|$WASM/|g" spin.toml >"$dir/spin.toml"
     env "$@" "$HOST" serve --manifest "$dir/spin.toml" --listen 127.0.0.1:0 \
-        --cache-dir "$TARGET/test-compile-cache" >"$dir/stdout" 2>"$dir/host.log" &
+        --cache-dir "$TARGET/test-compile-cache" --max-connections-per-client 0 --max-requests-per-client 0 \
+        >"$dir/stdout" 2>"$dir/host.log" &
     PIDS+=($!)
     wait_for_line "$dir/stdout" 'http://'
     APP="http://$(sed -n 's|.*http://||p' "$dir/stdout" | head -1)"

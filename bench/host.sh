@@ -35,7 +35,7 @@ TOML
 
 start_council_host() {
   ./target/release/council-host serve --manifest "$work/spin.toml" --listen 127.0.0.1:0 \
-    --max-concurrent-requests 1000 > "$work/ch.out" 2> "$work/ch.err" &
+    --max-concurrent-requests 1000 --max-connections-per-client 0 --max-requests-per-client 0 > "$work/ch.out" 2> "$work/ch.err" &
   for _ in $(seq 600); do grep -q listening "$work/ch.out" 2>/dev/null && break; sleep 0.1; done
   sed -n 's#.*http://##p' "$work/ch.out" | head -1
 }

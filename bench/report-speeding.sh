@@ -61,7 +61,7 @@ SPIN_VARIABLE_NOTIFY_TEMPLATE_ID="0d3a0c3e-6f7a-4a57-9c4e-2b1a5c6d7e8f" \
 SPIN_VARIABLE_STAFF_TOKEN="bench-token-of-sixteen-chars" \
 SPIN_VARIABLE_MAX_NEW_DRAFTS_PER_CLIENT=0 \
   ./target/release/council-host serve --manifest "$work/spin.toml" --listen 127.0.0.1:0 \
-    --state-dir "$work/state" --max-concurrent-requests 1000 > "$work/host.out" 2> "$work/host.log" &
+    --state-dir "$work/state" --max-concurrent-requests 1000 --max-connections-per-client 0 --max-requests-per-client 0 > "$work/host.out" 2> "$work/host.log" &
 for _ in $(seq 600); do grep -q listening "$work/host.out" 2>/dev/null && break; sleep 0.1; done
 HOST=$(sed -n 's#.*http://##p' "$work/host.out" | head -1)
 [[ -n $HOST ]] || { cat "$work/host.log" >&2; exit 1; }

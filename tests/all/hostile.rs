@@ -236,7 +236,7 @@ fn one_client_cannot_hold_every_connection() {
     std::thread::sleep(Duration::from_millis(500));
     let mut held = Vec::new();
     let mut refused = 0;
-    for mut stream in opened {
+    for stream in opened {
         if closed_by_server(&stream) {
             refused += 1;
         } else {

@@ -120,34 +120,31 @@ fn only_contact_fetch_s_components_may_reach_the_network() {
     }
 }
 
+/// Every destination comes from a variable (no fixed host, no wildcard), and a
+/// component may reach the ModernGov origin if and only if it composes contact-fetch
+/// (the back office reaches Notify and the webhook, and nothing else).
 fn network_rules(manifest: &Manifest) {
     for (id, component) in &manifest.components {
         let has_contacts = component
             .dependencies
             .iter()
             .any(|d| d.name.package() == "council:contacts");
-        if has_contacts {
+        let reaches_moderngov = component
+            .allowed_outbound_hosts
+            .iter()
+            .any(|h| h.contains("moderngov_origin"));
+        assert_eq!(
+            has_contacts, reaches_moderngov,
+            "component `{id}`: it may reach the ModernGov origin only if it composes contact-fetch, and must if it does"
+        );
+        for host in &component.allowed_outbound_hosts {
             assert!(
-                component
-                    .allowed_outbound_hosts
-                    .iter()
-                    .any(|h| h.contains("moderngov_origin")),
-                "component `{id}` composes contact-fetch, so it must allow the configured ModernGov origin"
+                host.contains("{{"),
+                "component `{id}` allows a fixed host `{host}`: every destination must come from a variable"
             );
-            for host in &component.allowed_outbound_hosts {
-                assert!(
-                    host.contains("{{"),
-                    "component `{id}` allows a fixed host `{host}`: every destination must come from a variable"
-                );
-                assert!(
-                    !host.contains('*'),
-                    "component `{id}` allows a wildcard `{host}`"
-                );
-            }
-        } else {
             assert!(
-                component.allowed_outbound_hosts.is_empty(),
-                "component `{id}` does not compose contact-fetch and must reach nothing"
+                !host.contains('*'),
+                "component `{id}` allows a wildcard `{host}`"
             );
         }
     }

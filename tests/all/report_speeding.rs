@@ -131,6 +131,8 @@ struct Citizen {
     agent: ureq::Agent,
     cookie: Option<String>,
     token: String,
+    /// Sent as `X-Forwarded-For`, as a council's proxy would (with `client_ip_header`).
+    forwarded_for: Option<String>,
 }
 
 impl Citizen {
@@ -143,6 +145,7 @@ impl Citizen {
                 .build(),
             cookie: None,
             token: String::new(),
+            forwarded_for: None,
         }
     }
 
@@ -171,6 +174,9 @@ impl Citizen {
         if let Some(cookie) = &self.cookie {
             request = request.set("cookie", cookie);
         }
+        if let Some(address) = &self.forwarded_for {
+            request = request.set("x-forwarded-for", address);
+        }
         let result = request.call();
         self.finish(result)
     }
@@ -179,6 +185,9 @@ impl Citizen {
         let mut request = self.agent.post(&format!("{}{path}", self.base));
         if let Some(cookie) = &self.cookie {
             request = request.set("cookie", cookie);
+        }
+        if let Some(address) = &self.forwarded_for {
+            request = request.set("x-forwarded-for", address);
         }
         let token = self.token.clone();
         let mut all = vec![("token", token.as_str())];
@@ -1082,10 +1091,17 @@ fn starting_journeys_costs_nothing_and_drafts_are_limited_and_removed() {
     let mut env = notify_env(&notify.origin());
     env.push(("SPIN_VARIABLE_MAX_NEW_DRAFTS_PER_CLIENT", "5".into()));
     env.push(("SPIN_VARIABLE_DRAFT_TTL_SECONDS", "4".into()));
+    // Behind a proxy: the client is the last X-Forwarded-For entry.
+    env.push(("SPIN_VARIABLE_CLIENT_IP_HEADER", "X-Forwarded-For".into()));
     let host = start(&manifest, &env);
+    let attacker = |host: &HostProcess| {
+        let mut citizen = Citizen::new(host);
+        citizen.forwarded_for = Some("198.51.100.7, 203.0.113.66".into());
+        citizen
+    };
     // 300 journeys started: nothing stored (the housekeeping sees only its own key).
     for _ in 0..300 {
-        let page = Citizen::new(&host).post("/report-speeding/start", &[]);
+        let page = attacker(&host).post("/report-speeding/start", &[]);
         assert_eq!(page.status, 303);
     }
     let run = housekeeping(&host);
@@ -1094,7 +1110,7 @@ fn starting_journeys_costs_nothing_and_drafts_are_limited_and_removed() {
     // A client's first answers create drafts, up to its limit.
     let mut citizens = Vec::new();
     for i in 0..6 {
-        let mut citizen = Citizen::new(&host);
+        let mut citizen = attacker(&host);
         citizen.post("/report-speeding/start", &[]);
         citizen.get("/report-speeding/postcode");
         let page = citizen.post("/report-speeding/postcode", &[("postcode", "M31 4AN")]);
@@ -1110,6 +1126,15 @@ fn starting_journeys_costs_nothing_and_drafts_are_limited_and_removed() {
             );
         }
     }
+    // Someone at another address is not held up, and answers within 2 s.
+    let mut neighbour = Citizen::new(&host);
+    neighbour.forwarded_for = Some("203.0.113.67".into());
+    neighbour.post("/report-speeding/start", &[]);
+    neighbour.get("/report-speeding/postcode");
+    let asked = Instant::now();
+    let page = neighbour.post("/report-speeding/postcode", &[("postcode", "M31 4AN")]);
+    assert_eq!(page.status, 303, "{}", page.body);
+    assert!(asked.elapsed() < Duration::from_secs(2));
     // One of them sends a report: the outbox reads one index entry, not the drafts.
     let sender = &mut citizens[0];
     let select = sender.get("/report-speeding/address");
@@ -1144,7 +1169,7 @@ fn starting_journeys_costs_nothing_and_drafts_are_limited_and_removed() {
     // Past their time the drafts and their submission marker go.
     std::thread::sleep(Duration::from_secs(6));
     let run = housekeeping(&host);
-    assert_eq!(run["summary"]["drafts_removed"], 5, "{run}");
+    assert_eq!(run["summary"]["drafts_removed"], 6, "{run}");
     let page = citizens[1].get("/report-speeding/details");
     assert_eq!(page.location.as_deref(), Some("/report-speeding/postcode"));
     // A second run within a few seconds does nothing, however often it is asked.

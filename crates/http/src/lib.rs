@@ -54,7 +54,6 @@ macro_rules! serve {
 
 /// What happens when writing a response body fails: nothing. The outcome is taken
 /// so that the macro's expansion uses it and says why it is dropped.
-#[cfg(target_arch = "wasm32")]
 pub fn client_gone(outcome: Result<(), wstd::http::Error>) {
     let _ = outcome;
 }
