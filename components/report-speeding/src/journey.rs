@@ -79,12 +79,12 @@ pub(crate) fn start(ctx: &Ctx) -> PageResult {
         crate::routes::draft_ttl(),
         if ctx.secure { "; Secure" } else { "" }
     );
-    Ok(respond::security_headers(Response::builder())
+    respond::security_headers(Response::builder())
         .status(StatusCode::SEE_OTHER)
         .header("location", format!("{BASE}/postcode"))
         .header("set-cookie", cookie)
         .body(Body::empty())
-        .map_err(|e| Failure(format!("building the response: {e}")))?)
+        .map_err(|e| Failure(format!("building the response: {e}")))
 }
 
 // ---- the journey ----

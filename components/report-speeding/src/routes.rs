@@ -161,7 +161,7 @@ impl Ctx {
             header("spin-client-addr").as_deref(),
             proxy_header
                 .as_deref()
-                .and_then(|name| header(name))
+                .and_then(header)
                 .as_deref(),
         );
         Ok(Self {
