@@ -5,9 +5,11 @@
   item 1), from the loopback addresses given with --from (taking turns), and connects
   again when the host cuts it off;
 - RUNAWAY runaway requests: `GET /probe/loop`, which computes until the host's deadline
-  stops it; each is started again as soon as it ends.
+  stops it; each is started again as soon as it ends (from the --runaway-from
+  addresses, taking turns).
 
-Usage: attack.py HOST:PORT --slow 200 --runaway 4 --from 127.0.0.2 --from 127.0.0.3
+Usage: attack.py HOST:PORT --slow 200 --runaway 4 --from 127.0.0.2 --from 127.0.0.3 \
+         --runaway-from 127.0.0.6
 Runs until killed; prints one line a minute of what it holds.
 Standard library only.
 """
@@ -65,6 +67,7 @@ def main():
     parser.add_argument("--slow", type=int, default=200)
     parser.add_argument("--runaway", type=int, default=4)
     parser.add_argument("--from", dest="sources", action="append", default=[])
+    parser.add_argument("--runaway-from", dest="runaway_sources", action="append", default=[])
     args = parser.parse_args()
     host, port = args.target.rsplit(":", 1)
     port = int(port)
@@ -73,8 +76,10 @@ def main():
     finished = [threading.Lock(), 0]
     for i in range(args.slow):
         threading.Thread(target=slow_body, args=(sources[i % len(sources)], host, port, held), daemon=True).start()
+    runaway_sources = args.runaway_sources or sources
     for i in range(args.runaway):
-        threading.Thread(target=runaway, args=(sources[i % len(sources)], host, port, finished), daemon=True).start()
+        source = runaway_sources[i % len(runaway_sources)]
+        threading.Thread(target=runaway, args=(source, host, port, finished), daemon=True).start()
     while True:
         time.sleep(60)
         print(f"slow bodies held: {held[1]}, runaway requests ended: {finished[1]}", flush=True)

@@ -117,11 +117,11 @@ struct ServeArgs {
     #[arg(long, default_value_t = 256)]
     max_buffered_body_mib: usize,
     /// Milliseconds an instance may compute before it continues only in the slow
-    /// lane (0: never throttle).
-    #[arg(long, default_value_t = 500)]
+    /// lane (0: never throttle). A legitimate request here computes for milliseconds.
+    #[arg(long, default_value_t = 200)]
     throttle_after_ms: u64,
     /// Share of one core, in percent, that all throttled instances together may use.
-    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=100))]
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=100))]
     slow_lane_percent: u32,
     /// Seconds shutdown (SIGTERM, Ctrl-C) waits for requests in flight before it stops
     /// them and exits. A second signal exits at once.

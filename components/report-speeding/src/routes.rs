@@ -159,10 +159,7 @@ impl Ctx {
             store::setting("client_ip_header").map(|h| h.trim().to_ascii_lowercase());
         let client = client::client_key(
             header("spin-client-addr").as_deref(),
-            proxy_header
-                .as_deref()
-                .and_then(header)
-                .as_deref(),
+            proxy_header.as_deref().and_then(header).as_deref(),
         );
         Ok(Self {
             drafts: Store::open(DRAFTS_STORE)?,
