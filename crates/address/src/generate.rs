@@ -381,12 +381,14 @@ pub fn write_abp(
     let mut rng = Rng::new(seed);
     let custodian = units.first().map_or(0, |u| u.custodian);
     w.line(&format!(
-        "10,{},{custodian},2024-01-01,0,2024-01-01,00:00:00,1.0,F",
-        q(&format!("GENERATED {label} - NOT REAL ADDRESSES"))
+        // Schema 2.0 (the layouts written below); the custodian name within the
+        // specification's 40 characters, the label in the metadata's GAZ_NAME.
+        "10,{},{custodian},2024-01-01,0,2024-01-01,00:00:00,2.0,F",
+        q("GENERATED - NOT REAL ADDRESSES")
     ))
     .map_err(io)?;
     w.line(&format!(
-        "29,{},{},\"ENGLAND\",\"\",\"council-components generator\",\"\",{},,{custodian},\"British National Grid\",\"Metres\",2024-01-01,\"AddressBase Premium Classification Scheme\",2024-01-01,\"ENG\",\"UTF-8\"",
+        "29,{},{},\"ENGLAND\",\"\",\"GENERATED\",\"\",{},,{custodian},\"British National Grid\",\"Metres\",2024-01-01,\"AddressBase Premium Classification Scheme\",2024-01-01,\"ENG\",\"UTF-8\"",
         q(&format!("GENERATED {label}")),
         q("Generated addresses on real postcodes; not a real gazetteer"),
         q("GENERATED")

@@ -48,7 +48,7 @@ fn info_and_open_reads() {
         info.sources,
         ["addressbase-premium", "csv", "codepoint-open"]
     );
-    assert!(info.epoch.contains("WRITTEN FOR TESTS"));
+    assert!(info.epoch.contains("TRAFFORD TEST GAZETTEER (FOR TESTS)"));
     assert_eq!(i.stats().reads, 1, "info reads nothing");
 }
 

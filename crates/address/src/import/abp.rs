@@ -41,6 +41,7 @@ use std::io::Read;
 
 use csv::StringRecord;
 
+use super::layout::{self, Layout, Schema};
 use super::{ImportError, Importer};
 use crate::model::{
     Blpu, Classification, CrossReference, Date, Dpa, Gazetteer, Lpi, Organisation, Property,
@@ -63,438 +64,10 @@ pub(crate) enum Flavour {
     Dtf(Option<DtfVersion>),
 }
 
-const C3: [&str; 3] = ["RECORD_IDENTIFIER", "CHANGE_TYPE", "PRO_ORDER"];
-
-macro_rules! cols {
-    ($($c:expr),* $(,)?) => { &[$($c),*] };
-}
-
-const L10: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CUSTODIAN_NAME",
-    "LOCAL_CUSTODIAN_CODE",
-    "PROCESS_DATE",
-    "VOLUME_NUMBER",
-    "ENTRY_DATE",
-    "TIME_STAMP",
-    "VERSION",
-    "FILE_TYPE"
-];
-const L11_ABP: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "USRN",
-    "RECORD_TYPE",
-    "SWA_ORG_REF_NAMING",
-    "STATE",
-    "STATE_DATE",
-    "STREET_SURFACE",
-    "STREET_CLASSIFICATION",
-    "VERSION",
-    "STREET_START_DATE",
-    "STREET_END_DATE",
-    "LAST_UPDATE_DATE",
-    "RECORD_ENTRY_DATE",
-    "STREET_START_X",
-    "STREET_START_Y",
-    "STREET_START_LAT",
-    "STREET_START_LONG",
-    "STREET_END_X",
-    "STREET_END_Y",
-    "STREET_END_LAT",
-    "STREET_END_LONG",
-    "STREET_TOLERANCE"
-];
-const L11_NOLL: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "USRN",
-    "RECORD_TYPE",
-    "SWA_ORG_REF_NAMING",
-    "STATE",
-    "STATE_DATE",
-    "STREET_SURFACE",
-    "STREET_CLASSIFICATION",
-    "VERSION",
-    "STREET_START_DATE",
-    "STREET_END_DATE",
-    "LAST_UPDATE_DATE",
-    "RECORD_ENTRY_DATE",
-    "STREET_START_X",
-    "STREET_START_Y",
-    "STREET_END_X",
-    "STREET_END_Y",
-    "STREET_TOLERANCE"
-];
-const L11_73: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "USRN",
-    "RECORD_TYPE",
-    "SWA_ORG_REF_NAMING",
-    "STATE",
-    "STATE_DATE",
-    "STREET_SURFACE",
-    "STREET_CLASSIFICATION",
-    "VERSION",
-    "RECORD_ENTRY_DATE",
-    "LAST_UPDATE_DATE",
-    "STREET_START_DATE",
-    "STREET_END_DATE",
-    "STREET_START_X",
-    "STREET_START_Y",
-    "STREET_END_X",
-    "STREET_END_Y",
-    "STREET_TOLERANCE"
-];
-const L15: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "USRN",
-    "STREET_DESCRIPTION",
-    "LOCALITY",
-    "TOWN_NAME",
-    "ADMINISTRATIVE_AREA",
-    "LANGUAGE",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE"
-];
-const L15_73: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "USRN",
-    "STREET_DESCRIPTION",
-    "LOCALITY",
-    "TOWN_NAME",
-    "ADMINISTRATIVE_AREA",
-    "LANGUAGE"
-];
-const L21_ABP: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "LOGICAL_STATUS",
-    "BLPU_STATE",
-    "BLPU_STATE_DATE",
-    "PARENT_UPRN",
-    "X_COORDINATE",
-    "Y_COORDINATE",
-    "LATITUDE",
-    "LONGITUDE",
-    "RPC",
-    "LOCAL_CUSTODIAN_CODE",
-    "COUNTRY",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE",
-    "ADDRESSBASE_POSTAL",
-    "POSTCODE_LOCATOR",
-    "MULTI_OCC_COUNT"
-];
-const L21_NOLL: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "LOGICAL_STATUS",
-    "BLPU_STATE",
-    "BLPU_STATE_DATE",
-    "PARENT_UPRN",
-    "X_COORDINATE",
-    "Y_COORDINATE",
-    "RPC",
-    "LOCAL_CUSTODIAN_CODE",
-    "COUNTRY",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE",
-    "ADDRESSBASE_POSTAL",
-    "POSTCODE_LOCATOR",
-    "MULTI_OCC_COUNT"
-];
-const L21_73: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "LOGICAL_STATUS",
-    "BLPU_STATE",
-    "BLPU_STATE_DATE",
-    "BLPU_CLASS",
-    "PARENT_UPRN",
-    "X_COORDINATE",
-    "Y_COORDINATE",
-    "RPC",
-    "LOCAL_CUSTODIAN_CODE",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE",
-    "ORGANISATION",
-    "WARD_CODE",
-    "PARISH_CODE",
-    "CUSTODIAN_ONE",
-    "CUSTODIAN_TWO",
-    "CAN_KEY"
-];
-const L23: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "XREF_KEY",
-    "CROSS_REFERENCE",
-    "VERSION",
-    "SOURCE",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE"
-];
-const L23_73: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "XREF_KEY",
-    "START_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE",
-    "END_DATE",
-    "CROSS_REFERENCE",
-    "SOURCE"
-];
-const L24: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "LPI_KEY",
-    "LANGUAGE",
-    "LOGICAL_STATUS",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE",
-    "SAO_START_NUMBER",
-    "SAO_START_SUFFIX",
-    "SAO_END_NUMBER",
-    "SAO_END_SUFFIX",
-    "SAO_TEXT",
-    "PAO_START_NUMBER",
-    "PAO_START_SUFFIX",
-    "PAO_END_NUMBER",
-    "PAO_END_SUFFIX",
-    "PAO_TEXT",
-    "USRN",
-    "USRN_MATCH_INDICATOR",
-    "AREA_NAME",
-    "LEVEL",
-    "OFFICIAL_FLAG"
-];
-const L24_73: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "LPI_KEY",
-    "LANGUAGE",
-    "LOGICAL_STATUS",
-    "START_DATE",
-    "END_DATE",
-    "ENTRY_DATE",
-    "LAST_UPDATE_DATE",
-    "SAO_START_NUMBER",
-    "SAO_START_SUFFIX",
-    "SAO_END_NUMBER",
-    "SAO_END_SUFFIX",
-    "SAO_TEXT",
-    "PAO_START_NUMBER",
-    "PAO_START_SUFFIX",
-    "PAO_END_NUMBER",
-    "PAO_END_SUFFIX",
-    "PAO_TEXT",
-    "USRN",
-    "LEVEL",
-    "POSTALLY_ADDRESSABLE",
-    "POSTCODE",
-    "POST_TOWN",
-    "OFFICIAL_FLAG",
-    "CUSTODIAN_ONE",
-    "CUSTODIAN_TWO",
-    "CAN_KEY"
-];
-const L28: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "UDPRN",
-    "ORGANISATION_NAME",
-    "DEPARTMENT_NAME",
-    "SUB_BUILDING_NAME",
-    "BUILDING_NAME",
-    "BUILDING_NUMBER",
-    "DEPENDENT_THOROUGHFARE",
-    "THOROUGHFARE",
-    "DOUBLE_DEPENDENT_LOCALITY",
-    "DEPENDENT_LOCALITY",
-    "POST_TOWN",
-    "POSTCODE",
-    "POSTCODE_TYPE",
-    "DELIVERY_POINT_SUFFIX",
-    "WELSH_DEPENDENT_THOROUGHFARE",
-    "WELSH_THOROUGHFARE",
-    "WELSH_DOUBLE_DEPENDENT_LOCALITY",
-    "WELSH_DEPENDENT_LOCALITY",
-    "WELSH_POST_TOWN",
-    "PO_BOX_NUMBER",
-    "PROCESS_DATE",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE"
-];
-const L29: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "GAZ_NAME",
-    "GAZ_SCOPE",
-    "TER_OF_USE",
-    "LINKED_DATA",
-    "GAZ_OWNER",
-    "NGAZ_FREQ",
-    "CUSTODIAN_NAME",
-    "CUSTODIAN_UPRN",
-    "LOCAL_CUSTODIAN_CODE",
-    "CO_ORD_SYSTEM",
-    "CO_ORD_UNIT",
-    "META_DATE",
-    "CLASS_SCHEME",
-    "GAZ_DATE",
-    "LANGUAGE",
-    "CHARACTER_SET"
-];
-const L30: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "SUCC_KEY",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE",
-    "SUCCESSOR"
-];
-const L31: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "ORG_KEY",
-    "ORGANISATION",
-    "LEGAL_NAME",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE"
-];
-const L32: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "CHANGE_TYPE",
-    "PRO_ORDER",
-    "UPRN",
-    "CLASS_KEY",
-    "CLASSIFICATION_CODE",
-    "CLASS_SCHEME",
-    "SCHEME_VERSION",
-    "START_DATE",
-    "END_DATE",
-    "LAST_UPDATE_DATE",
-    "ENTRY_DATE"
-];
-const L99: &[&str] = cols![
-    "RECORD_IDENTIFIER",
-    "NEXT_VOLUME_NUMBER",
-    "RECORD_COUNT",
-    "ENTRY_DATE",
-    "TIME_STAMP"
-];
-
 /// The record types AddressBase Premium has.
 const ABP_TYPES: [u8; 12] = [10, 11, 15, 21, 23, 24, 28, 29, 30, 31, 32, 99];
 
-/// Layouts a record type may have under a flavour, most likely first.
-fn candidates(rt: u8, fl: Flavour) -> Vec<(&'static [&'static str], &'static str)> {
-    let v73 = fl == Flavour::Dtf(Some(DtfVersion::V73));
-    let auto = fl == Flavour::Dtf(None);
-    match rt {
-        10 => vec![(L10, "header")],
-        11 if v73 => vec![(L11_73, "DTF 7.3")],
-        11 => vec![
-            (L11_ABP, "with start/end lat/long"),
-            (L11_NOLL, "without lat/long"),
-        ],
-        15 if v73 => vec![(L15_73, "DTF 7.3, no dates"), (L15, "with dates")],
-        15 => vec![(L15, "standard"), (L15_73, "DTF 7.3, no dates")],
-        21 if v73 => vec![(L21_73, "DTF 7.3")],
-        21 if auto => vec![
-            (L21_ABP, "with lat/long"),
-            (L21_NOLL, "DTF 8.1, without lat/long"),
-            (L21_73, "DTF 7.3"),
-        ],
-        21 => vec![(L21_ABP, "with lat/long"), (L21_NOLL, "without lat/long")],
-        23 if v73 => vec![(L23_73, "DTF 7.3")],
-        23 if auto => vec![(L23, "standard"), (L23_73, "DTF 7.3")],
-        23 => vec![(L23, "standard")],
-        24 if v73 => vec![(L24_73, "DTF 7.3")],
-        24 if auto => vec![(L24, "standard"), (L24_73, "DTF 7.3")],
-        24 => vec![(L24, "standard")],
-        28 => vec![(L28, "standard")],
-        29 => vec![(L29, "standard")],
-        30 => vec![(L30, "standard")],
-        31 => vec![(L31, "standard")],
-        32 => vec![(L32, "standard")],
-        99 => vec![(L99, "trailer")],
-        _ => Vec::new(),
-    }
-}
-
-/// Header names in Ordnance Survey's splitter and in councils' exports that differ
-/// from the names used here.
-fn canonical(name: &str) -> &str {
-    match name {
-        "LOCALITY_NAME" => "LOCALITY",
-        "ADMINSTRATIVE_AREA" => "ADMINISTRATIVE_AREA",
-        "USRN_M_INDICATOR" => "USRN_MATCH_INDICATOR",
-        "DOU_DEP_LOCALITY" => "DOUBLE_DEPENDENT_LOCALITY",
-        "WELSH_DOU_DEP_LOCALITY" => "WELSH_DOUBLE_DEPENDENT_LOCALITY",
-        "WELSH_DEP_LOCALITY" => "WELSH_DEPENDENT_LOCALITY",
-        "WELSH_DEP_THOROUGHFARE" => "WELSH_DEPENDENT_THOROUGHFARE",
-        "LOCAL_CUSTODIAN_NAME" => "LOCAL_CUSTODIAN_CODE",
-        "STREET_DESCRIPTOR" => "STREET_DESCRIPTION",
-        "ADDLEVEL" | "V_LEVEL" => "LEVEL",
-        "RPA" => "RPC",
-        "NEXT_VOLUME_NAME" => "NEXT_VOLUME_NUMBER",
-        other => other,
-    }
-}
-
 type ColMap = HashMap<&'static str, usize>;
-
-fn map_of(cols: &'static [&'static str]) -> ColMap {
-    cols.iter().enumerate().map(|(i, c)| (*c, i)).collect()
-}
 
 /// Column access for one record.
 struct Row<'a> {
@@ -571,31 +144,138 @@ enum Change {
     Delete,
 }
 
+/// How one record type is read in one file: its layout, and where each of the
+/// layout's columns is in a row (by position, or by the split file's header row).
 struct TypeState {
+    layout: &'static Layout,
+    idx: Vec<usize>,
     map: ColMap,
     ncols: usize,
-    variant: &'static str,
+}
+
+impl TypeState {
+    fn positional(layout: &'static Layout) -> TypeState {
+        TypeState {
+            layout,
+            idx: (0..layout.cols.len()).collect(),
+            map: layout
+                .cols
+                .iter()
+                .enumerate()
+                .map(|(i, c)| (c.name, i))
+                .collect(),
+            ncols: layout.cols.len(),
+        }
+    }
+
+    /// The layout named by a header row: the one whose every column the header
+    /// has, the widest first (schema 2.0's street has every schema 1.0 name).
+    fn named(
+        cands: &[&'static Layout],
+        names: &[String],
+    ) -> Result<(TypeState, Vec<String>), String> {
+        let mut best: Option<&'static Layout> = None;
+        for l in cands {
+            if l.cols.iter().all(|c| names.iter().any(|n| n == c.name))
+                && best.is_none_or(|b| l.cols.len() > b.cols.len())
+            {
+                best = Some(l);
+            }
+        }
+        let Some(layout) = best else {
+            let l = cands[0];
+            let missing: Vec<&str> = l
+                .cols
+                .iter()
+                .filter(|c| !names.iter().any(|n| n == c.name))
+                .map(|c| c.name)
+                .collect();
+            return Err(format!(
+                "the header row lacks {} (record type {}, {}), and matches no other layout of the record type",
+                missing.join(", "),
+                l.record,
+                l.label
+            ));
+        };
+        let idx: Vec<usize> = layout
+            .cols
+            .iter()
+            .map(|c| names.iter().position(|n| n == c.name).unwrap_or(0))
+            .collect();
+        let extra: Vec<String> = names
+            .iter()
+            .filter(|n| !layout.cols.iter().any(|c| c.name == n.as_str()))
+            .cloned()
+            .collect();
+        let map = layout
+            .cols
+            .iter()
+            .zip(&idx)
+            .map(|(c, i)| (c.name, *i))
+            .collect();
+        Ok((
+            TypeState {
+                layout,
+                idx,
+                map,
+                ncols: names.len(),
+            },
+            extra,
+        ))
+    }
+
+    /// Checks every column of a row; `Err` names the column and the reason.
+    fn validate(&self, rec: &StringRecord) -> Result<(), String> {
+        validate(self.layout, &self.idx, rec)
+    }
+}
+
+fn validate(layout: &Layout, idx: &[usize], rec: &StringRecord) -> Result<(), String> {
+    for (col, &i) in layout.cols.iter().zip(idx) {
+        if let Err(reason) = layout::check(col, rec.get(i).unwrap_or("")) {
+            return Err(format!(
+                "column {}: {reason} (record type {}, {} layout)",
+                col.name, layout.record, layout.label
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The schemas a flavour of file may be in, before its header record says which.
+fn schemas_of(flavour: Flavour) -> Vec<Schema> {
+    match flavour {
+        Flavour::Abp => layout::ABP_SCHEMAS.to_vec(),
+        Flavour::Dtf(Some(DtfVersion::V73)) => vec![Schema::Dtf73],
+        Flavour::Dtf(Some(DtfVersion::V81)) => vec![Schema::Dtf81],
+        Flavour::Dtf(None) => vec![Schema::Dtf73, Schema::Dtf81],
+    }
+}
+
+fn schemas_label(s: &[Schema]) -> String {
+    s.iter().map(|s| s.label()).collect::<Vec<_>>().join(" or ")
 }
 
 pub(crate) fn read<R: Read>(
     imp: &mut Importer,
     reader: R,
     file: &str,
-    mut flavour: Flavour,
+    flavour: Flavour,
 ) -> Result<(), ImportError> {
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(reader);
     let mut rec = StringRecord::new();
+    let mut schemas = schemas_of(flavour);
     let mut types: HashMap<u8, TypeState> = HashMap::new();
-    let mut split_map: Option<(ColMap, Vec<String>)> = None;
+    let mut header: Option<Vec<String>> = None;
     let mut counted = 0u64; // records other than 10, 29, 99
     let mut meta_count = 0u64;
     let mut trailer_seen = false;
     let mut cou = false;
     let mut pending: Vec<(u64, u64, u64, Change, Rec)> = Vec::new();
-    let mut unused: HashMap<u8, u64> = HashMap::new();
+    let mut unused: HashMap<u8, (u64, u64)> = HashMap::new();
     let mut variants: Vec<String> = Vec::new();
     let mut line = 0u64;
     let mut records = 0u64;
@@ -619,23 +299,21 @@ pub(crate) fn read<R: Read>(
             .unwrap_or("")
             .trim()
             .trim_start_matches('\u{feff}');
-        if line == 1 || (split_map.is_none() && counted == 0 && types.is_empty()) {
+        if records == 1 {
             let upper = first.to_ascii_uppercase();
             if upper == "RECORD_IDENTIFIER" {
-                let names: Vec<String> = rec
-                    .iter()
-                    .map(|h| {
-                        canonical(&h.trim().trim_start_matches('\u{feff}').to_ascii_uppercase())
+                // A file split by record type (OS's AddressBasePremium_RecordSplitter),
+                // whose header row names the columns.
+                header = Some(
+                    rec.iter()
+                        .map(|h| {
+                            layout::canonical(
+                                &h.trim().trim_start_matches('\u{feff}').to_ascii_uppercase(),
+                            )
                             .to_string()
-                    })
-                    .collect();
-                let mut m: ColMap = HashMap::new();
-                for (i, n) in names.iter().enumerate() {
-                    if let Some(known) = all_names().iter().find(|k| **k == n.as_str()) {
-                        m.insert(known, i);
-                    }
-                }
-                split_map = Some((m, names));
+                        })
+                        .collect(),
+                );
                 variants.push("split by record type, header row".into());
                 continue;
             }
@@ -660,87 +338,140 @@ pub(crate) fn read<R: Read>(
                 ),
             });
         }
-        // Layout of this record type.
-        let state = match types.get(&rt) {
-            Some(s) => s,
-            None => {
-                let st = match &split_map {
-                    Some((m, names)) => {
-                        if !m.contains_key("RECORD_IDENTIFIER") {
-                            return Err(ImportError::WrongFormat {
+        // The layout of this record type in this file.
+        if !types.contains_key(&rt) {
+            let cands = layout::layouts_for(rt, &schemas);
+            if cands.is_empty() {
+                // A DTF record type the address index does not use.
+                let e = unused.entry(rt).or_insert((0, line));
+                e.0 += 1;
+                imp.report.count(&rt.to_string());
+                counted += 1;
+                continue;
+            }
+            let st = match &header {
+                Some(names) => match TypeState::named(&cands, names) {
+                    Ok((st, extra)) => {
+                        if !extra.is_empty() {
+                            variants.push(format!(
+                                "{rt}: columns not in the layout, ignored: {}",
+                                extra.join(", ")
+                            ));
+                        }
+                        st
+                    }
+                    Err(reason) => {
+                        return Err(ImportError::WrongFormat {
+                            file: file.into(),
+                            line: 1,
+                            reason,
+                        });
+                    }
+                },
+                None => {
+                    let by_count: Vec<&'static Layout> = cands
+                        .iter()
+                        .copied()
+                        .filter(|l| l.cols.len() == rec.len())
+                        .collect();
+                    match by_count.len() {
+                        0 => {
+                            let expected: Vec<String> = cands
+                                .iter()
+                                .map(|l| format!("{} ({})", l.cols.len(), l.label))
+                                .collect();
+                            return Err(ImportError::ColumnCount {
                                 file: file.into(),
-                                line: 1,
-                                reason: "the header row has no RECORD_IDENTIFIER column".into(),
+                                line,
+                                reason: format!(
+                                    "record type {rt} has {} columns; {} has {}",
+                                    rec.len(),
+                                    schemas_label(&schemas),
+                                    expected.join(" or ")
+                                ),
                             });
                         }
-                        TypeState {
-                            map: m.clone(),
-                            ncols: names.len(),
-                            variant: "named by header",
-                        }
-                    }
-                    None => {
-                        let cands = candidates(rt, flavour);
-                        if cands.is_empty() {
-                            // A DTF record type the address index does not use.
-                            *unused.entry(rt).or_default() += 1;
-                            imp.report.count(&rt.to_string());
-                            counted += 1;
-                            continue;
-                        }
-                        match cands.iter().find(|(c, _)| c.len() == rec.len()) {
-                            Some((c, v)) => {
-                                if rt == 21 && *c == L21_73 && flavour == Flavour::Dtf(None) {
-                                    flavour = Flavour::Dtf(Some(DtfVersion::V73));
-                                }
-                                TypeState {
-                                    map: map_of(c),
-                                    ncols: c.len(),
-                                    variant: v,
-                                }
-                            }
-                            None => {
-                                let expected: Vec<String> = cands
-                                    .iter()
-                                    .map(|(c, v)| format!("{} ({v})", c.len()))
-                                    .collect();
-                                return Err(ImportError::ColumnCount {
-                                    file: file.into(),
+                        1 => TypeState::positional(by_count[0]),
+                        _ => {
+                            // Same count, different order (the DPA of schemas 1.0 and
+                            // 2.0) and no header record to say which: the row's typed
+                            // fields decide, and only if exactly one layout fits.
+                            let fits: Vec<&'static Layout> = by_count
+                                .iter()
+                                .copied()
+                                .filter(|l| {
+                                    validate(l, &(0..l.cols.len()).collect::<Vec<_>>(), &rec)
+                                        .is_ok()
+                                })
+                                .collect();
+                            if fits.len() != 1 {
+                                let labels: Vec<&str> = by_count.iter().map(|l| l.label).collect();
+                                imp.report.count(&rt.to_string());
+                                imp.report.reject(
+                                    file,
                                     line,
-                                    reason: format!(
-                                        "record type {rt} has {} columns; {} has {}",
+                                    format!(
+                                        "record type {rt}: the row fits {} of the layouts with {} columns ({}), and the file has no header record to say which",
+                                        if fits.is_empty() { "none" } else { "more than one" },
                                         rec.len(),
-                                        flavour_name(flavour),
-                                        expected.join(" or ")
+                                        labels.join("; ")
                                     ),
-                                });
+                                );
+                                continue;
                             }
+                            TypeState::positional(fits[0])
                         }
                     }
-                };
-                if split_map.is_none() {
-                    variants.push(format!("{rt}: {} columns, {}", st.ncols, st.variant));
                 }
-                types.insert(rt, st);
-                &types[&rt]
+            };
+            // A layout that belongs to one schema settles the file's schema.
+            if schemas.iter().any(|s| !st.layout.schemas.contains(s)) {
+                schemas.retain(|s| st.layout.schemas.contains(s));
             }
-        };
+            if header.is_none() {
+                variants.push(format!("{rt}: {} columns, {}", st.ncols, st.layout.label));
+            } else {
+                variants.push(format!("{rt}: {}", st.layout.label));
+            }
+            types.insert(rt, st);
+        }
+        let state = &types[&rt];
         if rec.len() != state.ncols {
             return Err(ImportError::ColumnCount {
                 file: file.into(),
                 line,
                 reason: format!(
-                    "record type {rt} has {} columns but the earlier type {rt} records have {} (mixed layouts, or a row cut short)",
+                    "record type {rt} has {} columns but the {} layout of this file has {} (mixed layouts, or a row cut short)",
                     rec.len(),
+                    state.layout.label,
                     state.ncols
                 ),
             });
+        }
+        imp.report.count(&rt.to_string());
+        if let Err(reason) = state.validate(&rec) {
+            if matches!(rt, 10 | 99) {
+                // The header and trailer frame the whole file: no row of it can be
+                // trusted without them.
+                return Err(ImportError::WrongFormat {
+                    file: file.into(),
+                    line,
+                    reason,
+                });
+            }
+            if rt != 29 {
+                counted += 1;
+                if header.is_some() {
+                    imp.split_records += 1;
+                }
+            }
+            imp.report.reject(file, line, reason);
+            continue;
         }
         let row = Row {
             rec: &rec,
             map: &state.map,
         };
-        imp.report.count(&rt.to_string());
         match rt {
             10 => {
                 let s = &mut imp.gaz.supply;
@@ -754,13 +485,51 @@ pub(crate) fn read<R: Read>(
                 if s.file_type.as_deref() == Some("C") {
                     cou = true;
                 }
-                if flavour == Flavour::Dtf(None) {
-                    let v = s.version.clone().unwrap_or_default();
-                    if v.contains("7.3") {
-                        flavour = Flavour::Dtf(Some(DtfVersion::V73));
-                    } else if v.contains('8') {
-                        flavour = Flavour::Dtf(Some(DtfVersion::V81));
+                // The header's VERSION is the product schema (OS: "relates to the
+                // product schema and not this technical specification").
+                let v = s.version.clone().unwrap_or_default();
+                match flavour {
+                    Flavour::Abp => {
+                        let schema = match v.as_str() {
+                            "1.0" => Schema::AbpV1,
+                            "2.0" => Schema::AbpV2,
+                            other => {
+                                let hint = if other.starts_with('7') || other.starts_with('8') {
+                                    ": this looks like a council LLPG extract in DTF, import it as dtf"
+                                } else {
+                                    ""
+                                };
+                                return Err(ImportError::WrongFormat {
+                                    file: file.into(),
+                                    line,
+                                    reason: format!(
+                                        "column VERSION: '{other}' is not an AddressBase Premium schema this importer reads (1.0 to Epoch 38, 2.0 since){hint}"
+                                    ),
+                                });
+                            }
+                        };
+                        if !schemas.contains(&schema) {
+                            return Err(ImportError::WrongFormat {
+                                file: file.into(),
+                                line,
+                                reason: format!(
+                                    "column VERSION: the header says {} but the records before it are {}",
+                                    schema.label(),
+                                    schemas_label(&schemas)
+                                ),
+                            });
+                        }
+                        schemas = vec![schema];
+                        variants.push(format!("header VERSION {v}: {}", schema.label()));
                     }
+                    Flavour::Dtf(None) => {
+                        if v.contains("7.3") {
+                            schemas.retain(|s| *s == Schema::Dtf73);
+                        } else if v.contains('8') {
+                            schemas.retain(|s| *s == Schema::Dtf81);
+                        }
+                    }
+                    Flavour::Dtf(Some(_)) => {}
                 }
                 if imp.gaz.epoch.is_empty() {
                     imp.gaz.epoch = match (&s.custodian_name, s.process_date) {
@@ -774,27 +543,20 @@ pub(crate) fn read<R: Read>(
             }
             29 => {
                 meta_count += 1;
-                let pairs = L29
+                let pairs = state
+                    .layout
+                    .cols
                     .iter()
                     .skip(1)
-                    .filter_map(|n| row.get(n).map(|v| (n.to_string(), v.to_string())))
+                    .filter_map(|c| row.get(c.name).map(|v| (c.name.to_string(), v.to_string())))
                     .collect();
                 imp.gaz.supply.metadata = pairs;
                 continue;
             }
             99 => {
                 trailer_seen = true;
-                let count = match row.num::<u64>("RECORD_COUNT") {
-                    Ok(Some(c)) => c,
-                    _ => {
-                        return Err(ImportError::Truncated {
-                            file: file.into(),
-                            line,
-                            reason: "the trailer's RECORD_COUNT is missing or not a number".into(),
-                        });
-                    }
-                };
-                if split_map.is_some() {
+                let count = row.num::<u64>("RECORD_COUNT").ok().flatten().unwrap_or(0);
+                if header.is_some() {
                     let t = imp
                         .split_trailer
                         .get_or_insert((file.to_string(), line, 0, 0));
@@ -814,28 +576,20 @@ pub(crate) fn read<R: Read>(
             _ => {}
         }
         counted += 1;
-        if split_map.is_some() {
+        if header.is_some() {
             imp.split_records += 1;
         }
         let change = match row.get("CHANGE_TYPE") {
-            Some("I") | None => Change::Insert,
             Some("U") => Change::Update,
             Some("D") => Change::Delete,
-            Some(other) => {
-                imp.report.reject(
-                    file,
-                    line,
-                    format!("CHANGE_TYPE '{other}' is not I, U or D"),
-                );
-                continue;
-            }
+            _ => Change::Insert,
         };
         let pro_order = row.num::<u64>("PRO_ORDER").ok().flatten().unwrap_or(0);
         let parsed = match parse_record(rt, &row) {
             Ok(r) => r,
             Err(reason) => {
                 imp.report
-                    .reject(file, line, format!("record {rt}: {reason}"));
+                    .reject(file, line, format!("record type {rt}: {reason}"));
                 continue;
             }
         };
@@ -846,7 +600,7 @@ pub(crate) fn read<R: Read>(
             apply(imp, file, line, change, parsed);
         }
     }
-    if split_map.is_none() && !trailer_seen && line > 0 {
+    if header.is_none() && !trailer_seen && line > 0 {
         return Err(ImportError::Truncated {
             file: file.into(),
             line,
@@ -867,56 +621,34 @@ pub(crate) fn read<R: Read>(
     for (_, l, _, change, r) in pending {
         apply(imp, file, l, change, r);
     }
-    for (rt, n) in unused {
+    let mut unused: Vec<(u8, (u64, u64))> = unused.into_iter().collect();
+    unused.sort_unstable();
+    for (rt, (n, first_line)) in unused {
         imp.report.warn(
             file,
-            0,
-            format!("{n} record(s) of DTF type {rt} are not used by the address index"),
+            first_line,
+            format!(
+                "{n} record(s) of DTF type {rt}, the first here, are not used by the address index"
+            ),
         );
     }
-    let fmt = match flavour {
-        Flavour::Abp => "addressbase-premium",
-        Flavour::Dtf(Some(DtfVersion::V73)) => "dtf-7.3",
-        Flavour::Dtf(_) => "dtf-8.1",
+    let fmt = match (flavour, schemas.as_slice()) {
+        (Flavour::Abp, _) => "addressbase-premium",
+        (_, [Schema::Dtf73]) => "dtf-7.3",
+        _ => "dtf-8.1",
     };
     imp.gaz.add_source(fmt);
     imp.report.files.push((
         file.to_string(),
         format!(
-            "{}{}: {}",
+            "{}{} ({}): {}",
             fmt,
             if cou { " change-only update" } else { "" },
+            schemas_label(&schemas),
             variants.join("; ")
         ),
     ));
     Ok(())
-}
-
-fn flavour_name(f: Flavour) -> &'static str {
-    match f {
-        Flavour::Abp => "AddressBase Premium",
-        Flavour::Dtf(Some(DtfVersion::V73)) => "DTF 7.3",
-        Flavour::Dtf(Some(DtfVersion::V81)) => "DTF 8.1",
-        Flavour::Dtf(None) => "DTF 7.3/8.1",
-    }
-}
-
-fn all_names() -> &'static [&'static str] {
-    use std::sync::OnceLock;
-    static NAMES: OnceLock<Vec<&'static str>> = OnceLock::new();
-    NAMES.get_or_init(|| {
-        let mut v: Vec<&'static str> = [
-            L10, L11_ABP, L11_NOLL, L11_73, L15, L21_ABP, L21_73, L23, L23_73, L24, L24_73, L28,
-            L29, L30, L31, L32, L99,
-        ]
-        .iter()
-        .flat_map(|l| l.iter().copied())
-        .chain(C3)
-        .collect();
-        v.sort_unstable();
-        v.dedup();
-        v
-    })
 }
 
 /// Explains a first row that is not an AddressBase/DTF record.
@@ -1033,14 +765,22 @@ fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
                 end_date: row.date("END_DATE")?,
                 last_update_date: row.date("LAST_UPDATE_DATE")?,
                 entry_date: row.date("ENTRY_DATE")?,
-                addressbase_postal: row.string("ADDRESSBASE_POSTAL"),
+                addressbase_postal: row
+                    .string("ADDRESSBASE_POSTAL")
+                    .or_else(|| row.get("POSTAL_ADDRESS").map(postal_v1_as_v2)),
                 postcode_locator: row.string("POSTCODE_LOCATOR"),
                 multi_occ_count: row.num("MULTI_OCC_COUNT")?,
                 ward_code: row.string("WARD_CODE"),
                 parish_code: row.string("PARISH_CODE"),
             };
             if b.x.is_some() != b.y.is_some() {
-                return Err("only one of X_COORDINATE and Y_COORDINATE is given".into());
+                return Err(
+                    "column Y_COORDINATE: only one of X_COORDINATE and Y_COORDINATE is given"
+                        .into(),
+                );
+            }
+            if b.latitude.is_some() != b.longitude.is_some() {
+                return Err("column LONGITUDE: only one of LATITUDE and LONGITUDE is given".into());
             }
             Rec::Blpu(
                 row.req_u64("UPRN")?,
@@ -1162,6 +902,20 @@ fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
     })
 }
 
+/// Schema 1.0's POSTAL_ADDRESS (S single, N not postal, C child of a multiple
+/// occupancy, M its parent) in schema 2.0's ADDRESSBASE_POSTAL terms (D linked to
+/// PAF, N not postal, C postal with a PAF-linked parent, L postal by the council):
+/// a single address is a delivery point (D), a child is C, and a parent, whose
+/// delivery points are its children, is not itself postal (N).
+fn postal_v1_as_v2(code: &str) -> String {
+    match code {
+        "S" => "D",
+        "C" => "C",
+        _ => "N",
+    }
+    .to_string()
+}
+
 /// Inserts, replaces or removes an element of a keyed list; returns whether it existed.
 fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
     match list.iter().position(|x| same(x, &item)) {
@@ -1182,16 +936,29 @@ fn remove<T>(list: &mut Vec<T>, pred: impl Fn(&T) -> bool) -> bool {
     list.len() != n
 }
 
-fn prop(g: &mut Gazetteer, uprn: u64) -> &mut Property {
-    g.properties
+fn prop<'g>(
+    g: &'g mut Gazetteer,
+    first_seen: &mut HashMap<u64, (u32, u64)>,
+    at: (u32, u64),
+    uprn: u64,
+) -> &'g mut Property {
+    let p = g
+        .properties
         .entry(uprn)
-        .or_insert_with(|| Property::new(uprn))
+        .or_insert_with(|| Property::new(uprn));
+    if p.blpu.is_none() {
+        // Where a property without a BLPU was first named, for the orphan warning.
+        first_seen.entry(uprn).or_insert(at);
+    }
+    p
 }
 
 fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
     let what: String;
     let existed: bool;
+    let at = (imp.file_number(file), line);
     let g = &mut imp.gaz;
+    let seen = &mut imp.first_seen;
     match rec {
         Rec::Street(s) => {
             what = format!("street USRN {}", s.usrn);
@@ -1219,7 +986,7 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
         }
         Rec::Blpu(uprn, b, class, org) => {
             what = format!("BLPU UPRN {uprn}");
-            let p = prop(g, uprn);
+            let p = prop(g, seen, at, uprn);
             existed = p.blpu.is_some();
             if change == Change::Delete {
                 p.blpu = None;
@@ -1251,11 +1018,12 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
                     );
                 }
                 p.blpu = Some(b);
+                seen.remove(&uprn);
             }
         }
         Rec::Xref(uprn, x) => {
             what = format!("cross reference {}", x.xref_key);
-            let p = prop(g, uprn);
+            let p = prop(g, seen, at, uprn);
             existed = if change == Change::Delete {
                 remove(&mut p.cross_references, |y| y.xref_key == x.xref_key)
             } else {
@@ -1264,7 +1032,7 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
         }
         Rec::Lpi(uprn, l) => {
             what = format!("LPI {}", l.lpi_key);
-            let p = prop(g, uprn);
+            let p = prop(g, seen, at, uprn);
             existed = if change == Change::Delete {
                 remove(&mut p.lpis, |y| y.lpi_key == l.lpi_key)
             } else {
@@ -1273,7 +1041,7 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
         }
         Rec::Dpa(uprn, d) => {
             what = format!("DPA UDPRN {:?} of UPRN {uprn}", d.udprn);
-            let p = prop(g, uprn);
+            let p = prop(g, seen, at, uprn);
             existed = if change == Change::Delete {
                 remove(&mut p.dpas, |y| y.udprn == d.udprn)
             } else {
@@ -1282,7 +1050,7 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
         }
         Rec::Successor(uprn, s) => {
             what = format!("successor {}", s.succ_key);
-            let p = prop(g, uprn);
+            let p = prop(g, seen, at, uprn);
             existed = if change == Change::Delete {
                 remove(&mut p.successors, |y| y.succ_key == s.succ_key)
             } else {
@@ -1291,7 +1059,7 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
         }
         Rec::Org(uprn, o) => {
             what = format!("organisation {}", o.org_key);
-            let p = prop(g, uprn);
+            let p = prop(g, seen, at, uprn);
             existed = if change == Change::Delete {
                 remove(&mut p.organisations, |y| y.org_key == o.org_key)
             } else {
@@ -1300,7 +1068,7 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
         }
         Rec::Class(uprn, c) => {
             what = format!("classification {}", c.class_key);
-            let p = prop(g, uprn);
+            let p = prop(g, seen, at, uprn);
             existed = if change == Change::Delete {
                 remove(&mut p.classifications, |y| y.class_key == c.class_key)
             } else {

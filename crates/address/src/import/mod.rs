@@ -10,6 +10,7 @@
 
 mod abp;
 mod flat;
+mod layout;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -293,6 +294,10 @@ pub struct Importer {
     /// Split-by-type files: records counted and trailer counts, checked at `finish`.
     split_records: u64,
     split_trailer: Option<(String, u64, u64, u64)>,
+    /// Files read so far, numbered for `first_seen`.
+    file_names: Vec<String>,
+    /// Properties without a BLPU: the file (number) and line that first named them.
+    first_seen: HashMap<u64, (u32, u64)>,
 }
 
 impl Importer {
@@ -312,6 +317,17 @@ impl Importer {
     /// Shows a progress bar while reading files.
     pub fn set_progress(&mut self, on: bool) {
         self.progress = on;
+    }
+
+    /// The number of a file in `file_names`, adding it if new.
+    fn file_number(&mut self, file: &str) -> u32 {
+        match self.file_names.iter().rposition(|f| f == file) {
+            Some(i) => i as u32,
+            None => {
+                self.file_names.push(file.to_string());
+                (self.file_names.len() - 1) as u32
+            }
+        }
     }
 
     /// The report so far.
@@ -413,9 +429,13 @@ impl Importer {
             match &mut p.blpu {
                 None => {
                     self.report.orphans += 1;
+                    let (file, line) = match self.first_seen.get(&p.uprn) {
+                        Some(&(f, l)) => (self.file_names[f as usize].clone(), l),
+                        None => ("(the index being updated)".to_string(), 0),
+                    };
                     self.report.warnings.push(RowError {
-                        file: "(all files)".into(),
-                        line: 0,
+                        file,
+                        line,
                         reason: format!(
                             "UPRN {} has {} LPI(s) and {} DPA(s) but no BLPU (record 21): kept, positioned by its postcode if Code-Point Open has it",
                             p.uprn,
