@@ -506,3 +506,132 @@ fn index_round_trip_is_lossless() {
         assert_eq!(b.position, u.position);
     }
 }
+
+/// An AddressBase Premium schema 1.0 supply (header VERSION "1.0", to Epoch 38):
+/// streets without latitude/longitude (20 columns), descriptors without dates (9),
+/// BLPUs with POSTAL_ADDRESS and no LATITUDE/LONGITUDE/COUNTRY (19), and DPAs with
+/// PARENT_ADDRESSABLE_UPRN after UPRN and no DELIVERY_POINT_SUFFIX (29, as in 2.0).
+#[test]
+fn abp_schema_1_0_reads_each_record_in_its_own_layout() {
+    let (g, r) = import(&[("abp_v1.csv", Format::AddressBasePremium)]);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert!(r.files[0].1.contains("schema 1.0"), "{:?}", r.files);
+    let house = &g.properties[&991_000_000_001];
+    let d = &house.dpas[0];
+    assert_eq!(d.udprn, Some(91_000_001));
+    assert_eq!(d.building_number, Some(2));
+    assert_eq!(d.thoroughfare.as_deref(), Some("CROSS STREET"));
+    assert_eq!(d.post_town.as_deref(), Some("SALE"));
+    assert_eq!(d.postcode.as_deref(), Some("M33 7ZF"));
+    assert_eq!(d.postcode_type.as_deref(), Some("S"));
+    assert_eq!(d.delivery_point_suffix, None);
+    assert_eq!(d.process_date, Date::parse("2014-05-01"));
+    let flat = &g.properties[&991_000_000_003].dpas[0];
+    assert_eq!(flat.udprn, Some(91_000_003));
+    assert_eq!(flat.sub_building_name.as_deref(), Some("FLAT 1"));
+    assert_eq!(flat.building_name.as_deref(), Some("ROSE COURT"));
+    // POSTAL_ADDRESS S/M/C in ADDRESSBASE_POSTAL terms.
+    let postal = |u: u64| {
+        g.properties[&u]
+            .blpu
+            .as_ref()
+            .unwrap()
+            .addressbase_postal
+            .clone()
+    };
+    assert_eq!(postal(991_000_000_001).as_deref(), Some("D"));
+    assert_eq!(postal(991_000_000_002).as_deref(), Some("N"));
+    assert_eq!(postal(991_000_000_003).as_deref(), Some("C"));
+    let b = house.blpu.as_ref().unwrap();
+    assert_eq!(
+        (b.x, b.y, b.rpc),
+        (Some(373_100.0), Some(393_020.0), Some(1))
+    );
+    assert_eq!(b.country, None);
+    assert_eq!(
+        g.streets[&99_100_001].descriptors[0].description,
+        "CROSS STREET"
+    );
+    assert_eq!(g.streets[&99_100_001].end_xy, Some((373_500.0, 393_100.0)));
+}
+
+/// The supply of the issue: schema 1.0 rows in a file read as schema 2.0 (its header
+/// edited to say 2.0) are refused, never read one column out of place.
+#[test]
+fn schema_1_0_records_in_a_file_that_says_2_0_are_refused() {
+    let text = std::fs::read_to_string(data("abp_v1.csv")).unwrap();
+    let as_v2 = text.replace(",\"1.0\",\"F\"", ",\"2.0\",\"F\"");
+    let e = Importer::new()
+        .add_reader(as_v2.as_bytes(), "v1-as-v2.csv", Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(matches!(e, ImportError::ColumnCount { .. }), "{e}");
+    assert!(
+        e.to_string().contains("v1-as-v2.csv:2: ")
+            && e.to_string()
+                .contains("record type 11 has 20 columns; AddressBase Premium schema 2.0 has 24"),
+        "{e}"
+    );
+    // The DPAs alone: the same 29 columns, so every row is checked field by field.
+    let dpas_only: String = as_v2
+        .lines()
+        .filter(|l| l.starts_with("10,") || l.starts_with("28,"))
+        .map(|l| format!("{l}\n"))
+        .chain(std::iter::once("99,0,2,2014-06-07,11:52:32\n".to_string()))
+        .collect();
+    let mut imp = Importer::new();
+    imp.add_reader(dpas_only.as_bytes(), "dpa.csv", Format::AddressBasePremium)
+        .unwrap();
+    let r = imp.report();
+    let reasons: Vec<String> = r.rejected.iter().map(ToString::to_string).collect();
+    assert_eq!(r.rejected.len(), 2, "{reasons:?}");
+    assert!(
+        reasons[0].starts_with("dpa.csv:2: column UDPRN: is empty"),
+        "{reasons:?}"
+    );
+    assert!(
+        reasons[1].starts_with(
+            "dpa.csv:3: column UDPRN: '991000000002' is not a whole number of at most 8 digits"
+        ),
+        "{reasons:?}"
+    );
+}
+
+/// Without a header record to name the schema, a DPA's own fields decide between
+/// the two 29-column layouts; a row that fits neither is refused.
+#[test]
+fn without_a_header_record_the_dpa_fields_decide_its_layout() {
+    let v1 = std::fs::read_to_string(data("abp_v1.csv")).unwrap();
+    let v1_dpa = v1.lines().find(|l| l.starts_with("28,")).unwrap();
+    let v2 = std::fs::read_to_string(data("abp_full.csv")).unwrap();
+    let v2_dpa = v2.lines().find(|l| l.starts_with("28,")).unwrap();
+    for (row, udprn) in [(v1_dpa, 91_000_001u32), (v2_dpa, 0)] {
+        let text = format!("{row}\n99,0,1,2014-06-07,11:52:32\n");
+        let mut imp = Importer::new();
+        imp.add_reader(text.as_bytes(), "dpa.csv", Format::AddressBasePremium)
+            .unwrap();
+        assert!(
+            imp.report().rejected.is_empty(),
+            "{:?}",
+            imp.report().rejected
+        );
+        let (g, _) = imp.finish(None).unwrap();
+        let d = &g.properties.values().next().unwrap().dpas[0];
+        assert!(d.postcode.is_some(), "{d:?}");
+        if udprn != 0 {
+            assert_eq!(d.udprn, Some(udprn));
+        }
+    }
+    // EXETER where the postcode belongs (the issue's shifted row) fits neither.
+    let shifted = v1_dpa.replace("\"SALE\",\"M33 7ZF\"", "\"M33 7ZF\",\"EXETER\"");
+    let text = format!("{shifted}\n99,0,1,2014-06-07,11:52:32\n");
+    let mut imp = Importer::new();
+    imp.add_reader(text.as_bytes(), "dpa.csv", Format::AddressBasePremium)
+        .unwrap();
+    let r = imp.report();
+    assert_eq!(r.rejected.len(), 1);
+    assert!(
+        r.rejected[0].reason.contains("fits none of the layouts"),
+        "{:?}",
+        r.rejected
+    );
+}
