@@ -123,14 +123,12 @@ fn common(m: &mut Map<String, Value>, a: &Address, score: f32, srs: OutputSrs) {
     if a.location.rpc != 0 {
         match srs {
             OutputSrs::Bng => {
-                m.insert(
-                    "X_COORDINATE".into(),
-                    json!(round(a.location.bng.easting, 2)),
-                );
-                m.insert(
-                    "Y_COORDINATE".into(),
-                    json!(round(a.location.bng.northing, 2)),
-                );
+                // Positions outside the OSTN15 grid (AddressBase Premium Islands)
+                // have no BNG coordinates: none are made up.
+                if let Some(bng) = a.location.bng {
+                    m.insert("X_COORDINATE".into(), json!(round(bng.easting, 2)));
+                    m.insert("Y_COORDINATE".into(), json!(round(bng.northing, 2)));
+                }
             }
             OutputSrs::Wgs84 => {
                 m.insert("LNG".into(), json!(round(a.location.wgs84.longitude, 7)));
@@ -342,8 +340,8 @@ pub fn geojson(results: &[AddressMatch]) -> Value {
                 "classification_code": a.classification_code,
                 "classification_description": a.classification_description,
                 "rpc": a.location.rpc,
-                "easting": a.location.bng.easting,
-                "northing": a.location.bng.northing,
+                "easting": a.location.bng.map(|b| b.easting),
+                "northing": a.location.bng.map(|b| b.northing),
                 "score": m.score,
             });
             if let Some(d) = m.distance_m {

@@ -34,12 +34,15 @@ pub enum Point {
     Wgs84(Wgs84Point),
 }
 
-/// Where an address is, in both coordinate systems (WIT `location`).
+/// Where an address is (WIT `location`): always in WGS84, and on the British
+/// National Grid where that is meaningful (inside the OSTN15 transformation's grid;
+/// not in the Channel Islands or Northern Ireland, whose AddressBase Premium Islands
+/// positions come as latitude/longitude only).
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
 pub struct Location {
-    /// The position on the British National Grid.
-    pub bng: BngPoint,
-    /// The same position in WGS84.
+    /// The position on the British National Grid, where it has one.
+    pub bng: Option<BngPoint>,
+    /// The position in WGS84 (ETRS89, EPSG:4326).
     pub wgs84: Wgs84Point,
     /// AddressBase Representative Point Code: 1 visual centre, 2 general internal
     /// point, 3 SOG/street point, 4 estimated, 5 street location, 9 postcode unit

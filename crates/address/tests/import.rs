@@ -635,3 +635,59 @@ fn without_a_header_record_the_dpa_fields_decide_its_layout() {
         r.rejected
     );
 }
+
+/// The plain-CSV address-line rule (docs/address-index.md): building names such as
+/// `3 BLOCK A` stay names; the street is the part with a thoroughfare descriptor.
+#[test]
+fn plain_csv_address_lines_keep_building_names() {
+    let (g, _) = import(&[("plain_latlong.csv", Format::PlainCsv)]);
+    let dpa = |u: u64| g.properties[&u].dpas[0].clone();
+    let d = dpa(993_000_000_003);
+    assert_eq!(d.building_name.as_deref(), Some("3 Block A"));
+    assert_eq!(d.building_number, Some(10));
+    assert_eq!(d.thoroughfare.as_deref(), Some("High Street"));
+    assert_eq!(d.post_town.as_deref(), Some("Sale"));
+    let d = dpa(993_000_000_004);
+    assert_eq!(d.building_name.as_deref(), Some("3 Block A"));
+    assert_eq!((d.building_number, d.thoroughfare), (None, None));
+    let d = dpa(993_000_000_005);
+    assert_eq!(d.sub_building_name.as_deref(), Some("Flat 2"));
+    assert_eq!(d.building_name.as_deref(), Some("Mill Court"));
+    assert_eq!(d.building_number, Some(5));
+    assert_eq!(d.thoroughfare.as_deref(), Some("Canal Street"));
+    let d = dpa(993_000_000_006);
+    assert_eq!(d.building_name.as_deref(), Some("12A"));
+    assert_eq!(d.thoroughfare.as_deref(), Some("Acacia Avenue"));
+    let d = dpa(993_000_000_007);
+    assert_eq!(d.building_number, Some(1));
+    assert_eq!(d.thoroughfare.as_deref(), Some("Piccadilly"));
+}
+
+/// Issue 11, item 4: an LPI whose BLPU is not in the supply is reported at the LPI's
+/// own file and line.
+#[test]
+fn orphan_warnings_name_the_file_and_line() {
+    let (_, r) = import(&[("abp_full.csv", Format::AddressBasePremium)]);
+    let orphan: Vec<String> = r
+        .warnings
+        .iter()
+        .filter(|w| w.reason.contains("no BLPU"))
+        .map(ToString::to_string)
+        .collect();
+    assert_eq!(orphan.len(), 1, "{orphan:?}");
+    let text = std::fs::read_to_string(data("abp_full.csv")).unwrap();
+    let uprn = orphan[0]
+        .split("UPRN ")
+        .nth(1)
+        .and_then(|s| s.split(' ').next())
+        .unwrap();
+    let line = text
+        .lines()
+        .position(|l| l.starts_with("24,") && l.contains(uprn))
+        .unwrap()
+        + 1;
+    assert!(
+        orphan[0].contains(&format!("abp_full.csv:{line}: ")),
+        "{orphan:?} (LPI at line {line})"
+    );
+}

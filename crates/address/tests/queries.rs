@@ -42,7 +42,7 @@ fn info_and_open_reads() {
     let i = idx();
     assert_eq!(i.stats().reads, 1, "open is one read");
     let info = i.info().unwrap();
-    assert_eq!(info.format_version, 2);
+    assert_eq!(info.format_version, 3);
     assert_eq!(info.built, "2024-01-01");
     assert_eq!(
         info.sources,
@@ -370,7 +370,7 @@ fn by_uprn_views() {
     }
     // Islands record: BNG derived from lat/long.
     let s = i.by_uprn(990000000009, &both()).unwrap();
-    assert!(s[0].location.bng.easting > 80_000.0);
+    assert!(s[0].location.bng.unwrap().easting > 80_000.0);
     assert_eq!(s[0].location.wgs84.latitude, 49.9146);
 }
 
@@ -670,10 +670,10 @@ fn postcode_units() {
     assert_eq!(u.location.rpc, 9);
     assert_eq!(
         u.location.bng,
-        BngPoint {
+        Some(BngPoint {
             easting: 388663.0,
             northing: 397463.0
-        }
+        })
     );
     assert_eq!(u.address_count, 2);
     // A Code-Point-only unit (no addresses): the postcode-level fallback.
@@ -749,4 +749,115 @@ fn damaged_indexes_are_reported() {
     // Errors reach callers as index-unavailable.
     let e: LookupError = IndexError::BadMagic("x.idx".into()).into();
     assert!(matches!(e, LookupError::IndexUnavailable(m) if m.contains("x.idx")));
+}
+
+/// Issue 11: positions supplied as latitude/longitude alone outside the OSTN15 grid
+/// (AddressBase Premium Islands, a plain CSV of Channel Islands places) are kept in
+/// WGS84, never dropped, and answer nearest, radius and bounding-box queries.
+#[test]
+fn positions_outside_the_ostn15_grid_are_kept_and_found() {
+    let king_street = Wgs84Point {
+        longitude: -2.10640,
+        latitude: 49.18620,
+    };
+    for (file, format, first) in [
+        (
+            "abp_islands.csv",
+            Format::AddressBasePremium,
+            992_000_000_001u64,
+        ),
+        ("plain_latlong.csv", Format::PlainCsv, 993_000_000_001),
+    ] {
+        let (g, r) = import(&[(file, format)]);
+        assert!(r.wgs84_only >= 2, "{file}: {r:?}");
+        let i = index_of(&g);
+        let a = &i.by_uprn(first, &both()).unwrap()[0];
+        assert_eq!(a.location.bng, None, "{file}: no BNG outside the grid");
+        assert_eq!(a.location.rpc, 1);
+        assert_eq!(a.location.wgs84.latitude, 49.1861, "{file}");
+        assert_eq!(a.location.wgs84.longitude, -2.1066, "{file}");
+
+        let near = i.nearest_wgs84(king_street, None, 100.0, &both()).unwrap();
+        let uprns: Vec<u64> = near.results.iter().map(|m| m.address.uprn).collect();
+        assert_eq!(
+            uprns.first(),
+            Some(&first),
+            "{file}: nearest first: {uprns:?}"
+        );
+        assert!(uprns.contains(&(first + 1)), "{file}: {uprns:?}");
+        let d = near.results[0].distance_m.unwrap();
+        // 0.0001° of latitude and 0.0002° of longitude at 49.19°N: about 18 m.
+        assert!((15.0..21.0).contains(&d), "{file}: {d}");
+
+        let r10 = i
+            .within_radius_wgs84(king_street, None, 10.0, &both())
+            .unwrap();
+        assert_eq!(r10.total, 0, "{file}: nothing within 10 m");
+
+        let bbox = i
+            .within_bbox_wgs84(
+                Wgs84Point {
+                    longitude: -2.1070,
+                    latitude: 49.1858,
+                },
+                Wgs84Point {
+                    longitude: -2.1058,
+                    latitude: 49.1866,
+                },
+                None,
+                &both(),
+            )
+            .unwrap();
+        let mut in_box: Vec<u64> = bbox.results.iter().map(|m| m.address.uprn).collect();
+        in_box.sort_unstable();
+        in_box.dedup();
+        assert_eq!(in_box, [first, first + 1], "{file}");
+        // A box larger than 1 km² is refused in WGS84 as on the grid.
+        assert!(
+            i.within_bbox_wgs84(
+                Wgs84Point {
+                    longitude: -2.2,
+                    latitude: 49.1
+                },
+                Wgs84Point {
+                    longitude: -2.1,
+                    latitude: 49.2
+                },
+                None,
+                &both(),
+            )
+            .is_err()
+        );
+    }
+    // The Islands placeholder X/Y of 0.00, 0.00 beside a latitude/longitude is not a
+    // position at the grid's origin.
+    let (g, _) = import(&[("abp_islands.csv", Format::AddressBasePremium)]);
+    let i = index_of(&g);
+    let a = &i.by_uprn(992_000_000_003, &both()).unwrap()[0];
+    assert_eq!((a.location.bng, a.location.wgs84.latitude), (None, 49.195));
+}
+
+/// Inside the grid, a plain CSV's latitude/longitude gets its BNG by OSTN15 and is
+/// found by BNG and WGS84 queries alike.
+#[test]
+fn latitude_longitude_inside_the_grid_gets_a_bng_position() {
+    let (g, r) = import(&[("plain_latlong.csv", Format::PlainCsv)]);
+    let i = index_of(&g);
+    let a = &i.by_uprn(993_000_000_007, &both()).unwrap()[0];
+    let bng = a.location.bng.expect("BNG by OSTN15");
+    assert!((383_000.0..385_000.0).contains(&bng.easting), "{bng:?}");
+    let near = i.nearest(bng, 5.0, &both()).unwrap();
+    assert_eq!(near.results[0].address.uprn, 993_000_000_007);
+    let near = i
+        .nearest_wgs84(a.location.wgs84, Some(bng), 5.0, &both())
+        .unwrap();
+    assert_eq!(near.results[0].address.uprn, 993_000_000_007);
+    // Paris is not in the British Isles: refused, naming the column.
+    assert!(
+        r.rejected
+            .iter()
+            .any(|e| e.line == 9 && e.reason.contains("column LATITUDE: '48.8566'")),
+        "{:?}",
+        r.rejected
+    );
 }

@@ -13,6 +13,7 @@ use std::io::Read;
 
 use csv::StringRecord;
 
+use super::layout::{self, Col, Kind};
 use super::{ImportError, Importer};
 use crate::model::{
     Blpu, Classification, Date, Dpa, Lpi, Organisation, PostcodeUnitRecord, Property, StreetNames,
@@ -638,6 +639,166 @@ const ADDRESS: &[&str] = &[
 const POSTCODE: &[&str] = &["POSTCODE", "POST_CODE", "POSTCODE_LOCATOR", "PCD"];
 const EASTING: &[&str] = &["EASTING", "X", "X_COORDINATE"];
 const NORTHING: &[&str] = &["NORTHING", "Y", "Y_COORDINATE"];
+
+/// Last words that make an address part a street (Royal Mail's and BS 7666's common
+/// thoroughfare descriptors).
+const STREET_WORDS: &[&str] = &[
+    "AVENUE",
+    "BANK",
+    "BOULEVARD",
+    "BRIDGE",
+    "BROW",
+    "CLOSE",
+    "COMMON",
+    "CRESCENT",
+    "DRIVE",
+    "END",
+    "ESPLANADE",
+    "GARDENS",
+    "GATE",
+    "GREEN",
+    "GROVE",
+    "HILL",
+    "LANE",
+    "MEWS",
+    "PARADE",
+    "PARK",
+    "PASSAGE",
+    "PLACE",
+    "PROMENADE",
+    "RISE",
+    "ROAD",
+    "ROW",
+    "SQUARE",
+    "STREET",
+    "TERRACE",
+    "VIEW",
+    "WALK",
+    "WAY",
+    "WHARF",
+    "YARD",
+];
+
+/// Words that make an address part a building or part of one, whatever number it
+/// starts with (`3 BLOCK A`, `2 ROSE COURT`).
+const BUILDING_WORDS: &[&str] = &[
+    "APARTMENT",
+    "APARTMENTS",
+    "BLOCK",
+    "BUILDING",
+    "BUILDINGS",
+    "CHAMBERS",
+    "COTTAGE",
+    "COTTAGES",
+    "COURT",
+    "FARM",
+    "FLAT",
+    "FLATS",
+    "FLOOR",
+    "HALL",
+    "HOUSE",
+    "LODGE",
+    "MANSIONS",
+    "MILL",
+    "SUITE",
+    "TOWER",
+    "UNIT",
+    "WING",
+];
+
+/// A leading house number (`12`, `12A`, `12-14`) and the rest of an address part.
+fn leading_number(part: &str) -> Option<(&str, &str)> {
+    let (head, rest) = part.split_once(' ')?;
+    let rest = rest.trim();
+    let digits = head.bytes().take_while(u8::is_ascii_digit).count();
+    let tail = &head[digits..];
+    let ok = digits > 0
+        && (tail.is_empty()
+            || (tail.len() == 1 && tail.bytes().all(|b| b.is_ascii_alphabetic()))
+            || tail
+                .strip_prefix('-')
+                .is_some_and(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric())));
+    (ok && !rest.is_empty()).then_some((head, rest))
+}
+
+fn last_word_in(part: &str, words: &[&str]) -> bool {
+    part.split_whitespace()
+        .last()
+        .is_some_and(|w| words.contains(&w.to_ascii_uppercase().as_str()))
+}
+
+fn any_word_in(part: &str, words: &[&str]) -> bool {
+    part.split_whitespace()
+        .any(|w| words.contains(&w.to_ascii_uppercase().as_str()))
+}
+
+/// Reads a plain CSV's address lines into PAF's fields (docs/address-index.md,
+/// "Plain CSV address lines"):
+/// 1. The last part is the post town (when there are two parts or more).
+/// 2. The street is the last part before the town whose last word is a thoroughfare
+///    descriptor (ROAD, STREET, LANE, ...), or else the first part if it is a house
+///    number followed by words none of which names a building (`1 PICCADILLY`).
+///    A house number at the start of the street part is the building number (a whole
+///    number) or building name (`12A`, `12-14`).
+/// 3. Parts before the street are the building: one part is its name; two or more
+///    are the sub-building then the building name. A part such as `3 BLOCK A` is
+///    always a name, never a number on a street called `BLOCK A`.
+/// 4. Parts between the street and the town are localities; with no street at all,
+///    the first part is the building name.
+fn address_lines_into(parts: &[String], d: &mut Dpa) {
+    let (body, town) = if parts.len() >= 2 {
+        (&parts[..parts.len() - 1], parts.last().cloned())
+    } else {
+        (parts, None)
+    };
+    d.post_town = town;
+    let street_at = body
+        .iter()
+        .rposition(|p| last_word_in(p, STREET_WORDS) && !last_word_in(p, BUILDING_WORDS))
+        .or_else(|| {
+            (parts.len() >= 2
+                && leading_number(&body[0])
+                    .is_some_and(|(_, rest)| !any_word_in(rest, BUILDING_WORDS)))
+            .then_some(0)
+        });
+    let Some(t) = street_at else {
+        if let Some(first) = body.first() {
+            d.building_name = Some(first.clone());
+        }
+        if body.len() > 1 {
+            d.dependent_locality = Some(body[1..].join(", "));
+        }
+        return;
+    };
+    let street = &body[t];
+    match leading_number(street) {
+        Some((n, rest)) => match n.parse::<u32>() {
+            Ok(v) => {
+                d.building_number = Some(v);
+                d.thoroughfare = Some(rest.to_string());
+            }
+            // `12A` and `12-14` are written in the building name (PAF), where the
+            // building has no name of its own; otherwise the street keeps them.
+            Err(_) if t == 0 => {
+                d.building_name = Some(n.to_string());
+                d.thoroughfare = Some(rest.to_string());
+            }
+            Err(_) => d.thoroughfare = Some(street.clone()),
+        },
+        None => d.thoroughfare = Some(street.clone()),
+    }
+    match &body[..t] {
+        [] => {}
+        [name] => d.building_name = Some(name.clone()),
+        [sub @ .., name] => {
+            d.sub_building_name = Some(sub.join(", "));
+            d.building_name = Some(name.clone());
+        }
+    }
+    if t + 1 < body.len() {
+        d.dependent_locality = Some(body[t + 1..].join(", "));
+    }
+}
 const LAT: &[&str] = &["LATITUDE", "LAT"];
 const LON: &[&str] = &["LONGITUDE", "LON", "LNG", "LONG"];
 const CLASS: &[&str] = &["CLASSIFICATION_CODE", "CLASS", "CLASSIFICATION"];
@@ -774,6 +935,30 @@ pub(crate) fn read_plain<Rd: Read>(
             }
             let (e, n) = (num(EASTING)?, num(NORTHING)?);
             let (lat, lon) = (num(LAT)?, num(LON)?);
+            // Positions are checked as AddressBase's are (layout.rs): a position
+            // that cannot be used refuses the row, naming the column.
+            for (name, kind, v) in [
+                ("EASTING", Kind::Easting, e),
+                ("NORTHING", Kind::Northing, n),
+                ("LATITUDE", Kind::Latitude, lat),
+                ("LONGITUDE", Kind::Longitude, lon),
+            ] {
+                if let Some(v) = v {
+                    let col = Col {
+                        name,
+                        kind,
+                        required: false,
+                    };
+                    layout::check(&col, &v.to_string())
+                        .map_err(|reason| format!("column {name}: {reason}"))?;
+                }
+            }
+            if e.is_some() != n.is_some() {
+                return Err("column NORTHING: only one of EASTING and NORTHING is given".into());
+            }
+            if lat.is_some() != lon.is_some() {
+                return Err("column LONGITUDE: only one of LATITUDE and LONGITUDE is given".into());
+            }
             let mut p = Property::new(id);
             p.blpu = Some(Blpu {
                 logical_status: 1,
@@ -792,27 +977,11 @@ pub(crate) fn read_plain<Rd: Read>(
                     ..Classification::default()
                 });
             }
-            // First part: a leading whole number is the building number and the rest
-            // the thoroughfare; otherwise the part is a building name. Later parts are
-            // localities, the last one the post town.
             let mut d = Dpa {
                 postcode: postcode.as_ref().map(|p| p.to_string()),
                 ..Dpa::default()
             };
-            let first = &parts[0];
-            let (head, rest) = first.split_once(' ').unwrap_or((first.as_str(), ""));
-            if parts.len() >= 2 && !rest.is_empty() && head.bytes().all(|b| b.is_ascii_digit()) {
-                d.building_number = head.parse().ok();
-                d.thoroughfare = Some(rest.trim().to_string());
-            } else {
-                d.building_name = Some(first.clone());
-            }
-            if parts.len() >= 2 {
-                d.post_town = parts.last().cloned();
-            }
-            if parts.len() >= 3 {
-                d.dependent_locality = Some(parts[1..parts.len() - 1].join(", "));
-            }
+            address_lines_into(&parts, &mut d);
             p.dpas.push(d);
             Ok((p, notes))
         })();

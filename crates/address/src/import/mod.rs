@@ -128,6 +128,12 @@ pub struct ImportReport {
     pub changes: ChangeCounts,
     /// Properties with LPIs or DPAs but no BLPU (kept, positioned by postcode if possible).
     pub orphans: u64,
+    /// Properties whose position has no British National Grid equivalent (outside
+    /// the OSTN15 grid: Channel Islands, Northern Ireland), kept in WGS84 alone.
+    pub wgs84_only: u64,
+    /// Properties with a BLPU but no position of their own (placed at their
+    /// postcode's Code-Point Open position where there is one).
+    pub unpositioned: u64,
     /// Open UPRN rows whose UPRN has no address in the import (not indexed).
     pub open_uprn_unmatched: u64,
     /// What the index build wrote, when one was written.
@@ -445,6 +451,17 @@ impl Importer {
                     });
                 }
                 Some(b) => {
+                    // Zero coordinates beside a latitude/longitude are a placeholder
+                    // (OS release notes report "coordinates of 000000" in Islands
+                    // data): the latitude/longitude is the position.
+                    if b.x == Some(0.0)
+                        && b.y == Some(0.0)
+                        && b.latitude.is_some()
+                        && b.longitude.is_some()
+                    {
+                        b.x = None;
+                        b.y = None;
+                    }
                     if let Some(t) = transform {
                         match (b.x, b.y, b.latitude, b.longitude) {
                             (Some(x), Some(y), None, _) | (Some(x), Some(y), _, None) => {
@@ -461,6 +478,13 @@ impl Importer {
                             }
                             _ => {}
                         }
+                    }
+                    match (b.x, b.latitude) {
+                        (Some(_), _) => {}
+                        // Outside the OSTN15 grid (or no grid given): kept as supplied,
+                        // in WGS84 alone.
+                        (None, Some(_)) => self.report.wgs84_only += 1,
+                        (None, None) => self.report.unpositioned += 1,
                     }
                 }
             }

@@ -21,7 +21,9 @@ use crate::types::Location;
 /// File magic: the first eight bytes of every index.
 pub const MAGIC: &[u8; 8] = b"CCADDRIX";
 /// The format version this crate writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+/// Version 3 (issue 11): locations whose BNG is optional, and the WGS84 spatial table
+/// for positions outside the OSTN15 grid.
+pub const FORMAT_VERSION: u32 = 3;
 /// Header size in bytes.
 pub const HEADER_LEN: usize = 64;
 /// Space reserved after the header for the directory (it moves to the end if larger).
@@ -185,6 +187,11 @@ pub struct Directory {
     pub usrns: TableInfo,
     /// Grid cell to ordinals with their position.
     pub spatial: TableInfo,
+    /// Positions with no British National Grid equivalent (outside the OSTN15 grid:
+    /// Channel Islands, Northern Ireland): latitude/longitude cell to ordinals with
+    /// their position (`cell_key_wgs84`; value ordinal u32, longitude and latitude in
+    /// 1e-7 degrees i32, `PropMeta`).
+    pub spatial_wgs84: TableInfo,
     /// Terms and postings.
     pub terms: TermsInfo,
 }
@@ -354,6 +361,24 @@ pub fn reseal(bytes: &mut [u8]) {
         let c = crc32(dir);
         bytes[36..40].copy_from_slice(&c.to_le_bytes());
     }
+}
+
+/// Cell size of the WGS84 spatial table: 0.0025° of latitude (about 280 m) by
+/// 0.004° of longitude (about 260 m at 54°N).
+pub const CELL_DEG: (f64, f64) = (0.0025, 0.004);
+
+/// The WGS84 spatial table's key for a position: row (latitude + 90) / 0.0025° in
+/// the high 32 bits, column (longitude + 180) / 0.004° in the low.
+pub fn cell_key_wgs84(longitude: f64, latitude: f64) -> u64 {
+    let (row, col) = cell_wgs84(longitude, latitude);
+    (row << 32) | col
+}
+
+/// The (row, column) of a position's WGS84 cell.
+pub fn cell_wgs84(longitude: f64, latitude: f64) -> (u64, u64) {
+    let row = ((latitude.clamp(-90.0, 90.0) + 90.0) / CELL_DEG.0) as u64;
+    let col = ((longitude.clamp(-180.0, 180.0) + 180.0) / CELL_DEG.1) as u64;
+    (row, col)
 }
 
 /// The grid cell key of a BNG position.

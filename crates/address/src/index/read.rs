@@ -241,6 +241,7 @@ impl<R: Read + Seek> AddressIndex<R> {
             ("UPRN", &dir.uprns, 16),
             ("USRN", &dir.usrns, 20),
             ("spatial", &dir.spatial, 28),
+            ("WGS84 spatial", &dir.spatial_wgs84, 28),
         ] {
             check_table(t, vs, len).map_err(|e| corrupt(format!("{what} table: {e}")))?;
         }
@@ -573,6 +574,33 @@ impl<R: Read + Seek> AddressIndex<R> {
                     le_u32(&v, 0),
                     le_u32(&v, 4) as f64 / 10.0,
                     le_u32(&v, 8) as f64 / 10.0,
+                    PropMeta::get(&v[12..28]),
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Entries of the WGS84 spatial table in cells `(row, col0..=col1)` for each row
+    /// in `rows`: `(ordinal, longitude, latitude, meta)`.
+    pub(crate) fn spatial_wgs84_cells(
+        &self,
+        rows: std::ops::RangeInclusive<u64>,
+        cols: (u64, u64),
+    ) -> Result<Vec<(u32, f64, f64, PropMeta)>, IndexError> {
+        let mut out = Vec::new();
+        if self.dir.spatial_wgs84.count == 0 {
+            return Ok(out);
+        }
+        let mut cache = FenceCache::default();
+        for r in rows {
+            let lo = (r << 32) | cols.0;
+            let hi = (r << 32) | cols.1;
+            for (_, v) in self.table_range(&self.dir.spatial_wgs84, lo, hi, &mut cache)? {
+                out.push((
+                    le_u32(&v, 0),
+                    le_u32(&v, 4) as i32 as f64 / 1e7,
+                    le_u32(&v, 8) as i32 as f64 / 1e7,
                     PropMeta::get(&v[12..28]),
                 ));
             }

@@ -6,7 +6,7 @@ use std::io::{Seek, SeekFrom, Write};
 use super::{
     Blob, DIR_RESERVED, Directory, FENCE_KEYS_PER_PAGE, FORMAT_VERSION, HEADER_LEN, IndexError,
     MAGIC, Meta, PAGE, PREFIX_TERM_CHARS, PropMeta, StoredProperty, TableInfo, TermsInfo, cell_key,
-    crc32, form, postings, put_varint,
+    cell_key_wgs84, crc32, form, postings, put_varint,
 };
 use crate::model::{Gazetteer, Street};
 use crate::postcode::Postcode;
@@ -271,20 +271,38 @@ pub fn write_index<W: Write + Seek>(
     drop(usrn_rows);
 
     // 8. Spatial grid.
+    // Positions on the British National Grid in one table; positions with only a
+    // latitude/longitude (outside the OSTN15 grid) in another, by WGS84 cell.
     let mut sp_rows: Vec<(u64, Vec<u8>)> = Vec::new();
+    let mut ll_rows: Vec<(u64, Vec<u8>)> = Vec::new();
     for (i, p) in prepared.iter().enumerate() {
-        if let Some(loc) = p.sp.location.filter(|l| l.rpc != 0) {
-            let mut v = Vec::with_capacity(28);
-            v.extend_from_slice(&(i as u32).to_le_bytes());
-            v.extend_from_slice(&to_dm(loc.bng.easting).to_le_bytes());
-            v.extend_from_slice(&to_dm(loc.bng.northing).to_le_bytes());
-            metas[i].put(&mut v);
-            sp_rows.push((cell_key(loc.bng.easting, loc.bng.northing), v));
+        let Some(loc) = p.sp.location.filter(|l| l.rpc != 0) else {
+            continue;
+        };
+        let mut v = Vec::with_capacity(28);
+        v.extend_from_slice(&(i as u32).to_le_bytes());
+        match loc.bng {
+            Some(bng) => {
+                v.extend_from_slice(&to_dm(bng.easting).to_le_bytes());
+                v.extend_from_slice(&to_dm(bng.northing).to_le_bytes());
+                metas[i].put(&mut v);
+                sp_rows.push((cell_key(bng.easting, bng.northing), v));
+            }
+            None => {
+                let ll = loc.wgs84;
+                v.extend_from_slice(&to_e7(ll.longitude).to_le_bytes());
+                v.extend_from_slice(&to_e7(ll.latitude).to_le_bytes());
+                metas[i].put(&mut v);
+                ll_rows.push((cell_key_wgs84(ll.longitude, ll.latitude), v));
+            }
         }
     }
     sp_rows.sort_by_key(|a| a.0);
     dir.spatial = write_table(&mut out, &sp_rows, 28)?;
     drop(sp_rows);
+    ll_rows.sort_by_key(|a| a.0);
+    dir.spatial_wgs84 = write_table(&mut out, &ll_rows, 28)?;
+    drop(ll_rows);
 
     // 9. Terms, and the type-ahead prefixes of words (`C*`, `CH*`, `CHU*`): the
     // union of the postings of every word they begin, so a short last word of a
@@ -378,25 +396,43 @@ pub fn write_index<W: Write + Seek>(
     })
 }
 
+/// Degrees in units of 1e-7 (the precision of AddressBase's LATITUDE/LONGITUDE).
+fn to_e7(deg: f64) -> i32 {
+    (deg * 1e7).round().clamp(i32::MIN as f64, i32::MAX as f64) as i32
+}
+
 fn to_dm(m: f64) -> u32 {
     (m * 10.0).round().clamp(0.0, u32::MAX as f64) as u32
 }
 
-/// Where a property is shown: its BLPU position (RPC as given), else its postcode's
-/// Code-Point Open position (RPC 9), else nowhere.
+/// Where a property is shown: its BLPU position (RPC as given), on the British
+/// National Grid where it has one, else in WGS84 alone; else its postcode's
+/// Code-Point Open position (RPC 9); else nowhere.
 fn property_location(
     gaz: &Gazetteer,
     p: &crate::model::Property,
     postcode: Option<&Postcode>,
 ) -> Option<Location> {
     if let Some(b) = &p.blpu
+        && let (None, None, Some(lat), Some(lon)) = (b.x, b.y, b.latitude, b.longitude)
+    {
+        return Some(Location {
+            bng: None,
+            wgs84: Wgs84Point {
+                longitude: lon,
+                latitude: lat,
+            },
+            rpc: b.rpc.unwrap_or(1).max(1),
+        });
+    }
+    if let Some(b) = &p.blpu
         && let (Some(x), Some(y)) = (b.x, b.y)
     {
         return Some(Location {
-            bng: BngPoint {
+            bng: Some(BngPoint {
                 easting: x,
                 northing: y,
-            },
+            }),
             wgs84: match (b.longitude, b.latitude) {
                 (Some(lon), Some(lat)) => Wgs84Point {
                     longitude: lon,
@@ -411,10 +447,10 @@ fn property_location(
     let (e, n) = unit.position?;
     let (lon, lat) = unit.lonlat.unwrap_or((0.0, 0.0));
     Some(Location {
-        bng: BngPoint {
+        bng: Some(BngPoint {
             easting: e,
             northing: n,
-        },
+        }),
         wgs84: Wgs84Point {
             longitude: lon,
             latitude: lat,
