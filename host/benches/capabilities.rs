@@ -150,7 +150,7 @@ type AddressMatches = Vec<wit_address::AddressMatch>;
 
 impl AddressExports {
     async fn new(host: &Host, pre: &InstancePre<HostState>) -> Result<Self> {
-        const LOOKUP: &str = "council:address/lookup@0.1.0";
+        const LOOKUP: &str = "council:address/lookup@0.2.0";
         Ok(AddressExports {
             by_postcode: Export::new(host, pre, LOOKUP, "by-postcode").await?,
             find: Export::new(host, pre, LOOKUP, "find").await?,

@@ -16,7 +16,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
-use council_address::import::{Format, ImportOptions, Ostn15, build_index, update_index};
+use council_address::import::{
+    Format, ImportError, ImportOptions, Ostn15, build_index, update_index,
+};
 use council_areas::{AreaType, BoundaryImporter, Crs, LayerOptions};
 
 /// Where the OSTN15 data file is bundled.
@@ -54,7 +56,9 @@ pub enum ImportCommand {
 /// `import addresses`.
 #[derive(Args, Debug)]
 pub struct AddressArgs {
-    /// AddressBase Premium CSV files (one file, or split by record type with headers).
+    /// AddressBase Premium: CSV files (one file per volume, or split by record type
+    /// with header rows), `.zip` or `.gz` files as OS delivers them, or directories
+    /// of those (read in name order). The other sources accept the same.
     #[arg(long = "abp")]
     abp: Vec<PathBuf>,
     /// LLPG extracts in DTF 7.3 or 8.1 (the version is read from the header record).
@@ -87,9 +91,16 @@ pub struct AddressArgs {
     /// Label the index as generated (demo) data.
     #[arg(long)]
     generated: bool,
-    /// Fail if any row is rejected.
+    /// Fail if any row is rejected (the same as `--max-bad-rows 0`, checked after
+    /// the index is written).
     #[arg(long)]
     strict: bool,
+    /// Refuse the import, writing no index, when more rows than this are refused.
+    /// Default: 0 when an AddressBase Premium, DTF, AddressBase Plus or Open UPRN
+    /// source is given (an exact supply imports exactly or not at all), otherwise
+    /// no limit (Code-Point Open, plain CSV: refused rows are reported).
+    #[arg(long)]
+    max_bad_rows: Option<u64>,
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
@@ -164,14 +175,34 @@ fn addresses(args: &AddressArgs) -> Result<()> {
         epoch: args.epoch.clone(),
         built: None,
         generated: args.generated,
+        max_bad_rows: args.max_bad_rows.or_else(|| {
+            let exact = !(args.abp.is_empty()
+                && args.dtf.is_empty()
+                && args.abplus.is_empty()
+                && args.open_uprn.is_empty());
+            exact.then_some(0)
+        }),
     };
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent)?;
     }
     let started = std::time::Instant::now();
-    let report = match &args.update {
-        Some(index) => update_index(index, &sources, &args.out, &options)?,
-        None => build_index(&sources, &args.out, &options)?,
+    let result = match &args.update {
+        Some(index) => update_index(index, &sources, &args.out, &options),
+        None => build_index(&sources, &args.out, &options),
+    };
+    let report = match result {
+        Ok(report) => report,
+        Err(ImportError::TooManyBadRows { max, refused }) => {
+            let rejected: Vec<String> = refused.iter().map(ToString::to_string).collect();
+            report_rejections(&args.out, &rejected, "row")?;
+            bail!(
+                "{} row(s) refused, more than the {max} allowed by --max-bad-rows; no index was written (every refused row is in {}.rejected.txt)",
+                rejected.len(),
+                args.out.display()
+            );
+        }
+        Err(e) => return Err(e.into()),
     };
     let seconds = started.elapsed().as_secs_f64();
     eprintln!(
@@ -185,6 +216,12 @@ fn addresses(args: &AddressArgs) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     );
+    if report.wgs84_only > 0 || report.unpositioned > 0 || report.orphans > 0 {
+        eprintln!(
+            "positions: {} kept in WGS84 only (outside the OSTN15 grid), {} without a position of their own, {} without a BLPU",
+            report.wgs84_only, report.unpositioned, report.orphans
+        );
+    }
     if args.update.is_some() {
         eprintln!(
             "changes: {} inserted, {} updated, {} deleted",
@@ -398,6 +435,7 @@ fn demo(data: &Path, force: bool) -> Result<()> {
             epoch: Some("Trafford demo (generated addresses on Code-Point Open 2014.3)".into()),
             generated: true,
             strict: true,
+            max_bad_rows: Some(0),
             quiet: true,
         })?;
     }

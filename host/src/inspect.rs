@@ -136,7 +136,7 @@ mod tests {
             ImportClass::NotAllowed
         );
         assert_eq!(
-            classify_import("council:address/lookup@0.1.0"),
+            classify_import("council:address/lookup@0.2.0"),
             ImportClass::Council
         );
         assert_eq!(

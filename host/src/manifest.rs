@@ -958,7 +958,7 @@ allowed_outbound_hosts = ["{{ origin }}"]
 [component.api.variables]
 origin = "{{ origin }}"
 [component.api.dependencies]
-"council:address@0.1.0" = { path = "address.wasm" }
+"council:address@0.2.0" = { path = "address.wasm" }
 "#;
 
     #[test]
@@ -971,7 +971,7 @@ origin = "{{ origin }}"
         assert!(
             api.dependencies[0]
                 .name
-                .covers_import("council:address/lookup@0.1.0")
+                .covers_import("council:address/lookup@0.2.0")
         );
         assert!(
             !api.dependencies[0]
@@ -994,8 +994,8 @@ origin = "{{ origin }}"
     #[test]
     fn rejects_overlapping_dependency_names() {
         let text = MINIMAL.replace(
-            r#""council:address@0.1.0" = { path = "address.wasm" }"#,
-            "\"council:address@0.1.0\" = { path = \"a.wasm\" }\n\"council:address/lookup@0.1.0\" = { path = \"b.wasm\" }",
+            r#""council:address@0.2.0" = { path = "address.wasm" }"#,
+            "\"council:address@0.2.0\" = { path = \"a.wasm\" }\n\"council:address/lookup@0.2.0\" = { path = \"b.wasm\" }",
         );
         let err = parse(&text).unwrap_err().to_string();
         assert!(err.contains("overlap"), "{err}");

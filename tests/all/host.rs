@@ -280,7 +280,7 @@ fn compiled_components_are_cached_by_content_hash() {
 fn manifests_that_break_spin_rules_fail_to_load_with_the_reason() {
     let manifest = probe_manifest(
         "bad-dependency",
-        "[component.hello.dependencies]\n\"council:address@0.1.0\" = { path = \"missing.wasm\", export = \"x:y/z\" }\n",
+        "[component.hello.dependencies]\n\"council:address@0.2.0\" = { path = \"missing.wasm\", export = \"x:y/z\" }\n",
     );
     let output = std::process::Command::new(support::host_binary())
         .args(["serve", "--manifest"])

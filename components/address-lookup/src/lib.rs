@@ -1,4 +1,4 @@
-//! The address-lookup capability component: exports `council:address/lookup@0.1.0`,
+//! The address-lookup capability component: exports `council:address/lookup@0.2.0`,
 //! answering from the council's address index in the read-only data mount.
 //!
 //! All logic lives in `council-address`; this crate binds it to the WIT world and does
@@ -62,13 +62,21 @@ fn with_index<T>(
     })
 }
 
-/// Converts a query point to British National Grid with OSTN15.
-fn to_bng(point: wit::Point) -> Result<lib::BngPoint, wit::Error> {
+/// A query point as the index searches it: on the British National Grid, or in
+/// WGS84 with its BNG equivalent where OSTN15 gives one (`None` outside the grid:
+/// the Channel Islands, Northern Ireland, where positions are kept in WGS84).
+enum QueryPoint {
+    Bng(lib::BngPoint),
+    Wgs84(lib::Wgs84Point, Option<lib::BngPoint>),
+}
+
+/// Converts a WGS84 query point to British National Grid with OSTN15, where it can be.
+fn query_point(point: wit::Point) -> Result<QueryPoint, wit::Error> {
     match point {
-        wit::Point::Bng(p) => Ok(lib::BngPoint {
+        wit::Point::Bng(p) => Ok(QueryPoint::Bng(lib::BngPoint {
             easting: p.easting,
             northing: p.northing,
-        }),
+        })),
         wit::Point::Wgs84(p) => GRID.with(|cell| {
             let grid = cell.get_or_init(|| {
                 let path = env_path("OSTN15_GRID", "/data/ostn15.grid");
@@ -79,12 +87,22 @@ fn to_bng(point: wit::Point) -> Result<lib::BngPoint, wit::Error> {
                     .map_err(|e| wit::Error::IndexUnavailable(format!("{path}: {e}")))
             });
             let grid = grid.as_ref().map_err(Clone::clone)?;
-            let bng = council_bng::to_bng(LonLat::new(p.longitude, p.latitude), grid)
-                .map_err(|e| wit::Error::OutOfRange(e.to_string()))?;
-            Ok(lib::BngPoint {
-                easting: bng.easting,
-                northing: bng.northing,
-            })
+            let wgs84 = lib::Wgs84Point {
+                longitude: p.longitude,
+                latitude: p.latitude,
+            };
+            let bng = match council_bng::to_bng(LonLat::new(p.longitude, p.latitude), grid) {
+                Ok(b) => Some(lib::BngPoint {
+                    easting: b.easting,
+                    northing: b.northing,
+                }),
+                Err(
+                    council_bng::ConvertError::OutsideGrid { .. }
+                    | council_bng::ConvertError::OutsideArea { .. },
+                ) => None,
+                Err(e) => return Err(wit::Error::OutOfRange(e.to_string())),
+            };
+            Ok(QueryPoint::Wgs84(wgs84, bng))
         }),
     }
 }
@@ -162,13 +180,15 @@ impl wit::Guest for Component {
         max_distance_m: f64,
         options: wit::QueryOptions,
     ) -> Result<wit::Page, wit::Error> {
-        let at = to_bng(at)?;
+        let at = query_point(at)?;
         let options = query_options(options);
         with_index(|index| {
-            index
-                .nearest(at, max_distance_m, &options)
-                .map(page)
-                .map_err(error)
+            match at {
+                QueryPoint::Bng(p) => index.nearest(p, max_distance_m, &options),
+                QueryPoint::Wgs84(p, bng) => index.nearest_wgs84(p, bng, max_distance_m, &options),
+            }
+            .map(page)
+            .map_err(error)
         })
     }
 
@@ -177,13 +197,15 @@ impl wit::Guest for Component {
         radius_m: f64,
         options: wit::QueryOptions,
     ) -> Result<wit::Page, wit::Error> {
-        let at = to_bng(at)?;
+        let at = query_point(at)?;
         let options = query_options(options);
         with_index(|index| {
-            index
-                .within_radius(at, radius_m, &options)
-                .map(page)
-                .map_err(error)
+            match at {
+                QueryPoint::Bng(p) => index.within_radius(p, radius_m, &options),
+                QueryPoint::Wgs84(p, bng) => index.within_radius_wgs84(p, bng, radius_m, &options),
+            }
+            .map(page)
+            .map_err(error)
         })
     }
 
@@ -192,9 +214,22 @@ impl wit::Guest for Component {
         corner_b: wit::Point,
         options: wit::QueryOptions,
     ) -> Result<wit::Page, wit::Error> {
-        let (a, b) = (to_bng(corner_a)?, to_bng(corner_b)?);
+        let (a, b) = (query_point(corner_a)?, query_point(corner_b)?);
         let options = query_options(options);
-        with_index(|index| index.within_bbox(a, b, &options).map(page).map_err(error))
+        with_index(|index| {
+            match (a, b) {
+                (QueryPoint::Bng(a), QueryPoint::Bng(b)) => index.within_bbox(a, b, &options),
+                (QueryPoint::Wgs84(a, ba), QueryPoint::Wgs84(b, bb)) => {
+                    index.within_bbox_wgs84(a, b, ba.zip(bb), &options)
+                }
+                _ => Err(lib::LookupError::InvalidQuery(
+                    "the two corners of a bounding box must be in the same coordinate system"
+                        .into(),
+                )),
+            }
+            .map(page)
+            .map_err(error)
+        })
     }
 
     fn postcode(postcode: String) -> Result<Option<wit::PostcodeUnit>, wit::Error> {
@@ -284,10 +319,10 @@ fn address_match(m: lib::AddressMatch) -> wit::AddressMatch {
 
 fn location(l: lib::Location) -> wit::Location {
     wit::Location {
-        bng: wit::BngPoint {
-            easting: l.bng.easting,
-            northing: l.bng.northing,
-        },
+        bng: l.bng.map(|b| wit::BngPoint {
+            easting: b.easting,
+            northing: b.northing,
+        }),
         wgs84: wit::Wgs84Point {
             longitude: l.wgs84.longitude,
             latitude: l.wgs84.latitude,

@@ -24,10 +24,10 @@ pub fn address_match(m: wit::AddressMatch) -> lib::AddressMatch {
 
 pub fn location(l: wit::Location) -> lib::Location {
     lib::Location {
-        bng: lib::BngPoint {
-            easting: l.bng.easting,
-            northing: l.bng.northing,
-        },
+        bng: l.bng.map(|b| lib::BngPoint {
+            easting: b.easting,
+            northing: b.northing,
+        }),
         wgs84: lib::Wgs84Point {
             longitude: l.wgs84.longitude,
             latitude: l.wgs84.latitude,

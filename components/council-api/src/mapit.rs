@@ -263,8 +263,9 @@ fn located(
         "postcode": postcode,
         "wgs84_lat": location.wgs84.latitude,
         "wgs84_lon": location.wgs84.longitude,
-        "easting": location.bng.easting.round(),
-        "northing": location.bng.northing.round(),
+        // MapIt gives no easting/northing where there is none (outside the OSTN15 grid).
+        "easting": location.bng.map(|b| b.easting.round()),
+        "northing": location.bng.map(|b| b.northing.round()),
         "coordsyst": "G",
         "areas": areas_object(&found),
         "shortcuts": shortcuts(&found),

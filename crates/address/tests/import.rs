@@ -691,3 +691,106 @@ fn orphan_warnings_name_the_file_and_line() {
         "{orphan:?} (LPI at line {line})"
     );
 }
+
+/// Issue 11, item 4: supplies as OS delivers them. A directory (read in name order,
+/// `resources/` skipped) holding a `.zip` volume whose `.csv` member is the data and
+/// a `.gz` volume; streaming, with errors naming the zip member.
+#[test]
+fn directories_zips_and_gz_files_are_read_in_order() {
+    use std::io::Write;
+    let dir = tmpdir("supply");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(dir.join("resources")).unwrap();
+    // Volume 001: a zip, with OS's header file beside the data (skipped).
+    let zip_path = dir.join("AddressBasePremium_FULL_2024-01-15_001_csv.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&zip_path).unwrap());
+    let stored = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    z.start_file("resources/Record_21_BLPU_Header.csv", stored)
+        .unwrap();
+    z.write_all(b"RECORD_IDENTIFIER,CHANGE_TYPE\n").unwrap();
+    z.start_file("AddressBasePremium_FULL_2024-01-15_001.csv", stored)
+        .unwrap();
+    z.write_all(&std::fs::read(data("abp_full.csv")).unwrap())
+        .unwrap();
+    z.finish().unwrap();
+    // Volume 002: gzip.
+    let gz_path = dir.join("AddressBasePremium_FULL_2024-01-15_002.csv.gz");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz_path).unwrap(),
+        flate2::Compression::default(),
+    );
+    gz.write_all(&std::fs::read(data("abp_islands.csv")).unwrap())
+        .unwrap();
+    gz.finish().unwrap();
+    std::fs::write(
+        dir.join("resources/AddressBase_products_classification_scheme.csv"),
+        "x",
+    )
+    .unwrap();
+    std::fs::write(dir.join("readme.txt"), "not data").unwrap();
+
+    let mut imp = Importer::new();
+    imp.add_path(&dir, Format::AddressBasePremium).unwrap();
+    let files: Vec<String> = imp.report().files.iter().map(|f| f.0.clone()).collect();
+    assert_eq!(files.len(), 2, "{files:?}");
+    assert!(
+        files[0].ends_with("_001_csv.zip!AddressBasePremium_FULL_2024-01-15_001.csv"),
+        "{files:?}"
+    );
+    assert!(files[1].ends_with("_002.csv.gz"), "{files:?}");
+    let (g, r) = imp.finish(Some(grid())).unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert!(g.properties.contains_key(&990_000_000_001));
+    assert!(g.properties.contains_key(&992_000_000_001));
+
+    // Errors inside a zip name the member.
+    let bad = dir.join("bad_csv.zip");
+    let mut z = zip::ZipWriter::new(std::fs::File::create(&bad).unwrap());
+    z.start_file("bad.csv", stored).unwrap();
+    z.write_all(b"10,\"X\",4245,2024-01-15,0,2024-01-15,12:00:00,9.9,F\n")
+        .unwrap();
+    z.finish().unwrap();
+    let e = Importer::new()
+        .add_path(&bad, Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(e.to_string().contains("bad_csv.zip!bad.csv:1: "), "{e}");
+    // An empty directory says so.
+    let empty = tmpdir("empty-supply");
+    let e = Importer::new()
+        .add_path(&empty, Format::AddressBasePremium)
+        .unwrap_err();
+    assert!(e.to_string().contains("holds no .csv"), "{e}");
+}
+
+/// Issue 11: past `max_bad_rows` refused rows the import fails and writes nothing.
+#[test]
+fn too_many_bad_rows_write_no_index() {
+    let dir = tmpdir("bad-rows");
+    let out = dir.join("address.idx");
+    let _ = std::fs::remove_file(&out);
+    let sources = [(data("abp_bad_values.csv"), Format::AddressBasePremium)];
+    let opts = ImportOptions {
+        max_bad_rows: Some(0),
+        ..Default::default()
+    };
+    match import::build_index(&sources, &out, &opts) {
+        Err(ImportError::TooManyBadRows { max, refused }) => {
+            assert_eq!((max, refused.len()), (0, 4));
+            assert!(
+                refused[0]
+                    .to_string()
+                    .contains("abp_bad_values.csv:4: column Y_COORDINATE")
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(!out.exists(), "no index is written");
+    let opts = ImportOptions {
+        max_bad_rows: Some(4),
+        ..Default::default()
+    };
+    let r = import::build_index(&sources, &out, &opts).unwrap();
+    assert_eq!(r.rejected.len(), 4);
+    assert!(out.exists());
+}

@@ -214,6 +214,19 @@ pub enum ImportError {
         /// The parser's reason.
         reason: String,
     },
+    /// More rows were refused than `ImportOptions::max_bad_rows` allows; no index
+    /// was written.
+    #[error(
+        "{} row(s) refused, more than the {max} allowed (--max-bad-rows); no index was written. The first: {}",
+        refused.len(),
+        refused.first().map(ToString::to_string).unwrap_or_default()
+    )]
+    TooManyBadRows {
+        /// The limit.
+        max: u64,
+        /// Every refused row, with file, line and reason.
+        refused: Vec<RowError>,
+    },
     /// The coordinate grid could not be loaded.
     #[error("OSTN15 grid: {0}")]
     Grid(String),
@@ -275,6 +288,10 @@ pub struct ImportOptions<'a> {
     pub built: Option<String>,
     /// Mark the index as generated data.
     pub generated: bool,
+    /// Fail, writing no index, when more rows than this are refused (`None`: no
+    /// limit). `council-host import addresses` makes it 0 for Ordnance Survey and
+    /// GeoPlace formats unless `--max-bad-rows` says otherwise.
+    pub max_bad_rows: Option<u64>,
 }
 
 impl std::fmt::Debug for ImportOptions<'_> {
@@ -351,6 +368,108 @@ impl Importer {
         let len = file.metadata().map(|m| m.len()).unwrap_or(0);
         let reader = self.progress_reader(BufReader::with_capacity(256 * 1024, file), len, &name);
         self.add_reader(reader, &name, format)
+    }
+
+    /// Reads a source as Ordnance Survey delivers it: a CSV file, a `.gz` file, a
+    /// `.zip` (every `.csv` member, in name order: OS's `…_001_csv.zip` holds
+    /// `…_001.csv`), or a directory of those (in name order, so volumes `_001`,
+    /// `_002`, ... and split files `ID10_…` to `ID99_…` come in order; `resources/`
+    /// and `doc/` folders, which hold OS's header and code-list files, are skipped).
+    /// Everything is read streaming.
+    pub fn add_path(&mut self, path: &Path, format: Format) -> Result<(), ImportError> {
+        let name = path.display().to_string();
+        let io = |source| ImportError::Io {
+            file: name.clone(),
+            source,
+        };
+        if path.is_dir() {
+            let mut entries: Vec<PathBuf> = std::fs::read_dir(path)
+                .map_err(io)?
+                .map(|e| e.map(|e| e.path()))
+                .collect::<Result<_, _>>()
+                .map_err(io)?;
+            entries.sort();
+            let mut read = 0;
+            for e in entries {
+                let file_name = e
+                    .file_name()
+                    .map(|n| n.to_string_lossy().to_ascii_lowercase())
+                    .unwrap_or_default();
+                if file_name.starts_with('.') {
+                    continue;
+                }
+                if e.is_dir() {
+                    if !matches!(file_name.as_str(), "resources" | "doc" | "docs") {
+                        self.add_path(&e, format)?;
+                        read += 1;
+                    }
+                } else if is_data_file(&file_name) {
+                    self.add_path(&e, format)?;
+                    read += 1;
+                }
+            }
+            if read == 0 {
+                return Err(ImportError::WrongFormat {
+                    file: name,
+                    line: 0,
+                    reason: "the directory holds no .csv, .csv.gz or .zip file".into(),
+                });
+            }
+            return Ok(());
+        }
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".zip") {
+            let file = File::open(path).map_err(io)?;
+            let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+                ImportError::WrongFormat {
+                    file: name.clone(),
+                    line: 0,
+                    reason: format!("not a readable zip file: {e}"),
+                }
+            })?;
+            let mut members: Vec<(String, usize)> = (0..zip.len())
+                .filter_map(|i| {
+                    let m = zip.by_index(i).ok()?;
+                    let n = m.name().to_string();
+                    let l = n.to_ascii_lowercase();
+                    let skipped = l
+                        .split('/')
+                        .any(|part| matches!(part, "resources" | "doc" | "docs"));
+                    (m.is_file() && l.ends_with(".csv") && !skipped).then_some((n, i))
+                })
+                .collect();
+            members.sort();
+            if members.is_empty() {
+                return Err(ImportError::WrongFormat {
+                    file: name,
+                    line: 0,
+                    reason: "the zip file holds no .csv file".into(),
+                });
+            }
+            for (member, i) in members {
+                let m = zip.by_index(i).map_err(|e| ImportError::WrongFormat {
+                    file: format!("{name}!{member}"),
+                    line: 0,
+                    reason: format!("unreadable zip member: {e}"),
+                })?;
+                self.add_reader(
+                    BufReader::with_capacity(256 * 1024, m),
+                    &format!("{name}!{member}"),
+                    format,
+                )?;
+            }
+            return Ok(());
+        }
+        if lower.ends_with(".gz") {
+            let file = File::open(path).map_err(io)?;
+            let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+            let reader =
+                self.progress_reader(BufReader::with_capacity(256 * 1024, file), len, &name);
+            let gz =
+                BufReader::with_capacity(256 * 1024, flate2::read::MultiGzDecoder::new(reader));
+            return self.add_reader(gz, &name, format);
+        }
+        self.add_file(path, format)
     }
 
     fn progress_reader<R: Read + 'static>(&self, r: R, len: u64, name: &str) -> Box<dyn Read> {
@@ -504,6 +623,23 @@ impl Importer {
     }
 }
 
+/// Whether a file in a supply directory is data: `.csv`, `.csv.gz`, `.gz` or `.zip`.
+fn is_data_file(lower_name: &str) -> bool {
+    [".csv", ".gz", ".zip"]
+        .iter()
+        .any(|ext| lower_name.ends_with(ext))
+}
+
+fn check_bad_rows(r: &ImportReport, opts: &ImportOptions<'_>) -> Result<(), ImportError> {
+    match opts.max_bad_rows {
+        Some(max) if r.rejected.len() as u64 > max => Err(ImportError::TooManyBadRows {
+            max,
+            refused: r.rejected.clone(),
+        }),
+        _ => Ok(()),
+    }
+}
+
 /// Imports every source and returns the gazetteer and the report.
 pub fn import(
     sources: &[(PathBuf, Format)],
@@ -512,9 +648,10 @@ pub fn import(
     let mut imp = Importer::new();
     imp.set_progress(opts.progress);
     for (p, f) in sources {
-        imp.add_file(p, *f)?;
+        imp.add_path(p, *f)?;
     }
     let (mut g, r) = imp.finish(opts.transform)?;
+    check_bad_rows(&r, opts)?;
     if let Some(e) = &opts.epoch {
         g.epoch = e.clone();
     }
@@ -555,9 +692,10 @@ pub fn update_index(
     let mut imp = Importer::with_gazetteer(g);
     imp.set_progress(opts.progress);
     for (p, fmt) in updates {
-        imp.add_file(p, *fmt)?;
+        imp.add_path(p, *fmt)?;
     }
     let (mut g, mut report) = imp.finish(opts.transform)?;
+    check_bad_rows(&report, opts)?;
     if let Some(e) = &opts.epoch {
         g.epoch = e.clone();
     }
