@@ -794,3 +794,48 @@ fn too_many_bad_rows_write_no_index() {
     assert_eq!(r.rejected.len(), 4);
     assert!(out.exists());
 }
+
+/// AddressBase Plus schema 1.0 (72 columns, to 2016) is read in its own layout, and
+/// OS Open UPRN with a byte order mark before its header.
+#[test]
+fn abplus_schema_1_0_and_open_uprn_with_a_bom() {
+    let (g, r) = import(&[("abplus_v1.csv", Format::AddressBasePlus)]);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert!(
+        r.files[0].1.contains("schema 1.0, 72 columns"),
+        "{:?}",
+        r.files
+    );
+    let p = &g.properties[&993_100_000_001];
+    let d = &p.dpas[0];
+    assert_eq!(d.udprn, Some(93_100_001));
+    assert_eq!(d.thoroughfare.as_deref(), Some("STATION ROAD"));
+    assert_eq!(d.postcode.as_deref(), Some("WA14 1AA"));
+    let b = p.blpu.as_ref().unwrap();
+    assert_eq!(b.addressbase_postal.as_deref(), Some("D"));
+    assert_eq!((b.x, b.y), (Some(377_000.0), Some(389_000.0)));
+    assert!(b.latitude.is_some(), "WGS84 by OSTN15");
+    let car_park = &g.properties[&993_100_000_002];
+    assert!(car_park.dpas.is_empty());
+    assert_eq!(
+        car_park
+            .blpu
+            .as_ref()
+            .unwrap()
+            .addressbase_postal
+            .as_deref(),
+        Some("N")
+    );
+
+    let mut imp = Importer::new();
+    imp.add_file(&data("abplus_v1.csv"), Format::AddressBasePlus)
+        .unwrap();
+    let text = "\u{feff}UPRN,X_COORDINATE,Y_COORDINATE,LATITUDE,LONGITUDE\r\n993100000002,377031.00,389031.00,53.3870000,-2.3480000\r\n";
+    imp.add_reader(text.as_bytes(), "osopenuprn_202608.csv", Format::OpenUprn)
+        .unwrap();
+    assert!(
+        imp.report().rejected.is_empty(),
+        "{:?}",
+        imp.report().rejected
+    );
+}

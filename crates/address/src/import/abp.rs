@@ -908,7 +908,7 @@ fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
 /// PAF, N not postal, C postal with a PAF-linked parent, L postal by the council):
 /// a single address is a delivery point (D), a child is C, and a parent, whose
 /// delivery points are its children, is not itself postal (N).
-fn postal_v1_as_v2(code: &str) -> String {
+pub(crate) fn postal_v1_as_v2(code: &str) -> String {
     match code {
         "S" => "D",
         "C" => "C",

@@ -101,6 +101,170 @@ const ABPLUS: [&str; 77] = [
     "ALT_LANGUAGE",
 ];
 
+/// AddressBase Plus schema 1.0 (to 2016): 72 columns, no latitude/longitude (OS's
+/// *AddressBase products getting started guide* v1.2, 2013, Oracle control file
+/// `AB_Plus`). Names are mapped to schema 2.0's by [`plus_canonical`].
+const ABPLUS_V1: [&str; 72] = [
+    "UPRN",
+    "RM_UDPRN",
+    "CHANGE_TYPE",
+    "STATE",
+    "STATE_DATE",
+    "CLASS",
+    "PARENT_UPRN",
+    "X_COORDINATE",
+    "Y_COORDINATE",
+    "RPC",
+    "LOCAL_CUSTODIAN_CODE",
+    "START_DATE",
+    "END_DATE",
+    "LAST_UPDATE_DATE",
+    "ENTRY_DATE",
+    "ORGANISATION_NAME",
+    "BLPU_ORGANISATION",
+    "DEPARTMENT_NAME",
+    "SCOTTISH_DEPARTMENT_NAME",
+    "BUILDING_NAME",
+    "SUB_BUILDING_NAME",
+    "SAO_START_NUMBER",
+    "SAO_START_SUFFIX",
+    "SAO_END_NUMBER",
+    "SAO_END_SUFFIX",
+    "SAO_TEXT",
+    "ALT_LANGUAGE_SAO_TEXT",
+    "PAO_START_NUMBER",
+    "PAO_START_SUFFIX",
+    "PAO_END_NUMBER",
+    "PAO_END_SUFFIX",
+    "PAO_TEXT",
+    "ALT_LANGUAGE_PAO_TEXT",
+    "USRN",
+    "USRN_MATCH_INDICATOR",
+    "AREA_NAME",
+    "LEVEL",
+    "OFFICIAL_FLAG",
+    "OS_ADDRESS_TOID",
+    "OS_ADDRESS_TOID_VERSION",
+    "OS_ROADLINK_TOID",
+    "OS_ROADLINK_TOID_VERSION",
+    "OS_TOPO_TOID",
+    "OS_TOPO_TOID_VERSION",
+    "VOA_CT_RECORD",
+    "VOA_NDR_RECORD",
+    "STREET_DESCRIPTION",
+    "ALT_LANGUAGE_STREET_DESCRIPTOR",
+    "DEPENDENT_THOROUGHFARE_NAME",
+    "THOROUGHFARE_NAME",
+    "WELSH_DEPENDENT_THOROUGHFARE_NAME",
+    "WELSH_THOROUGHFARE_NAME",
+    "DOUBLE_DEPENDENT_LOCALITY",
+    "DEPENDENT_LOCALITY",
+    "LOCALITY",
+    "WELSH_DEPENDENT_LOCALITY",
+    "WELSH_DOUBLE_DEPENDENT_LOCALITY",
+    "TOWN_NAME",
+    "ADMINISTRATIVE_AREA",
+    "POST_TOWN",
+    "POSTCODE",
+    "POSTCODE_LOCATOR",
+    "POSTCODE_TYPE",
+    "POSTAL_ADDRESS",
+    "PO_BOX_NUMBER",
+    "WARD_CODE",
+    "PARISH_CODE",
+    "PROCESS_DATE",
+    "MULTI_OCC_COUNT",
+    "VOA_NDR_P_DESC_CODE",
+    "VOA_NDR_SCAT_CODE",
+    "ALT_LANGUAGE",
+];
+
+/// AddressBase Plus schema 1.0 and header-file spellings in schema 2.0's terms.
+fn plus_canonical(name: &str) -> &str {
+    match name {
+        "RM_UDPRN" => "UDPRN",
+        "START_DATE" => "LA_START_DATE",
+        "ORGANISATION_NAME" => "RM_ORGANISATION_NAME",
+        "BLPU_ORGANISATION" | "ORGANISATION" => "LA_ORGANISATION",
+        "DEPENDENT_THOROUGHFARE_NAME" => "DEPENDENT_THOROUGHFARE",
+        "WELSH_DEP_THOROUGHFARE" => "WELSH_DEPENDENT_THOROUGHFARE",
+        "THOROUGHFARE_NAME" => "THOROUGHFARE",
+        "WELSH_DEPENDENT_THOROUGHFARE_NAME" => "WELSH_DEPENDENT_THOROUGHFARE",
+        "WELSH_THOROUGHFARE_NAME" => "WELSH_THOROUGHFARE",
+        "LOCALITY_NAME" => "LOCALITY",
+        "POSTAL_ADDRESSABLE" => "POSTAL_ADDRESS",
+        "DOU_DEP_LOCALITY" => "DOUBLE_DEPENDENT_LOCALITY",
+        "DEP_LOCALITY" => "DEPENDENT_LOCALITY",
+        "WELSH_DEP_LOCALITY" => "WELSH_DEPENDENT_LOCALITY",
+        "WELSH_DOU_DEP_LOCALITY" => "WELSH_DOUBLE_DEPENDENT_LOCALITY",
+        "LEVEL_FIELD" => "LEVEL",
+        "ALT_LANGUAGE_STREET_DESCRIPTOR" => "ALT_LANGUAGE_STREET_DESCRIPTION",
+        other => other,
+    }
+}
+
+/// The typed columns of AddressBase Plus (both schemas, by schema 2.0 name), checked
+/// on every row as AddressBase Premium's are; text columns are not listed.
+const PLUS_TYPED: &[(&str, Kind, bool)] = &[
+    ("UPRN", Kind::Int(12), true),
+    ("UDPRN", Kind::Int(8), false),
+    ("CHANGE_TYPE", Kind::Code(&["I", "U", "D"]), true),
+    ("STATE", Kind::Int(1), false),
+    ("STATE_DATE", Kind::Date, false),
+    ("CLASS", Kind::Text(6), true),
+    ("PARENT_UPRN", Kind::Int(12), false),
+    ("X_COORDINATE", Kind::Easting, false),
+    ("Y_COORDINATE", Kind::Northing, false),
+    ("LATITUDE", Kind::Latitude, false),
+    ("LONGITUDE", Kind::Longitude, false),
+    ("RPC", Kind::Code(&["1", "2", "3", "4", "5", "9"]), true),
+    ("LOCAL_CUSTODIAN_CODE", Kind::Int(4), true),
+    (
+        "COUNTRY",
+        Kind::Code(&["E", "W", "S", "N", "L", "M", "J"]),
+        false,
+    ),
+    ("LA_START_DATE", Kind::Date, true),
+    ("LAST_UPDATE_DATE", Kind::Date, true),
+    ("ENTRY_DATE", Kind::Date, true),
+    ("BUILDING_NUMBER", Kind::Int(4), false),
+    ("SAO_START_NUMBER", Kind::Int(4), false),
+    ("SAO_END_NUMBER", Kind::Int(4), false),
+    ("PAO_START_NUMBER", Kind::Int(4), false),
+    ("PAO_END_NUMBER", Kind::Int(4), false),
+    ("USRN", Kind::Int(8), false),
+    ("USRN_MATCH_INDICATOR", Kind::Code(&["1", "2"]), false),
+    ("OFFICIAL_FLAG", Kind::Code(&["Y", "N"]), false),
+    ("POSTCODE", Kind::Postcode, false),
+    ("POSTCODE_LOCATOR", Kind::Postcode, true),
+    ("POSTCODE_TYPE", Kind::Code(&["S", "L"]), false),
+    ("DELIVERY_POINT_SUFFIX", Kind::Suffix, false),
+    (
+        "ADDRESSBASE_POSTAL",
+        Kind::Code(&["D", "N", "C", "L"]),
+        false,
+    ),
+    ("POSTAL_ADDRESS", Kind::Code(&["S", "N", "C", "M"]), false),
+    ("RM_START_DATE", Kind::Date, false),
+    ("MULTI_OCC_COUNT", Kind::Int(4), false),
+];
+
+fn check_plus_row(r: &R<'_>) -> Result<(), String> {
+    for &(name, kind, required) in PLUS_TYPED {
+        let Some(&i) = r.cols.map.get(name) else {
+            continue;
+        };
+        let col = Col {
+            name,
+            kind,
+            required,
+        };
+        layout::check(&col, r.rec.get(i).unwrap_or(""))
+            .map_err(|reason| format!("column {name}: {reason}"))?;
+    }
+    Ok(())
+}
+
 struct Cols {
     map: HashMap<String, usize>,
 }
@@ -111,13 +275,12 @@ impl Cols {
             map: names
                 .enumerate()
                 .map(|(i, n)| {
-                    (
-                        n.trim()
-                            .trim_start_matches('\u{feff}')
-                            .to_ascii_uppercase()
-                            .replace([' ', '-'], "_"),
-                        i,
-                    )
+                    let n = n
+                        .trim()
+                        .trim_start_matches('\u{feff}')
+                        .to_ascii_uppercase()
+                        .replace([' ', '-'], "_");
+                    (plus_canonical(&n).to_string(), i)
                 })
                 .collect(),
         }
@@ -216,6 +379,7 @@ pub(crate) fn read_abplus<Rd: Read>(
     let mut line = 0u64;
     let mut records = 0u64;
     let mut had_header = false;
+    let mut schema = "schema 2.0, 77 columns";
     loop {
         match rdr.read_record(&mut rec) {
             Ok(true) => {}
@@ -245,7 +409,12 @@ pub(crate) fn read_abplus<Rd: Read>(
             had_header = true;
             continue;
         }
-        if !had_header && rec.len() != 77 {
+        if !had_header && records == 1 && rec.len() == 72 {
+            // Schema 1.0 (to 2016), which has no header row either.
+            cols = Cols::from_names(ABPLUS_V1.iter().copied());
+            schema = "schema 1.0, 72 columns";
+        }
+        if !had_header && rec.len() != cols.map.len() {
             let hint = if first == "10" || first == "11" {
                 " (a row starting with record identifier 10/11 looks like AddressBase Premium)"
             } else {
@@ -255,7 +424,8 @@ pub(crate) fn read_abplus<Rd: Read>(
                 file: file.into(),
                 line,
                 reason: format!(
-                    "AddressBase Plus rows have 77 columns; this one has {}{hint}",
+                    "AddressBase Plus rows have 77 columns (schema 2.0) or 72 (schema 1.0), and this file's earlier rows {}; this one has {}{hint}",
+                    cols.map.len(),
                     rec.len()
                 ),
             });
@@ -276,7 +446,7 @@ pub(crate) fn read_abplus<Rd: Read>(
             rec: &rec,
             cols: &cols,
         };
-        match abplus_row(&row) {
+        match check_plus_row(&row).and_then(|()| abplus_row(&row)) {
             Ok((change, p, warn)) => {
                 if let Some(w) = warn {
                     imp.report.warn(file, line, w);
@@ -319,7 +489,11 @@ pub(crate) fn read_abplus<Rd: Read>(
         file.into(),
         format!(
             "addressbase-plus{}",
-            if had_header { ", header row" } else { "" }
+            if had_header {
+                ", header row".to_string()
+            } else {
+                format!(", {schema}")
+            }
         ),
     ));
     Ok(())
@@ -361,7 +535,9 @@ fn abplus_row(r: &R<'_>) -> Result<(char, Property, Option<String>), String> {
         end_date: None,
         last_update_date: r.d("LAST_UPDATE_DATE")?,
         entry_date: r.d("ENTRY_DATE")?,
-        addressbase_postal: r.s("ADDRESSBASE_POSTAL"),
+        addressbase_postal: r
+            .s("ADDRESSBASE_POSTAL")
+            .or_else(|| r.get("POSTAL_ADDRESS").map(super::abp::postal_v1_as_v2)),
         postcode_locator,
         multi_occ_count: r.n("MULTI_OCC_COUNT")?,
         ward_code: r.s("WARD_CODE"),
@@ -506,6 +682,25 @@ pub(crate) fn read_open_uprn<Rd: Read>(
         imp.report.count("open-uprn");
         let row = R { rec: &rec, cols: c };
         let parsed = (|| -> Result<_, String> {
+            // OS Open UPRN technical specification: UPRN integer (12), X float (8,2),
+            // Y float (9,2), LATITUDE float (9,7), LONGITUDE float (8,7), all [1].
+            for (name, kind) in [
+                ("UPRN", Kind::Int(12)),
+                ("X_COORDINATE", Kind::Easting),
+                ("Y_COORDINATE", Kind::Northing),
+                ("LATITUDE", Kind::Latitude),
+                ("LONGITUDE", Kind::Longitude),
+            ] {
+                if let Some(&i) = row.cols.map.get(name) {
+                    let col = Col {
+                        name,
+                        kind,
+                        required: name == "UPRN",
+                    };
+                    layout::check(&col, row.rec.get(i).unwrap_or(""))
+                        .map_err(|reason| format!("column {name}: {reason}"))?;
+                }
+            }
             let uprn: u64 = row.n("UPRN")?.ok_or("UPRN is empty")?;
             let xy = match (row.f("X_COORDINATE")?, row.f("Y_COORDINATE")?) {
                 (Some(x), Some(y)) => Some((x, y)),
