@@ -6,6 +6,7 @@ mod api;
 mod contacts;
 mod host;
 mod hostile;
+mod import;
 mod manifest;
 mod portability;
 mod report_speeding;
