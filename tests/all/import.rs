@@ -128,7 +128,10 @@ fn council_api_manifest(dir: &Path, data: &Path) -> PathBuf {
     let mut http = toml::Table::new();
     http.insert("http".into(), triggers.into());
     out.insert("trigger".into(), http.into());
-    let mut api = manifest["component"]["council-api"].as_table().unwrap().clone();
+    let mut api = manifest["component"]["council-api"]
+        .as_table()
+        .unwrap()
+        .clone();
     let abs = |p: &str| root.join(p).to_string_lossy().to_string();
     api.insert("source".into(), abs(api["source"].as_str().unwrap()).into());
     let mut mount = toml::Table::new();
@@ -139,7 +142,9 @@ fn council_api_manifest(dir: &Path, data: &Path) -> PathBuf {
     if let Some(deps) = api.get_mut("dependencies").and_then(|d| d.as_table_mut()) {
         for (_, dep) in deps.iter_mut() {
             let path = abs(dep["path"].as_str().unwrap());
-            dep.as_table_mut().unwrap().insert("path".into(), path.into());
+            dep.as_table_mut()
+                .unwrap()
+                .insert("path".into(), path.into());
         }
     }
     let mut components = toml::Table::new();
@@ -157,8 +162,8 @@ fn positions_outside_the_grid_are_served_in_wgs84_and_routed_by_point() {
     let data = islands_data(&dir);
     let manifest = council_api_manifest(&dir, &data);
     let state = dir.join("state");
-    let app = HostProcess::start(&manifest, &["--state-dir", state.to_str().unwrap()], &[])
-        .unwrap();
+    let app =
+        HostProcess::start(&manifest, &["--state-dir", state.to_str().unwrap()], &[]).unwrap();
     let get = |path: &str| -> Value {
         let reply = support::get(&app.url(path)).unwrap();
         assert_eq!(reply.status, 200, "{path}: {}", reply.body);
@@ -174,7 +179,10 @@ fn positions_outside_the_grid_are_served_in_wgs84_and_routed_by_point() {
     assert_eq!(dpa["LAT"].as_f64(), Some(49.1861), "{near}");
     assert_eq!(dpa["LNG"].as_f64(), Some(-2.1066), "{near}");
     let bng = get("/search/places/v1/uprn?uprn=992000000001");
-    assert!(bng["results"][0]["DPA"].get("X_COORDINATE").is_none(), "{bng}");
+    assert!(
+        bng["results"][0]["DPA"].get("X_COORDINATE").is_none(),
+        "{bng}"
+    );
 
     let radius = get("/search/places/v1/radius?point=49.18620,-2.10640&srs=WGS84&radius=50");
     let uprns: Vec<&str> = radius["results"]
@@ -183,7 +191,12 @@ fn positions_outside_the_grid_are_served_in_wgs84_and_routed_by_point() {
         .iter()
         .filter_map(|r| r["DPA"]["UPRN"].as_str().or(r["LPI"]["UPRN"].as_str()))
         .collect();
-    for u in ["992000000001", "992000000002", "993000000001", "993000000002"] {
+    for u in [
+        "992000000001",
+        "992000000002",
+        "993000000001",
+        "993000000002",
+    ] {
         assert!(uprns.contains(&u), "{u} in {uprns:?}");
     }
     let bbox =

@@ -27,9 +27,18 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let (_, report) = imp.finish(Some(&grid))?;
             let total = t.elapsed();
             if !report.rejected.is_empty() {
-                return Err(format!("{} rows refused: {}", report.rejected.len(), report.rejected[0]).into());
+                return Err(format!(
+                    "{} rows refused: {}",
+                    report.rejected.len(),
+                    report.rejected[0]
+                )
+                .into());
             }
-            println!("{rows} {:.3} {:.3}", parse.as_secs_f64(), total.as_secs_f64());
+            println!(
+                "{rows} {:.3} {:.3}",
+                parse.as_secs_f64(),
+                total.as_secs_f64()
+            );
         }
         _ => return Err("usage: import_speed generate OUT N | import CSV OSTN15_XZ".into()),
     }

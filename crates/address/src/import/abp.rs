@@ -339,7 +339,7 @@ pub(crate) fn read<R: Read>(
             });
         }
         // The layout of this record type in this file.
-        if !types.contains_key(&rt) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = types.entry(rt) {
             let cands = layout::layouts_for(rt, &schemas);
             if cands.is_empty() {
                 // A DTF record type the address index does not use.
@@ -434,7 +434,7 @@ pub(crate) fn read<R: Read>(
             } else {
                 variants.push(format!("{rt}: {}", st.layout.label));
             }
-            types.insert(rt, st);
+            slot.insert(st);
         }
         let state = &types[&rt];
         if rec.len() != state.ncols {
