@@ -36,7 +36,7 @@ impl From<IndexError> for LookupError {
 
 /// A property in a list, with what is needed to count, filter, sort and read it.
 #[derive(Debug, Clone, Copy)]
-struct Cand {
+struct Candidate {
     ord: u32,
     meta: PropMeta,
     pos: Option<(u64, u32)>,
@@ -131,7 +131,7 @@ fn check_box_area(width_m: f64, height_m: f64) -> Result<(), LookupError> {
     Ok(())
 }
 
-fn nearest_first(mut cands: Vec<Cand>) -> Vec<Cand> {
+fn nearest_first(mut cands: Vec<Candidate>) -> Vec<Candidate> {
     cands.sort_by(|a, b| {
         a.distance
             .partial_cmp(&b.distance)
@@ -141,7 +141,7 @@ fn nearest_first(mut cands: Vec<Cand>) -> Vec<Cand> {
     cands
 }
 
-fn sorted(mut cands: Vec<Cand>, o: &QueryOptions) -> Vec<Cand> {
+fn sorted(mut cands: Vec<Candidate>, o: &QueryOptions) -> Vec<Candidate> {
     match o.sort {
         SortOrder::AddressOrder => cands.sort_by_key(|c| c.meta.rank),
         SortOrder::Uprn => cands.sort_by_key(|c| c.meta.uprn_rank),
@@ -203,10 +203,10 @@ impl<R: Read + Seek> AddressIndex<R> {
             )));
         }
         let props = self.props_range(start, end - start)?;
-        let mut cands: Vec<Cand> = props
+        let mut cands: Vec<Candidate> = props
             .iter()
             .enumerate()
-            .map(|(i, p)| Cand {
+            .map(|(i, p)| Candidate {
                 ord: start + i as u32,
                 meta: p.meta,
                 pos: Some((p.offset, p.len)),
@@ -235,10 +235,10 @@ impl<R: Read + Seek> AddressIndex<R> {
     /// Addresses on a street, by USRN, in the order of `options.sort`.
     pub fn by_usrn(&self, usrn: u64, o: &QueryOptions) -> Result<Page, LookupError> {
         let size = o.page_size()?;
-        let mut cands: Vec<Cand> = self
+        let mut cands: Vec<Candidate> = self
             .usrn_postings(usrn)?
             .into_iter()
-            .map(|(ord, meta)| Cand {
+            .map(|(ord, meta)| Candidate {
                 ord,
                 meta,
                 pos: None,
@@ -323,7 +323,7 @@ impl<R: Read + Seek> AddressIndex<R> {
         self.page(nearest_first(cands), o, size)
     }
 
-    fn bng_radius_cands(&self, at: BngPoint, r: f64) -> Result<Vec<Cand>, LookupError> {
+    fn bng_radius_cands(&self, at: BngPoint, r: f64) -> Result<Vec<Candidate>, LookupError> {
         let cell = crate::index::CELL_M;
         let rows = ((at.northing - r).max(0.0) / cell) as u64..=((at.northing + r) / cell) as u64;
         let cols = (
@@ -335,7 +335,7 @@ impl<R: Read + Seek> AddressIndex<R> {
             .into_iter()
             .filter_map(|(ord, e, n, meta)| {
                 let d = ((e - at.easting).powi(2) + (n - at.northing).powi(2)).sqrt();
-                (d <= r).then_some(Cand {
+                (d <= r).then_some(Candidate {
                     ord,
                     meta,
                     pos: None,
@@ -347,7 +347,7 @@ impl<R: Read + Seek> AddressIndex<R> {
 
     /// Positions kept in WGS84 alone (outside the OSTN15 grid) within `r` metres of
     /// a point, by great-circle distance.
-    fn wgs84_radius_cands(&self, at: Wgs84Point, r: f64) -> Result<Vec<Cand>, LookupError> {
+    fn wgs84_radius_cands(&self, at: Wgs84Point, r: f64) -> Result<Vec<Candidate>, LookupError> {
         let dlat = r / METRES_PER_DEGREE;
         let dlon = r / (METRES_PER_DEGREE * at.latitude.to_radians().cos().max(0.01));
         let (r0, c0) = crate::index::cell_wgs84(at.longitude - dlon, at.latitude - dlat);
@@ -363,7 +363,7 @@ impl<R: Read + Seek> AddressIndex<R> {
                         latitude: lat,
                     },
                 );
-                (d <= r).then_some(Cand {
+                (d <= r).then_some(Candidate {
                     ord,
                     meta,
                     pos: None,
@@ -441,7 +441,7 @@ impl<R: Read + Seek> AddressIndex<R> {
         self.page(sorted(cands, o), o, size)
     }
 
-    fn bng_bbox_cands(&self, a: BngPoint, b: BngPoint) -> Result<Vec<Cand>, LookupError> {
+    fn bng_bbox_cands(&self, a: BngPoint, b: BngPoint) -> Result<Vec<Candidate>, LookupError> {
         check_bng(a, "the first corner")?;
         check_bng(b, "the second corner")?;
         let (x0, x1) = (a.easting.min(b.easting), a.easting.max(b.easting));
@@ -454,7 +454,7 @@ impl<R: Read + Seek> AddressIndex<R> {
             .spatial_cells(rows, cols)?
             .into_iter()
             .filter(|&(_, e, n, _)| e >= x0 && e <= x1 && n >= y0 && n <= y1)
-            .map(|(ord, _, _, meta)| Cand {
+            .map(|(ord, _, _, meta)| Candidate {
                 ord,
                 meta,
                 pos: None,
@@ -495,7 +495,7 @@ impl<R: Read + Seek> AddressIndex<R> {
                 .filter(|&(_, lon, lat, _)| {
                     lon >= lon0 && lon <= lon1 && lat >= lat0 && lat <= lat1
                 })
-                .map(|(ord, _, _, meta)| Cand {
+                .map(|(ord, _, _, meta)| Candidate {
                     ord,
                     meta,
                     pos: None,
@@ -506,7 +506,12 @@ impl<R: Read + Seek> AddressIndex<R> {
     }
 
     /// Counts every candidate's records, then reads the records of the page only.
-    fn page(&self, cands: Vec<Cand>, o: &QueryOptions, size: u32) -> Result<Page, LookupError> {
+    fn page(
+        &self,
+        cands: Vec<Candidate>,
+        o: &QueryOptions,
+        size: u32,
+    ) -> Result<Page, LookupError> {
         let f = Filter::new(self, o);
         let counts: Vec<u32> = cands.iter().map(|c| f.count(&c.meta)).collect();
         let total: u64 = counts.iter().map(|&c| c as u64).sum();
@@ -948,7 +953,7 @@ impl Group {
 
 /// A query word.
 #[derive(Debug, Clone)]
-struct QWord {
+struct QueryWord {
     text: String,
     alt: Option<String>,
     raw: Option<String>,
@@ -981,7 +986,7 @@ impl QNum {
 struct ParsedQuery {
     postcode: Option<Postcode>,
     district: Option<String>,
-    words: Vec<QWord>,
+    words: Vec<QueryWord>,
     numbers: Vec<QNum>,
 }
 
@@ -1048,7 +1053,7 @@ impl ParsedQuery {
             } else {
                 1.0
             };
-            q.words.push(QWord {
+            q.words.push(QueryWord {
                 text: w,
                 alt,
                 raw: if prefix { raw_last.clone() } else { None },
@@ -1060,7 +1065,7 @@ impl ParsedQuery {
     }
 }
 
-fn word_match(q: &QWord, t: &str) -> f32 {
+fn word_match(q: &QueryWord, t: &str) -> f32 {
     if t == q.text || q.alt.as_deref() == Some(t) {
         return 1.0;
     }

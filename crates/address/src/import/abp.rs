@@ -41,11 +41,12 @@ use std::io::Read;
 
 use csv::StringRecord;
 
+use super::fields::Fields;
 use super::layout::{self, Layout, Schema};
 use super::{ImportError, Importer};
 use crate::model::{
-    Blpu, Classification, CrossReference, Date, Dpa, Gazetteer, Lpi, Organisation, Property,
-    Street, StreetDescriptor, Successor,
+    Blpu, Classification, CrossReference, Dpa, Gazetteer, Lpi, Organisation, Property, Street,
+    StreetDescriptor, Successor,
 };
 use crate::types::AddressableObject;
 
@@ -69,63 +70,8 @@ const ABP_TYPES: [u8; 12] = [10, 11, 15, 21, 23, 24, 28, 29, 30, 31, 32, 99];
 
 type ColMap = HashMap<&'static str, usize>;
 
-/// Column access for one record.
-struct Row<'a> {
-    rec: &'a StringRecord,
-    map: &'a ColMap,
-}
-
-impl<'a> Row<'a> {
-    fn get(&self, name: &str) -> Option<&'a str> {
-        let i = *self.map.get(name)?;
-        let v = self.rec.get(i)?.trim();
-        (!v.is_empty()).then_some(v)
-    }
-    fn string(&self, name: &str) -> Option<String> {
-        self.get(name).map(str::to_string)
-    }
-    fn num<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) => {
-                // Integers written as decimals (`12.0`) appear in some exports.
-                let t = v
-                    .strip_suffix(".0")
-                    .or_else(|| v.strip_suffix(".00"))
-                    .unwrap_or(v);
-                t.parse::<T>()
-                    .map(Some)
-                    .map_err(|_| format!("{name} '{v}' is not a valid number"))
-            }
-        }
-    }
-    fn req_u64(&self, name: &str) -> Result<u64, String> {
-        self.num::<u64>(name)?
-            .ok_or_else(|| format!("{name} is empty"))
-    }
-    fn float(&self, name: &str) -> Result<Option<f64>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|f| f.is_finite())
-                .map(Some)
-                .ok_or_else(|| format!("{name} '{v}' is not a valid coordinate")),
-        }
-    }
-    fn date(&self, name: &str) -> Result<Option<Date>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) => Date::parse(v)
-                .map(Some)
-                .ok_or_else(|| format!("{name} '{v}' is not a date (YYYY-MM-DD)")),
-        }
-    }
-}
-
 /// A change, as read: what and how.
-enum Rec {
+enum ChangeRecord {
     Street(Street),
     Descriptor(u64, StreetDescriptor),
     Blpu(u64, Blpu, Option<String>, Option<String>),
@@ -146,16 +92,16 @@ enum Change {
 
 /// How one record type is read in one file: its layout, and where each of the
 /// layout's columns is in a row (by position, or by the split file's header row).
-struct TypeState {
+struct RecordColumns {
     layout: &'static Layout,
     idx: Vec<usize>,
     map: ColMap,
     ncols: usize,
 }
 
-impl TypeState {
-    fn positional(layout: &'static Layout) -> TypeState {
-        TypeState {
+impl RecordColumns {
+    fn positional(layout: &'static Layout) -> RecordColumns {
+        RecordColumns {
             layout,
             idx: (0..layout.cols.len()).collect(),
             map: layout
@@ -173,7 +119,7 @@ impl TypeState {
     fn named(
         cands: &[&'static Layout],
         names: &[String],
-    ) -> Result<(TypeState, Vec<String>), String> {
+    ) -> Result<(RecordColumns, Vec<String>), String> {
         let mut best: Option<&'static Layout> = None;
         for l in cands {
             if l.cols.iter().all(|c| names.iter().any(|n| n == c.name))
@@ -214,7 +160,7 @@ impl TypeState {
             .map(|(c, i)| (c.name, *i))
             .collect();
         Ok((
-            TypeState {
+            RecordColumns {
                 layout,
                 idx,
                 map,
@@ -268,13 +214,13 @@ pub(crate) fn read<R: Read>(
         .from_reader(reader);
     let mut rec = StringRecord::new();
     let mut schemas = schemas_of(flavour);
-    let mut types: HashMap<u8, TypeState> = HashMap::new();
+    let mut types: HashMap<u8, RecordColumns> = HashMap::new();
     let mut header: Option<Vec<String>> = None;
     let mut counted = 0u64; // records other than 10, 29, 99
     let mut meta_count = 0u64;
     let mut trailer_seen = false;
     let mut cou = false;
-    let mut pending: Vec<(u64, u64, u64, Change, Rec)> = Vec::new();
+    let mut pending: Vec<(u64, u64, u64, Change, ChangeRecord)> = Vec::new();
     let mut unused: HashMap<u8, (u64, u64)> = HashMap::new();
     let mut variants: Vec<String> = Vec::new();
     let mut line = 0u64;
@@ -350,7 +296,7 @@ pub(crate) fn read<R: Read>(
                 continue;
             }
             let st = match &header {
-                Some(names) => match TypeState::named(&cands, names) {
+                Some(names) => match RecordColumns::named(&cands, names) {
                     Ok((st, extra)) => {
                         if !extra.is_empty() {
                             variants.push(format!(
@@ -391,7 +337,7 @@ pub(crate) fn read<R: Read>(
                                 ),
                             });
                         }
-                        1 => TypeState::positional(by_count[0]),
+                        1 => RecordColumns::positional(by_count[0]),
                         _ => {
                             // Same count, different order (the DPA of schemas 1.0 and
                             // 2.0) and no header record to say which: the row's typed
@@ -420,7 +366,7 @@ pub(crate) fn read<R: Read>(
                                 );
                                 continue;
                             }
-                            TypeState::positional(fits[0])
+                            RecordColumns::positional(fits[0])
                         }
                     }
                 }
@@ -469,20 +415,20 @@ pub(crate) fn read<R: Read>(
             imp.report.reject(file, line, reason);
             continue;
         }
-        let row = Row {
-            rec: &rec,
-            map: &state.map,
+        let row = Fields {
+            record: &rec,
+            columns: &state.map,
         };
         match rt {
             10 => {
                 let s = &mut imp.gaz.supply;
-                s.custodian_name = row.string("CUSTODIAN_NAME");
-                s.local_custodian_code = row.num("LOCAL_CUSTODIAN_CODE").ok().flatten();
+                s.custodian_name = row.text("CUSTODIAN_NAME");
+                s.local_custodian_code = row.number("LOCAL_CUSTODIAN_CODE").ok().flatten();
                 s.process_date = row.date("PROCESS_DATE").ok().flatten();
-                s.volume_number = row.num("VOLUME_NUMBER").ok().flatten();
+                s.volume_number = row.number("VOLUME_NUMBER").ok().flatten();
                 s.entry_date = row.date("ENTRY_DATE").ok().flatten();
-                s.version = row.string("VERSION");
-                s.file_type = row.string("FILE_TYPE");
+                s.version = row.text("VERSION");
+                s.file_type = row.text("FILE_TYPE");
                 if s.file_type.as_deref() == Some("C") {
                     cou = true;
                 }
@@ -556,7 +502,11 @@ pub(crate) fn read<R: Read>(
             }
             99 => {
                 trailer_seen = true;
-                let count = row.num::<u64>("RECORD_COUNT").ok().flatten().unwrap_or(0);
+                let count = row
+                    .number::<u64>("RECORD_COUNT")
+                    .ok()
+                    .flatten()
+                    .unwrap_or(0);
                 if header.is_some() {
                     let t = imp
                         .split_trailer
@@ -585,7 +535,7 @@ pub(crate) fn read<R: Read>(
             Some("D") => Change::Delete,
             _ => Change::Insert,
         };
-        let pro_order = row.num::<u64>("PRO_ORDER").ok().flatten().unwrap_or(0);
+        let pro_order = row.number::<u64>("PRO_ORDER").ok().flatten().unwrap_or(0);
         let parsed = match parse_record(rt, &row) {
             Ok(r) => r,
             Err(reason) => {
@@ -690,34 +640,34 @@ fn wrong_format_first(file: &str, line: u64, rec: &StringRecord) -> ImportError 
     }
 }
 
-fn ao(row: &Row<'_>, p: &str) -> Result<AddressableObject, String> {
+fn addressable_object(row: &Fields<'_>, p: &str) -> Result<AddressableObject, String> {
     Ok(AddressableObject {
-        start_number: row.num(&format!("{p}_START_NUMBER"))?,
-        start_suffix: row.string(&format!("{p}_START_SUFFIX")),
-        end_number: row.num(&format!("{p}_END_NUMBER"))?,
-        end_suffix: row.string(&format!("{p}_END_SUFFIX")),
-        text: row.string(&format!("{p}_TEXT")),
+        start_number: row.number(&format!("{p}_START_NUMBER"))?,
+        start_suffix: row.text(&format!("{p}_START_SUFFIX")),
+        end_number: row.number(&format!("{p}_END_NUMBER"))?,
+        end_suffix: row.text(&format!("{p}_END_SUFFIX")),
+        text: row.text(&format!("{p}_TEXT")),
     })
 }
 
-fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
+fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, String> {
     Ok(match rt {
         11 => {
             let xy = |x: &str, y: &str| -> Result<Option<(f64, f64)>, String> {
-                Ok(match (row.float(x)?, row.float(y)?) {
+                Ok(match (row.decimal(x)?, row.decimal(y)?) {
                     (Some(a), Some(b)) => Some((a, b)),
                     _ => None,
                 })
             };
-            Rec::Street(Street {
-                usrn: row.req_u64("USRN")?,
-                record_type: row.num("RECORD_TYPE")?,
-                swa_org_ref_naming: row.num("SWA_ORG_REF_NAMING")?,
-                state: row.num("STATE")?,
+            ChangeRecord::Street(Street {
+                usrn: row.required_number("USRN")?,
+                record_type: row.number("RECORD_TYPE")?,
+                swa_org_ref_naming: row.number("SWA_ORG_REF_NAMING")?,
+                state: row.number("STATE")?,
                 state_date: row.date("STATE_DATE")?,
-                street_surface: row.num("STREET_SURFACE")?,
-                street_classification: row.num("STREET_CLASSIFICATION")?,
-                version: row.num("VERSION")?,
+                street_surface: row.number("STREET_SURFACE")?,
+                street_classification: row.number("STREET_CLASSIFICATION")?,
+                version: row.number("VERSION")?,
                 start_date: row.date("STREET_START_DATE")?,
                 end_date: row.date("STREET_END_DATE")?,
                 last_update_date: row.date("LAST_UPDATE_DATE")?,
@@ -726,20 +676,20 @@ fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
                 start_latlon: xy("STREET_START_LAT", "STREET_START_LONG")?,
                 end_xy: xy("STREET_END_X", "STREET_END_Y")?,
                 end_latlon: xy("STREET_END_LAT", "STREET_END_LONG")?,
-                tolerance: row.num("STREET_TOLERANCE")?,
+                tolerance: row.number("STREET_TOLERANCE")?,
                 descriptors: Vec::new(),
             })
         }
-        15 => Rec::Descriptor(
-            row.req_u64("USRN")?,
+        15 => ChangeRecord::Descriptor(
+            row.required_number("USRN")?,
             StreetDescriptor {
                 description: row
-                    .string("STREET_DESCRIPTION")
+                    .text("STREET_DESCRIPTION")
                     .ok_or("STREET_DESCRIPTION is empty")?,
-                locality: row.string("LOCALITY"),
-                town: row.string("TOWN_NAME"),
-                administrative_area: row.string("ADMINISTRATIVE_AREA"),
-                language: row.string("LANGUAGE").unwrap_or_else(|| "ENG".into()),
+                locality: row.text("LOCALITY"),
+                town: row.text("TOWN_NAME"),
+                administrative_area: row.text("ADMINISTRATIVE_AREA"),
+                language: row.text("LANGUAGE").unwrap_or_else(|| "ENG".into()),
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
                 last_update_date: row.date("LAST_UPDATE_DATE")?,
@@ -748,31 +698,31 @@ fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
         ),
         21 => {
             let status: u8 = row
-                .num("LOGICAL_STATUS")?
+                .number("LOGICAL_STATUS")?
                 .ok_or("LOGICAL_STATUS is empty")?;
             let b = Blpu {
                 logical_status: status,
-                state: row.num("BLPU_STATE")?,
+                state: row.number("BLPU_STATE")?,
                 state_date: row.date("BLPU_STATE_DATE")?,
-                parent_uprn: row.num("PARENT_UPRN")?,
-                x: row.float("X_COORDINATE")?,
-                y: row.float("Y_COORDINATE")?,
-                latitude: row.float("LATITUDE")?,
-                longitude: row.float("LONGITUDE")?,
-                rpc: row.num("RPC")?,
-                local_custodian_code: row.num("LOCAL_CUSTODIAN_CODE")?,
-                country: row.string("COUNTRY"),
+                parent_uprn: row.number("PARENT_UPRN")?,
+                x: row.decimal("X_COORDINATE")?,
+                y: row.decimal("Y_COORDINATE")?,
+                latitude: row.decimal("LATITUDE")?,
+                longitude: row.decimal("LONGITUDE")?,
+                rpc: row.number("RPC")?,
+                local_custodian_code: row.number("LOCAL_CUSTODIAN_CODE")?,
+                country: row.text("COUNTRY"),
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
                 last_update_date: row.date("LAST_UPDATE_DATE")?,
                 entry_date: row.date("ENTRY_DATE")?,
                 addressbase_postal: row
-                    .string("ADDRESSBASE_POSTAL")
+                    .text("ADDRESSBASE_POSTAL")
                     .or_else(|| row.get("POSTAL_ADDRESS").map(postal_v1_as_v2)),
-                postcode_locator: row.string("POSTCODE_LOCATOR"),
-                multi_occ_count: row.num("MULTI_OCC_COUNT")?,
-                ward_code: row.string("WARD_CODE"),
-                parish_code: row.string("PARISH_CODE"),
+                postcode_locator: row.text("POSTCODE_LOCATOR"),
+                multi_occ_count: row.number("MULTI_OCC_COUNT")?,
+                ward_code: row.text("WARD_CODE"),
+                parish_code: row.text("PARISH_CODE"),
             };
             if b.x.is_some() != b.y.is_some() {
                 return Err(
@@ -783,20 +733,20 @@ fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
             if b.latitude.is_some() != b.longitude.is_some() {
                 return Err("column LONGITUDE: only one of LATITUDE and LONGITUDE is given".into());
             }
-            Rec::Blpu(
-                row.req_u64("UPRN")?,
+            ChangeRecord::Blpu(
+                row.required_number("UPRN")?,
                 b,
-                row.string("BLPU_CLASS"),
-                row.string("ORGANISATION"),
+                row.text("BLPU_CLASS"),
+                row.text("ORGANISATION"),
             )
         }
-        23 => Rec::Xref(
-            row.req_u64("UPRN")?,
+        23 => ChangeRecord::Xref(
+            row.required_number("UPRN")?,
             CrossReference {
-                xref_key: row.string("XREF_KEY").ok_or("XREF_KEY is empty")?,
-                cross_reference: row.string("CROSS_REFERENCE").unwrap_or_default(),
-                version: row.num("VERSION")?,
-                source: row.string("SOURCE"),
+                xref_key: row.text("XREF_KEY").ok_or("XREF_KEY is empty")?,
+                cross_reference: row.text("CROSS_REFERENCE").unwrap_or_default(),
+                version: row.number("VERSION")?,
+                source: row.text("SOURCE"),
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
                 last_update_date: row.date("LAST_UPDATE_DATE")?,
@@ -805,55 +755,55 @@ fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
         ),
         24 => {
             let status: u8 = row
-                .num("LOGICAL_STATUS")?
+                .number("LOGICAL_STATUS")?
                 .ok_or("LOGICAL_STATUS is empty")?;
-            Rec::Lpi(
-                row.req_u64("UPRN")?,
+            ChangeRecord::Lpi(
+                row.required_number("UPRN")?,
                 Lpi {
-                    lpi_key: row.string("LPI_KEY").ok_or("LPI_KEY is empty")?,
-                    language: row.string("LANGUAGE").unwrap_or_else(|| "ENG".into()),
+                    lpi_key: row.text("LPI_KEY").ok_or("LPI_KEY is empty")?,
+                    language: row.text("LANGUAGE").unwrap_or_else(|| "ENG".into()),
                     logical_status: status,
                     start_date: row.date("START_DATE")?,
                     end_date: row.date("END_DATE")?,
                     last_update_date: row.date("LAST_UPDATE_DATE")?,
                     entry_date: row.date("ENTRY_DATE")?,
-                    sao: ao(row, "SAO")?,
-                    pao: ao(row, "PAO")?,
-                    usrn: row.num("USRN")?,
-                    usrn_match_indicator: row.string("USRN_MATCH_INDICATOR"),
-                    area_name: row.string("AREA_NAME"),
-                    level: row.string("LEVEL"),
-                    official_flag: row.string("OFFICIAL_FLAG"),
-                    postally_addressable: row.string("POSTALLY_ADDRESSABLE"),
-                    postcode: row.string("POSTCODE"),
-                    post_town: row.string("POST_TOWN"),
+                    sao: addressable_object(row, "SAO")?,
+                    pao: addressable_object(row, "PAO")?,
+                    usrn: row.number("USRN")?,
+                    usrn_match_indicator: row.text("USRN_MATCH_INDICATOR"),
+                    area_name: row.text("AREA_NAME"),
+                    level: row.text("LEVEL"),
+                    official_flag: row.text("OFFICIAL_FLAG"),
+                    postally_addressable: row.text("POSTALLY_ADDRESSABLE"),
+                    postcode: row.text("POSTCODE"),
+                    post_town: row.text("POST_TOWN"),
                     street: None,
                 },
             )
         }
-        28 => Rec::Dpa(
-            row.req_u64("UPRN")?,
+        28 => ChangeRecord::Dpa(
+            row.required_number("UPRN")?,
             Dpa {
-                udprn: row.num("UDPRN")?,
-                organisation_name: row.string("ORGANISATION_NAME"),
-                department_name: row.string("DEPARTMENT_NAME"),
-                sub_building_name: row.string("SUB_BUILDING_NAME"),
-                building_name: row.string("BUILDING_NAME"),
-                building_number: row.num("BUILDING_NUMBER")?,
-                dependent_thoroughfare: row.string("DEPENDENT_THOROUGHFARE"),
-                thoroughfare: row.string("THOROUGHFARE"),
-                double_dependent_locality: row.string("DOUBLE_DEPENDENT_LOCALITY"),
-                dependent_locality: row.string("DEPENDENT_LOCALITY"),
-                post_town: row.string("POST_TOWN"),
-                postcode: row.string("POSTCODE"),
-                postcode_type: row.string("POSTCODE_TYPE"),
-                delivery_point_suffix: row.string("DELIVERY_POINT_SUFFIX"),
-                welsh_dependent_thoroughfare: row.string("WELSH_DEPENDENT_THOROUGHFARE"),
-                welsh_thoroughfare: row.string("WELSH_THOROUGHFARE"),
-                welsh_double_dependent_locality: row.string("WELSH_DOUBLE_DEPENDENT_LOCALITY"),
-                welsh_dependent_locality: row.string("WELSH_DEPENDENT_LOCALITY"),
-                welsh_post_town: row.string("WELSH_POST_TOWN"),
-                po_box_number: row.string("PO_BOX_NUMBER"),
+                udprn: row.number("UDPRN")?,
+                organisation_name: row.text("ORGANISATION_NAME"),
+                department_name: row.text("DEPARTMENT_NAME"),
+                sub_building_name: row.text("SUB_BUILDING_NAME"),
+                building_name: row.text("BUILDING_NAME"),
+                building_number: row.number("BUILDING_NUMBER")?,
+                dependent_thoroughfare: row.text("DEPENDENT_THOROUGHFARE"),
+                thoroughfare: row.text("THOROUGHFARE"),
+                double_dependent_locality: row.text("DOUBLE_DEPENDENT_LOCALITY"),
+                dependent_locality: row.text("DEPENDENT_LOCALITY"),
+                post_town: row.text("POST_TOWN"),
+                postcode: row.text("POSTCODE"),
+                postcode_type: row.text("POSTCODE_TYPE"),
+                delivery_point_suffix: row.text("DELIVERY_POINT_SUFFIX"),
+                welsh_dependent_thoroughfare: row.text("WELSH_DEPENDENT_THOROUGHFARE"),
+                welsh_thoroughfare: row.text("WELSH_THOROUGHFARE"),
+                welsh_double_dependent_locality: row.text("WELSH_DOUBLE_DEPENDENT_LOCALITY"),
+                welsh_dependent_locality: row.text("WELSH_DEPENDENT_LOCALITY"),
+                welsh_post_town: row.text("WELSH_POST_TOWN"),
+                po_box_number: row.text("PO_BOX_NUMBER"),
                 process_date: row.date("PROCESS_DATE")?,
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
@@ -861,38 +811,38 @@ fn parse_record(rt: u8, row: &Row<'_>) -> Result<Rec, String> {
                 entry_date: row.date("ENTRY_DATE")?,
             },
         ),
-        30 => Rec::Successor(
-            row.req_u64("UPRN")?,
+        30 => ChangeRecord::Successor(
+            row.required_number("UPRN")?,
             Successor {
-                succ_key: row.string("SUCC_KEY").ok_or("SUCC_KEY is empty")?,
-                successor: row.num("SUCCESSOR")?,
+                succ_key: row.text("SUCC_KEY").ok_or("SUCC_KEY is empty")?,
+                successor: row.number("SUCCESSOR")?,
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
                 last_update_date: row.date("LAST_UPDATE_DATE")?,
                 entry_date: row.date("ENTRY_DATE")?,
             },
         ),
-        31 => Rec::Org(
-            row.req_u64("UPRN")?,
+        31 => ChangeRecord::Org(
+            row.required_number("UPRN")?,
             Organisation {
-                org_key: row.string("ORG_KEY").ok_or("ORG_KEY is empty")?,
-                organisation: row.string("ORGANISATION").ok_or("ORGANISATION is empty")?,
-                legal_name: row.string("LEGAL_NAME"),
+                org_key: row.text("ORG_KEY").ok_or("ORG_KEY is empty")?,
+                organisation: row.text("ORGANISATION").ok_or("ORGANISATION is empty")?,
+                legal_name: row.text("LEGAL_NAME"),
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
                 last_update_date: row.date("LAST_UPDATE_DATE")?,
                 entry_date: row.date("ENTRY_DATE")?,
             },
         ),
-        32 => Rec::Class(
-            row.req_u64("UPRN")?,
+        32 => ChangeRecord::Class(
+            row.required_number("UPRN")?,
             Classification {
-                class_key: row.string("CLASS_KEY").ok_or("CLASS_KEY is empty")?,
+                class_key: row.text("CLASS_KEY").ok_or("CLASS_KEY is empty")?,
                 code: row
-                    .string("CLASSIFICATION_CODE")
+                    .text("CLASSIFICATION_CODE")
                     .ok_or("CLASSIFICATION_CODE is empty")?,
-                scheme: row.string("CLASS_SCHEME"),
-                scheme_version: row.float("SCHEME_VERSION").ok().flatten(),
+                scheme: row.text("CLASS_SCHEME"),
+                scheme_version: row.decimal("SCHEME_VERSION").ok().flatten(),
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
                 last_update_date: row.date("LAST_UPDATE_DATE")?,
@@ -917,24 +867,61 @@ pub(crate) fn postal_v1_as_v2(code: &str) -> String {
     .to_string()
 }
 
-/// Inserts, replaces or removes an element of a keyed list; returns whether it existed.
-fn upsert<T>(list: &mut Vec<T>, item: T, same: impl Fn(&T, &T) -> bool) -> bool {
-    match list.iter().position(|x| same(x, &item)) {
-        Some(i) => {
-            list[i] = item;
+/// Records kept in a list per property (or per street), each with its key (GSG13,
+/// "keys for applying COU per table").
+trait Keyed {
+    /// What identifies the record among its siblings.
+    type Key: PartialEq + ?Sized;
+    /// The record's key.
+    fn key(&self) -> &Self::Key;
+}
+
+macro_rules! keyed_by {
+    ($($t:ty => $field:ident: $k:ty),* $(,)?) => {
+        $(impl Keyed for $t {
+            type Key = $k;
+            fn key(&self) -> &$k {
+                &self.$field
+            }
+        })*
+    };
+}
+
+keyed_by! {
+    StreetDescriptor => language: String,
+    CrossReference => xref_key: String,
+    Lpi => lpi_key: String,
+    Dpa => udprn: Option<u32>,
+    Successor => succ_key: String,
+    Organisation => org_key: String,
+    Classification => class_key: String,
+}
+
+/// Applies a change to a keyed list: an insert or update replaces the record with the
+/// same key or appends it, a delete removes it. Returns whether the key was there.
+fn change_keyed<T: Keyed>(list: &mut Vec<T>, record: T, change: Change) -> bool {
+    let at = list.iter().position(|x| x.key() == record.key());
+    match (change, at) {
+        (Change::Delete, Some(i)) => {
+            list.remove(i);
             true
         }
-        None => {
-            list.push(item);
+        (Change::Delete, None) => false,
+        (_, Some(i)) => {
+            list[i] = record;
+            true
+        }
+        (_, None) => {
+            list.push(record);
             false
         }
     }
 }
 
-fn remove<T>(list: &mut Vec<T>, pred: impl Fn(&T) -> bool) -> bool {
-    let n = list.len();
-    list.retain(|x| !pred(x));
-    list.len() != n
+/// Inserts or replaces an element of a keyed list (records made by this importer,
+/// such as DTF 7.3's inline class and organisation).
+fn upsert<T: Keyed>(list: &mut Vec<T>, record: T) {
+    change_keyed(list, record, Change::Insert);
 }
 
 fn prop<'g>(
@@ -954,14 +941,14 @@ fn prop<'g>(
     p
 }
 
-fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
+fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: ChangeRecord) {
     let what: String;
     let existed: bool;
     let at = (imp.file_number(file), line);
     let g = &mut imp.gaz;
     let seen = &mut imp.first_seen;
     match rec {
-        Rec::Street(s) => {
+        ChangeRecord::Street(s) => {
             what = format!("street USRN {}", s.usrn);
             if change == Change::Delete {
                 existed = g.streets.remove(&s.usrn).is_some();
@@ -972,20 +959,15 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
                 g.streets.insert(s.usrn, Street { descriptors, ..s });
             }
         }
-        Rec::Descriptor(usrn, d) => {
+        ChangeRecord::Descriptor(usrn, d) => {
             what = format!("street descriptor USRN {usrn} {}", d.language);
             let st = g.streets.entry(usrn).or_insert_with(|| Street {
                 usrn,
                 ..Street::default()
             });
-            existed = if change == Change::Delete {
-                let lang = d.language.clone();
-                remove(&mut st.descriptors, |x| x.language == lang)
-            } else {
-                upsert(&mut st.descriptors, d, |a, b| a.language == b.language)
-            };
+            existed = change_keyed(&mut st.descriptors, d, change);
         }
-        Rec::Blpu(uprn, b, class, org) => {
+        ChangeRecord::Blpu(uprn, b, class, org) => {
             what = format!("BLPU UPRN {uprn}");
             let p = prop(g, seen, at, uprn);
             existed = p.blpu.is_some();
@@ -1003,7 +985,6 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
                             start_date: b.start_date,
                             ..Classification::default()
                         },
-                        |a, b| a.class_key == b.class_key,
                     );
                 }
                 if let Some(o) = org {
@@ -1015,66 +996,41 @@ fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: Rec) {
                             start_date: b.start_date,
                             ..Organisation::default()
                         },
-                        |a, b| a.org_key == b.org_key,
                     );
                 }
                 p.blpu = Some(b);
                 seen.remove(&uprn);
             }
         }
-        Rec::Xref(uprn, x) => {
+        ChangeRecord::Xref(uprn, x) => {
             what = format!("cross reference {}", x.xref_key);
             let p = prop(g, seen, at, uprn);
-            existed = if change == Change::Delete {
-                remove(&mut p.cross_references, |y| y.xref_key == x.xref_key)
-            } else {
-                upsert(&mut p.cross_references, x, |a, b| a.xref_key == b.xref_key)
-            };
+            existed = change_keyed(&mut p.cross_references, x, change);
         }
-        Rec::Lpi(uprn, l) => {
+        ChangeRecord::Lpi(uprn, l) => {
             what = format!("LPI {}", l.lpi_key);
             let p = prop(g, seen, at, uprn);
-            existed = if change == Change::Delete {
-                remove(&mut p.lpis, |y| y.lpi_key == l.lpi_key)
-            } else {
-                upsert(&mut p.lpis, l, |a, b| a.lpi_key == b.lpi_key)
-            };
+            existed = change_keyed(&mut p.lpis, l, change);
         }
-        Rec::Dpa(uprn, d) => {
+        ChangeRecord::Dpa(uprn, d) => {
             what = format!("DPA UDPRN {:?} of UPRN {uprn}", d.udprn);
             let p = prop(g, seen, at, uprn);
-            existed = if change == Change::Delete {
-                remove(&mut p.dpas, |y| y.udprn == d.udprn)
-            } else {
-                upsert(&mut p.dpas, d, |a, b| a.udprn == b.udprn)
-            };
+            existed = change_keyed(&mut p.dpas, d, change);
         }
-        Rec::Successor(uprn, s) => {
+        ChangeRecord::Successor(uprn, s) => {
             what = format!("successor {}", s.succ_key);
             let p = prop(g, seen, at, uprn);
-            existed = if change == Change::Delete {
-                remove(&mut p.successors, |y| y.succ_key == s.succ_key)
-            } else {
-                upsert(&mut p.successors, s, |a, b| a.succ_key == b.succ_key)
-            };
+            existed = change_keyed(&mut p.successors, s, change);
         }
-        Rec::Org(uprn, o) => {
+        ChangeRecord::Org(uprn, o) => {
             what = format!("organisation {}", o.org_key);
             let p = prop(g, seen, at, uprn);
-            existed = if change == Change::Delete {
-                remove(&mut p.organisations, |y| y.org_key == o.org_key)
-            } else {
-                upsert(&mut p.organisations, o, |a, b| a.org_key == b.org_key)
-            };
+            existed = change_keyed(&mut p.organisations, o, change);
         }
-        Rec::Class(uprn, c) => {
+        ChangeRecord::Class(uprn, c) => {
             what = format!("classification {}", c.class_key);
             let p = prop(g, seen, at, uprn);
-            existed = if change == Change::Delete {
-                remove(&mut p.classifications, |y| y.class_key == c.class_key)
-            } else {
-                upsert(&mut p.classifications, c, |a, b| a.class_key == b.class_key)
-            };
+            existed = change_keyed(&mut p.classifications, c, change);
         }
     }
     let counts = &mut imp.report.changes;

@@ -13,10 +13,11 @@ use std::io::Read;
 
 use csv::StringRecord;
 
+use super::fields::Fields;
 use super::layout::{self, Col, Kind};
 use super::{ImportError, Importer};
 use crate::model::{
-    Blpu, Classification, Date, Dpa, Lpi, Organisation, PostcodeUnitRecord, Property, StreetNames,
+    Blpu, Classification, Dpa, Lpi, Organisation, PostcodeUnitRecord, Property, StreetNames,
 };
 use crate::postcode::{self, Postcode, PostcodeQuery};
 use crate::types::AddressableObject;
@@ -249,9 +250,9 @@ const PLUS_TYPED: &[(&str, Kind, bool)] = &[
     ("MULTI_OCC_COUNT", Kind::Int(4), false),
 ];
 
-fn check_plus_row(r: &R<'_>) -> Result<(), String> {
+fn check_plus_row(r: &Fields<'_>) -> Result<(), String> {
     for &(name, kind, required) in PLUS_TYPED {
-        let Some(&i) = r.cols.map.get(name) else {
+        let Some(raw) = r.raw(name) else {
             continue;
         };
         let col = Col {
@@ -259,8 +260,7 @@ fn check_plus_row(r: &R<'_>) -> Result<(), String> {
             kind,
             required,
         };
-        layout::check(&col, r.rec.get(i).unwrap_or(""))
-            .map_err(|reason| format!("column {name}: {reason}"))?;
+        layout::check(&col, raw).map_err(|reason| format!("column {name}: {reason}"))?;
     }
     Ok(())
 }
@@ -287,51 +287,6 @@ impl Cols {
     }
     fn idx(&self, names: &[&str]) -> Option<usize> {
         names.iter().find_map(|n| self.map.get(*n).copied())
-    }
-}
-
-struct R<'a> {
-    rec: &'a StringRecord,
-    cols: &'a Cols,
-}
-
-impl<'a> R<'a> {
-    fn get(&self, name: &str) -> Option<&'a str> {
-        let v = self.rec.get(*self.cols.map.get(name)?)?.trim();
-        (!v.is_empty()).then_some(v)
-    }
-    fn s(&self, name: &str) -> Option<String> {
-        self.get(name).map(str::to_string)
-    }
-    fn n<T: std::str::FromStr>(&self, name: &str) -> Result<Option<T>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) => {
-                let t = v.strip_suffix(".0").unwrap_or(v);
-                t.parse()
-                    .map(Some)
-                    .map_err(|_| format!("{name} '{v}' is not a valid number"))
-            }
-        }
-    }
-    fn f(&self, name: &str) -> Result<Option<f64>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) => v
-                .parse::<f64>()
-                .ok()
-                .filter(|x| x.is_finite())
-                .map(Some)
-                .ok_or_else(|| format!("{name} '{v}' is not a valid coordinate")),
-        }
-    }
-    fn d(&self, name: &str) -> Result<Option<Date>, String> {
-        match self.get(name) {
-            None => Ok(None),
-            Some(v) => Date::parse(v)
-                .map(Some)
-                .ok_or_else(|| format!("{name} '{v}' is not a date (YYYY-MM-DD)")),
-        }
     }
 }
 
@@ -442,9 +397,9 @@ pub(crate) fn read_abplus<Rd: Read>(
             });
         }
         imp.report.count("abplus");
-        let row = R {
-            rec: &rec,
-            cols: &cols,
+        let row = Fields {
+            record: &rec,
+            columns: &cols.map,
         };
         match check_plus_row(&row).and_then(|()| abplus_row(&row)) {
             Ok((change, p, warn)) => {
@@ -499,8 +454,8 @@ pub(crate) fn read_abplus<Rd: Read>(
     Ok(())
 }
 
-fn abplus_row(r: &R<'_>) -> Result<(char, Property, Option<String>), String> {
-    let uprn: u64 = r.n("UPRN")?.ok_or("UPRN is empty")?;
+fn abplus_row(r: &Fields<'_>) -> Result<(char, Property, Option<String>), String> {
+    let uprn: u64 = r.number("UPRN")?.ok_or("UPRN is empty")?;
     let change = match r.get("CHANGE_TYPE") {
         None | Some("I") => 'I',
         Some("U") => 'U',
@@ -521,29 +476,29 @@ fn abplus_row(r: &R<'_>) -> Result<(char, Property, Option<String>), String> {
     };
     p.blpu = Some(Blpu {
         logical_status: 1,
-        state: r.n("STATE")?,
-        state_date: r.d("STATE_DATE")?,
-        parent_uprn: r.n("PARENT_UPRN")?,
-        x: r.f("X_COORDINATE")?,
-        y: r.f("Y_COORDINATE")?,
-        latitude: r.f("LATITUDE")?,
-        longitude: r.f("LONGITUDE")?,
-        rpc: r.n("RPC")?,
-        local_custodian_code: r.n("LOCAL_CUSTODIAN_CODE")?,
-        country: r.s("COUNTRY"),
-        start_date: r.d("LA_START_DATE")?,
+        state: r.number("STATE")?,
+        state_date: r.date("STATE_DATE")?,
+        parent_uprn: r.number("PARENT_UPRN")?,
+        x: r.decimal("X_COORDINATE")?,
+        y: r.decimal("Y_COORDINATE")?,
+        latitude: r.decimal("LATITUDE")?,
+        longitude: r.decimal("LONGITUDE")?,
+        rpc: r.number("RPC")?,
+        local_custodian_code: r.number("LOCAL_CUSTODIAN_CODE")?,
+        country: r.text("COUNTRY"),
+        start_date: r.date("LA_START_DATE")?,
         end_date: None,
-        last_update_date: r.d("LAST_UPDATE_DATE")?,
-        entry_date: r.d("ENTRY_DATE")?,
+        last_update_date: r.date("LAST_UPDATE_DATE")?,
+        entry_date: r.date("ENTRY_DATE")?,
         addressbase_postal: r
-            .s("ADDRESSBASE_POSTAL")
+            .text("ADDRESSBASE_POSTAL")
             .or_else(|| r.get("POSTAL_ADDRESS").map(super::abp::postal_v1_as_v2)),
         postcode_locator,
-        multi_occ_count: r.n("MULTI_OCC_COUNT")?,
-        ward_code: r.s("WARD_CODE"),
-        parish_code: r.s("PARISH_CODE"),
+        multi_occ_count: r.number("MULTI_OCC_COUNT")?,
+        ward_code: r.text("WARD_CODE"),
+        parish_code: r.text("PARISH_CODE"),
     });
-    if let Some(c) = r.s("CLASS") {
+    if let Some(c) = r.text("CLASS") {
         p.classifications.push(Classification {
             class_key: format!("{uprn}C"),
             code: c,
@@ -551,51 +506,51 @@ fn abplus_row(r: &R<'_>) -> Result<(char, Property, Option<String>), String> {
             ..Classification::default()
         });
     }
-    if let Some(o) = r.s("LA_ORGANISATION") {
+    if let Some(o) = r.text("LA_ORGANISATION") {
         p.organisations.push(Organisation {
             org_key: format!("{uprn}O"),
             organisation: o,
-            legal_name: r.s("LEGAL_NAME"),
+            legal_name: r.text("LEGAL_NAME"),
             ..Organisation::default()
         });
     }
     let ao = |pre: &str| -> Result<AddressableObject, String> {
         Ok(AddressableObject {
-            start_number: r.n(&format!("{pre}_START_NUMBER"))?,
-            start_suffix: r.s(&format!("{pre}_START_SUFFIX")),
-            end_number: r.n(&format!("{pre}_END_NUMBER"))?,
-            end_suffix: r.s(&format!("{pre}_END_SUFFIX")),
-            text: r.s(&format!("{pre}_TEXT")),
+            start_number: r.number(&format!("{pre}_START_NUMBER"))?,
+            start_suffix: r.text(&format!("{pre}_START_SUFFIX")),
+            end_number: r.number(&format!("{pre}_END_NUMBER"))?,
+            end_suffix: r.text(&format!("{pre}_END_SUFFIX")),
+            text: r.text(&format!("{pre}_TEXT")),
         })
     };
     let sao = ao("SAO")?;
     let pao = ao("PAO")?;
-    let street = r.s("STREET_DESCRIPTION");
+    let street = r.text("STREET_DESCRIPTION");
     if street.is_some() || !pao.is_empty() {
         p.lpis.push(Lpi {
             lpi_key: format!("{uprn}PLUS"),
             language: "ENG".into(),
             logical_status: 1,
-            start_date: r.d("LA_START_DATE")?,
-            last_update_date: r.d("LAST_UPDATE_DATE")?,
-            entry_date: r.d("ENTRY_DATE")?,
+            start_date: r.date("LA_START_DATE")?,
+            last_update_date: r.date("LAST_UPDATE_DATE")?,
+            entry_date: r.date("ENTRY_DATE")?,
             sao,
             pao,
-            usrn: r.n("USRN")?,
-            usrn_match_indicator: r.s("USRN_MATCH_INDICATOR"),
-            area_name: r.s("AREA_NAME"),
-            level: r.s("LEVEL"),
-            official_flag: r.s("OFFICIAL_FLAG"),
+            usrn: r.number("USRN")?,
+            usrn_match_indicator: r.text("USRN_MATCH_INDICATOR"),
+            area_name: r.text("AREA_NAME"),
+            level: r.text("LEVEL"),
+            official_flag: r.text("OFFICIAL_FLAG"),
             street: Some(StreetNames {
                 description: street,
-                locality: r.s("LOCALITY"),
-                town: r.s("TOWN_NAME"),
-                administrative_area: r.s("ADMINISTRATIVE_AREA"),
+                locality: r.text("LOCALITY"),
+                town: r.text("TOWN_NAME"),
+                administrative_area: r.text("ADMINISTRATIVE_AREA"),
             }),
             ..Lpi::default()
         });
     }
-    let udprn: Option<u32> = r.n("UDPRN")?;
+    let udprn: Option<u32> = r.number("UDPRN")?;
     if udprn.is_some() || r.get("POSTCODE").is_some() {
         let postcode = match r.get("POSTCODE") {
             Some(pc) => Some(
@@ -608,28 +563,28 @@ fn abplus_row(r: &R<'_>) -> Result<(char, Property, Option<String>), String> {
         };
         p.dpas.push(Dpa {
             udprn,
-            organisation_name: r.s("RM_ORGANISATION_NAME"),
-            department_name: r.s("DEPARTMENT_NAME"),
-            sub_building_name: r.s("SUB_BUILDING_NAME"),
-            building_name: r.s("BUILDING_NAME"),
-            building_number: r.n("BUILDING_NUMBER")?,
-            dependent_thoroughfare: r.s("DEPENDENT_THOROUGHFARE"),
-            thoroughfare: r.s("THOROUGHFARE"),
-            double_dependent_locality: r.s("DOUBLE_DEPENDENT_LOCALITY"),
-            dependent_locality: r.s("DEPENDENT_LOCALITY"),
-            post_town: r.s("POST_TOWN"),
+            organisation_name: r.text("RM_ORGANISATION_NAME"),
+            department_name: r.text("DEPARTMENT_NAME"),
+            sub_building_name: r.text("SUB_BUILDING_NAME"),
+            building_name: r.text("BUILDING_NAME"),
+            building_number: r.number("BUILDING_NUMBER")?,
+            dependent_thoroughfare: r.text("DEPENDENT_THOROUGHFARE"),
+            thoroughfare: r.text("THOROUGHFARE"),
+            double_dependent_locality: r.text("DOUBLE_DEPENDENT_LOCALITY"),
+            dependent_locality: r.text("DEPENDENT_LOCALITY"),
+            post_town: r.text("POST_TOWN"),
             postcode,
-            postcode_type: r.s("POSTCODE_TYPE"),
-            delivery_point_suffix: r.s("DELIVERY_POINT_SUFFIX"),
-            welsh_dependent_thoroughfare: r.s("WELSH_DEPENDENT_THOROUGHFARE"),
-            welsh_thoroughfare: r.s("WELSH_THOROUGHFARE"),
-            welsh_double_dependent_locality: r.s("WELSH_DOUBLE_DEPENDENT_LOCALITY"),
-            welsh_dependent_locality: r.s("WELSH_DEPENDENT_LOCALITY"),
-            welsh_post_town: r.s("WELSH_POST_TOWN"),
-            po_box_number: r.s("PO_BOX_NUMBER"),
-            start_date: r.d("RM_START_DATE")?,
-            last_update_date: r.d("LAST_UPDATE_DATE")?,
-            entry_date: r.d("ENTRY_DATE")?,
+            postcode_type: r.text("POSTCODE_TYPE"),
+            delivery_point_suffix: r.text("DELIVERY_POINT_SUFFIX"),
+            welsh_dependent_thoroughfare: r.text("WELSH_DEPENDENT_THOROUGHFARE"),
+            welsh_thoroughfare: r.text("WELSH_THOROUGHFARE"),
+            welsh_double_dependent_locality: r.text("WELSH_DOUBLE_DEPENDENT_LOCALITY"),
+            welsh_dependent_locality: r.text("WELSH_DEPENDENT_LOCALITY"),
+            welsh_post_town: r.text("WELSH_POST_TOWN"),
+            po_box_number: r.text("PO_BOX_NUMBER"),
+            start_date: r.date("RM_START_DATE")?,
+            last_update_date: r.date("LAST_UPDATE_DATE")?,
+            entry_date: r.date("ENTRY_DATE")?,
             ..Dpa::default()
         });
     }
@@ -680,7 +635,10 @@ pub(crate) fn read_open_uprn<Rd: Read>(
             });
         }
         imp.report.count("open-uprn");
-        let row = R { rec: &rec, cols: c };
+        let row = Fields {
+            record: &rec,
+            columns: &c.map,
+        };
         let parsed = (|| -> Result<_, String> {
             // OS Open UPRN technical specification: UPRN integer (12), X float (8,2),
             // Y float (9,2), LATITUDE float (9,7), LONGITUDE float (8,7), all [1].
@@ -691,22 +649,22 @@ pub(crate) fn read_open_uprn<Rd: Read>(
                 ("LATITUDE", Kind::Latitude),
                 ("LONGITUDE", Kind::Longitude),
             ] {
-                if let Some(&i) = row.cols.map.get(name) {
+                if let Some(raw) = row.raw(name) {
                     let col = Col {
                         name,
                         kind,
                         required: name == "UPRN",
                     };
-                    layout::check(&col, row.rec.get(i).unwrap_or(""))
+                    layout::check(&col, raw)
                         .map_err(|reason| format!("column {name}: {reason}"))?;
                 }
             }
-            let uprn: u64 = row.n("UPRN")?.ok_or("UPRN is empty")?;
-            let xy = match (row.f("X_COORDINATE")?, row.f("Y_COORDINATE")?) {
+            let uprn: u64 = row.number("UPRN")?.ok_or("UPRN is empty")?;
+            let xy = match (row.decimal("X_COORDINATE")?, row.decimal("Y_COORDINATE")?) {
                 (Some(x), Some(y)) => Some((x, y)),
                 _ => None,
             };
-            let ll = match (row.f("LATITUDE")?, row.f("LONGITUDE")?) {
+            let ll = match (row.decimal("LATITUDE")?, row.decimal("LONGITUDE")?) {
                 (Some(a), Some(b)) => Some((a, b)),
                 _ => None,
             };

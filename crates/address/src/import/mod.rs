@@ -9,6 +9,7 @@
 //! stop the import with an [`ImportError`] naming the file and line.
 
 mod abp;
+mod fields;
 mod flat;
 mod layout;
 
