@@ -1,0 +1,448 @@
+//! The records of an AddressBase Premium or DTF file as the model holds them, and how
+//! a change (insert, update, delete) applies to the gazetteer.
+
+use std::collections::HashMap;
+
+use super::super::Importer;
+use super::super::fields::Fields;
+use super::Change;
+use crate::model::{
+    Blpu, Classification, CrossReference, Dpa, Gazetteer, Lpi, Organisation, Property, Street,
+    StreetDescriptor, Successor,
+};
+use crate::types::AddressableObject;
+
+/// A change, as read: what and how.
+pub(super) enum ChangeRecord {
+    Street(Street),
+    Descriptor(u64, StreetDescriptor),
+    Blpu(u64, Blpu, Option<String>, Option<String>),
+    Xref(u64, CrossReference),
+    Lpi(u64, Lpi),
+    Dpa(u64, Dpa),
+    Successor(u64, Successor),
+    Org(u64, Organisation),
+    Class(u64, Classification),
+}
+
+fn addressable_object(row: &Fields<'_>, p: &str) -> Result<AddressableObject, String> {
+    Ok(AddressableObject {
+        start_number: row.number(&format!("{p}_START_NUMBER"))?,
+        start_suffix: row.text(&format!("{p}_START_SUFFIX")),
+        end_number: row.number(&format!("{p}_END_NUMBER"))?,
+        end_suffix: row.text(&format!("{p}_END_SUFFIX")),
+        text: row.text(&format!("{p}_TEXT")),
+    })
+}
+
+pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, String> {
+    Ok(match rt {
+        11 => {
+            let xy = |x: &str, y: &str| -> Result<Option<(f64, f64)>, String> {
+                Ok(match (row.decimal(x)?, row.decimal(y)?) {
+                    (Some(a), Some(b)) => Some((a, b)),
+                    _ => None,
+                })
+            };
+            ChangeRecord::Street(Street {
+                usrn: row.required_number("USRN")?,
+                record_type: row.number("RECORD_TYPE")?,
+                swa_org_ref_naming: row.number("SWA_ORG_REF_NAMING")?,
+                state: row.number("STATE")?,
+                state_date: row.date("STATE_DATE")?,
+                street_surface: row.number("STREET_SURFACE")?,
+                street_classification: row.number("STREET_CLASSIFICATION")?,
+                version: row.number("VERSION")?,
+                start_date: row.date("STREET_START_DATE")?,
+                end_date: row.date("STREET_END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("RECORD_ENTRY_DATE")?,
+                start_xy: xy("STREET_START_X", "STREET_START_Y")?,
+                start_latlon: xy("STREET_START_LAT", "STREET_START_LONG")?,
+                end_xy: xy("STREET_END_X", "STREET_END_Y")?,
+                end_latlon: xy("STREET_END_LAT", "STREET_END_LONG")?,
+                tolerance: row.number("STREET_TOLERANCE")?,
+                descriptors: Vec::new(),
+            })
+        }
+        15 => ChangeRecord::Descriptor(
+            row.required_number("USRN")?,
+            StreetDescriptor {
+                description: row
+                    .text("STREET_DESCRIPTION")
+                    .ok_or("STREET_DESCRIPTION is empty")?,
+                locality: row.text("LOCALITY"),
+                town: row.text("TOWN_NAME"),
+                administrative_area: row.text("ADMINISTRATIVE_AREA"),
+                language: row.text("LANGUAGE").unwrap_or_else(|| "ENG".into()),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        21 => {
+            let status: u8 = row
+                .number("LOGICAL_STATUS")?
+                .ok_or("LOGICAL_STATUS is empty")?;
+            let b = Blpu {
+                logical_status: status,
+                state: row.number("BLPU_STATE")?,
+                state_date: row.date("BLPU_STATE_DATE")?,
+                parent_uprn: row.number("PARENT_UPRN")?,
+                x: row.decimal("X_COORDINATE")?,
+                y: row.decimal("Y_COORDINATE")?,
+                latitude: row.decimal("LATITUDE")?,
+                longitude: row.decimal("LONGITUDE")?,
+                rpc: row.number("RPC")?,
+                local_custodian_code: row.number("LOCAL_CUSTODIAN_CODE")?,
+                country: row.text("COUNTRY"),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+                addressbase_postal: row
+                    .text("ADDRESSBASE_POSTAL")
+                    .or_else(|| row.get("POSTAL_ADDRESS").map(postal_v1_as_v2)),
+                postcode_locator: row.text("POSTCODE_LOCATOR"),
+                multi_occ_count: row.number("MULTI_OCC_COUNT")?,
+                ward_code: row.text("WARD_CODE"),
+                parish_code: row.text("PARISH_CODE"),
+            };
+            if b.x.is_some() != b.y.is_some() {
+                return Err(
+                    "column Y_COORDINATE: only one of X_COORDINATE and Y_COORDINATE is given"
+                        .into(),
+                );
+            }
+            if b.latitude.is_some() != b.longitude.is_some() {
+                return Err("column LONGITUDE: only one of LATITUDE and LONGITUDE is given".into());
+            }
+            ChangeRecord::Blpu(
+                row.required_number("UPRN")?,
+                b,
+                row.text("BLPU_CLASS"),
+                row.text("ORGANISATION"),
+            )
+        }
+        23 => ChangeRecord::Xref(
+            row.required_number("UPRN")?,
+            CrossReference {
+                xref_key: row.text("XREF_KEY").ok_or("XREF_KEY is empty")?,
+                cross_reference: row.text("CROSS_REFERENCE").unwrap_or_default(),
+                version: row.number("VERSION")?,
+                source: row.text("SOURCE"),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        24 => {
+            let status: u8 = row
+                .number("LOGICAL_STATUS")?
+                .ok_or("LOGICAL_STATUS is empty")?;
+            ChangeRecord::Lpi(
+                row.required_number("UPRN")?,
+                Lpi {
+                    lpi_key: row.text("LPI_KEY").ok_or("LPI_KEY is empty")?,
+                    language: row.text("LANGUAGE").unwrap_or_else(|| "ENG".into()),
+                    logical_status: status,
+                    start_date: row.date("START_DATE")?,
+                    end_date: row.date("END_DATE")?,
+                    last_update_date: row.date("LAST_UPDATE_DATE")?,
+                    entry_date: row.date("ENTRY_DATE")?,
+                    sao: addressable_object(row, "SAO")?,
+                    pao: addressable_object(row, "PAO")?,
+                    usrn: row.number("USRN")?,
+                    usrn_match_indicator: row.text("USRN_MATCH_INDICATOR"),
+                    area_name: row.text("AREA_NAME"),
+                    level: row.text("LEVEL"),
+                    official_flag: row.text("OFFICIAL_FLAG"),
+                    postally_addressable: row.text("POSTALLY_ADDRESSABLE"),
+                    postcode: row.text("POSTCODE"),
+                    post_town: row.text("POST_TOWN"),
+                    street: None,
+                },
+            )
+        }
+        28 => ChangeRecord::Dpa(
+            row.required_number("UPRN")?,
+            Dpa {
+                udprn: row.number("UDPRN")?,
+                organisation_name: row.text("ORGANISATION_NAME"),
+                department_name: row.text("DEPARTMENT_NAME"),
+                sub_building_name: row.text("SUB_BUILDING_NAME"),
+                building_name: row.text("BUILDING_NAME"),
+                building_number: row.number("BUILDING_NUMBER")?,
+                dependent_thoroughfare: row.text("DEPENDENT_THOROUGHFARE"),
+                thoroughfare: row.text("THOROUGHFARE"),
+                double_dependent_locality: row.text("DOUBLE_DEPENDENT_LOCALITY"),
+                dependent_locality: row.text("DEPENDENT_LOCALITY"),
+                post_town: row.text("POST_TOWN"),
+                postcode: row.text("POSTCODE"),
+                postcode_type: row.text("POSTCODE_TYPE"),
+                delivery_point_suffix: row.text("DELIVERY_POINT_SUFFIX"),
+                welsh_dependent_thoroughfare: row.text("WELSH_DEPENDENT_THOROUGHFARE"),
+                welsh_thoroughfare: row.text("WELSH_THOROUGHFARE"),
+                welsh_double_dependent_locality: row.text("WELSH_DOUBLE_DEPENDENT_LOCALITY"),
+                welsh_dependent_locality: row.text("WELSH_DEPENDENT_LOCALITY"),
+                welsh_post_town: row.text("WELSH_POST_TOWN"),
+                po_box_number: row.text("PO_BOX_NUMBER"),
+                process_date: row.date("PROCESS_DATE")?,
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        30 => ChangeRecord::Successor(
+            row.required_number("UPRN")?,
+            Successor {
+                succ_key: row.text("SUCC_KEY").ok_or("SUCC_KEY is empty")?,
+                successor: row.number("SUCCESSOR")?,
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        31 => ChangeRecord::Org(
+            row.required_number("UPRN")?,
+            Organisation {
+                org_key: row.text("ORG_KEY").ok_or("ORG_KEY is empty")?,
+                organisation: row.text("ORGANISATION").ok_or("ORGANISATION is empty")?,
+                legal_name: row.text("LEGAL_NAME"),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        32 => ChangeRecord::Class(
+            row.required_number("UPRN")?,
+            Classification {
+                class_key: row.text("CLASS_KEY").ok_or("CLASS_KEY is empty")?,
+                code: row
+                    .text("CLASSIFICATION_CODE")
+                    .ok_or("CLASSIFICATION_CODE is empty")?,
+                scheme: row.text("CLASS_SCHEME"),
+                scheme_version: row.decimal("SCHEME_VERSION").ok().flatten(),
+                start_date: row.date("START_DATE")?,
+                end_date: row.date("END_DATE")?,
+                last_update_date: row.date("LAST_UPDATE_DATE")?,
+                entry_date: row.date("ENTRY_DATE")?,
+            },
+        ),
+        other => return Err(format!("record type {other} is not handled")),
+    })
+}
+
+/// Schema 1.0's POSTAL_ADDRESS (S single, N not postal, C child of a multiple
+/// occupancy, M its parent) in schema 2.0's ADDRESSBASE_POSTAL terms (D linked to
+/// PAF, N not postal, C postal with a PAF-linked parent, L postal by the council):
+/// a single address is a delivery point (D), a child is C, and a parent, whose
+/// delivery points are its children, is not itself postal (N).
+pub(crate) fn postal_v1_as_v2(code: &str) -> String {
+    match code {
+        "S" => "D",
+        "C" => "C",
+        _ => "N",
+    }
+    .to_string()
+}
+
+/// Records kept in a list per property (or per street), each with its key (GSG13,
+/// "keys for applying COU per table").
+trait Keyed {
+    /// What identifies the record among its siblings.
+    type Key: PartialEq + ?Sized;
+    /// The record's key.
+    fn key(&self) -> &Self::Key;
+}
+
+macro_rules! keyed_by {
+    ($($t:ty => $field:ident: $k:ty),* $(,)?) => {
+        $(impl Keyed for $t {
+            type Key = $k;
+            fn key(&self) -> &$k {
+                &self.$field
+            }
+        })*
+    };
+}
+
+keyed_by! {
+    StreetDescriptor => language: String,
+    CrossReference => xref_key: String,
+    Lpi => lpi_key: String,
+    Dpa => udprn: Option<u32>,
+    Successor => succ_key: String,
+    Organisation => org_key: String,
+    Classification => class_key: String,
+}
+
+/// Applies a change to a keyed list: an insert or update replaces the record with the
+/// same key or appends it, a delete removes it. Returns whether the key was there.
+fn change_keyed<T: Keyed>(list: &mut Vec<T>, record: T, change: Change) -> bool {
+    let at = list.iter().position(|x| x.key() == record.key());
+    match (change, at) {
+        (Change::Delete, Some(i)) => {
+            list.remove(i);
+            true
+        }
+        (Change::Delete, None) => false,
+        (_, Some(i)) => {
+            list[i] = record;
+            true
+        }
+        (_, None) => {
+            list.push(record);
+            false
+        }
+    }
+}
+
+/// Inserts or replaces an element of a keyed list (records made by this importer,
+/// such as DTF 7.3's inline class and organisation).
+fn upsert<T: Keyed>(list: &mut Vec<T>, record: T) {
+    change_keyed(list, record, Change::Insert);
+}
+
+fn prop<'g>(
+    g: &'g mut Gazetteer,
+    first_seen: &mut HashMap<u64, (u32, u64)>,
+    at: (u32, u64),
+    uprn: u64,
+) -> &'g mut Property {
+    let p = g
+        .properties
+        .entry(uprn)
+        .or_insert_with(|| Property::new(uprn));
+    if p.blpu.is_none() {
+        // Where a property without a BLPU was first named, for the orphan warning.
+        first_seen.entry(uprn).or_insert(at);
+    }
+    p
+}
+
+pub(super) fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: ChangeRecord) {
+    let what: String;
+    let existed: bool;
+    let at = (imp.file_number(file), line);
+    let g = &mut imp.gaz;
+    let seen = &mut imp.first_seen;
+    match rec {
+        ChangeRecord::Street(s) => {
+            what = format!("street USRN {}", s.usrn);
+            if change == Change::Delete {
+                existed = g.streets.remove(&s.usrn).is_some();
+            } else {
+                let e = g.streets.get(&s.usrn);
+                existed = e.is_some_and(|e| e.record_type.is_some() || e.state.is_some());
+                let descriptors = e.map(|e| e.descriptors.clone()).unwrap_or_default();
+                g.streets.insert(s.usrn, Street { descriptors, ..s });
+            }
+        }
+        ChangeRecord::Descriptor(usrn, d) => {
+            what = format!("street descriptor USRN {usrn} {}", d.language);
+            let st = g.streets.entry(usrn).or_insert_with(|| Street {
+                usrn,
+                ..Street::default()
+            });
+            existed = change_keyed(&mut st.descriptors, d, change);
+        }
+        ChangeRecord::Blpu(uprn, b, class, org) => {
+            what = format!("BLPU UPRN {uprn}");
+            let p = prop(g, seen, at, uprn);
+            existed = p.blpu.is_some();
+            if change == Change::Delete {
+                p.blpu = None;
+            } else {
+                // DTF 7.3 carries the class and organisation on the BLPU.
+                if let Some(c) = class {
+                    upsert(
+                        &mut p.classifications,
+                        Classification {
+                            class_key: format!("{uprn}C"),
+                            code: c,
+                            scheme: Some("DTF 7.3 BLPU_CLASS".into()),
+                            start_date: b.start_date,
+                            ..Classification::default()
+                        },
+                    );
+                }
+                if let Some(o) = org {
+                    upsert(
+                        &mut p.organisations,
+                        Organisation {
+                            org_key: format!("{uprn}O"),
+                            organisation: o,
+                            start_date: b.start_date,
+                            ..Organisation::default()
+                        },
+                    );
+                }
+                p.blpu = Some(b);
+                seen.remove(&uprn);
+            }
+        }
+        ChangeRecord::Xref(uprn, x) => {
+            what = format!("cross reference {}", x.xref_key);
+            let p = prop(g, seen, at, uprn);
+            existed = change_keyed(&mut p.cross_references, x, change);
+        }
+        ChangeRecord::Lpi(uprn, l) => {
+            what = format!("LPI {}", l.lpi_key);
+            let p = prop(g, seen, at, uprn);
+            existed = change_keyed(&mut p.lpis, l, change);
+        }
+        ChangeRecord::Dpa(uprn, d) => {
+            what = format!("DPA UDPRN {:?} of UPRN {uprn}", d.udprn);
+            let p = prop(g, seen, at, uprn);
+            existed = change_keyed(&mut p.dpas, d, change);
+        }
+        ChangeRecord::Successor(uprn, s) => {
+            what = format!("successor {}", s.succ_key);
+            let p = prop(g, seen, at, uprn);
+            existed = change_keyed(&mut p.successors, s, change);
+        }
+        ChangeRecord::Org(uprn, o) => {
+            what = format!("organisation {}", o.org_key);
+            let p = prop(g, seen, at, uprn);
+            existed = change_keyed(&mut p.organisations, o, change);
+        }
+        ChangeRecord::Class(uprn, c) => {
+            what = format!("classification {}", c.class_key);
+            let p = prop(g, seen, at, uprn);
+            existed = change_keyed(&mut p.classifications, c, change);
+        }
+    }
+    let counts = &mut imp.report.changes;
+    match (change, existed) {
+        (Change::Insert, false) => counts.inserted += 1,
+        (Change::Insert, true) => {
+            counts.updated += 1;
+            imp.report.warn(
+                file,
+                line,
+                format!("insert of {what}, which already exists: applied as an update"),
+            );
+        }
+        (Change::Update, true) => counts.updated += 1,
+        (Change::Update, false) => {
+            counts.inserted += 1;
+            imp.report.warn(
+                file,
+                line,
+                format!("update of {what}, which does not exist: applied as an insert"),
+            );
+        }
+        (Change::Delete, true) => counts.deleted += 1,
+        (Change::Delete, false) => imp.report.warn(
+            file,
+            line,
+            format!("delete of {what}, which does not exist: nothing to do"),
+        ),
+    }
+}
