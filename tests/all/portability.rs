@@ -105,6 +105,7 @@ impl Drop for WasmtimeServe {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        support::forget_at_exit(self.child.id());
     }
 }
 
@@ -121,6 +122,7 @@ fn wasmtime_serve(component: &std::path::Path, data: &std::path::Path) -> Wasmti
         .stderr(Stdio::piped())
         .spawn()
         .expect("starting wasmtime serve");
+    support::stop_at_exit(child.id());
     // Owned by the guard from here on, so a panic below still kills and reaps it.
     let mut serve = WasmtimeServe {
         child,

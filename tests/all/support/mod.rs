@@ -204,6 +204,7 @@ impl HostProcess {
             command.env(key, value);
         }
         let mut child = command.spawn().context("starting council-host")?;
+        stop_at_exit(child.id());
         let stdout = child.stdout.take().expect("piped stdout");
         let (sender, receiver) = std::sync::mpsc::channel();
         std::thread::spawn(move || {
@@ -318,6 +319,55 @@ impl Drop for HostProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        forget_at_exit(self.child.id());
+    }
+}
+
+/// Processes to stop when the test binary exits. A server kept in a `static` (one
+/// host shared by a module's tests) is never dropped, so without this it outlives
+/// the run: every child a test starts is registered here and killed at exit.
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Registers a child to be killed when the test binary exits (unless it is
+/// stopped before: see [`forget_at_exit`]).
+pub fn stop_at_exit(pid: u32) {
+    static REGISTERED: std::sync::Once = std::sync::Once::new();
+    REGISTERED.call_once(|| {
+        #[allow(
+            unsafe_code,
+            reason = "atexit(3) takes a plain extern \"C\" fn; it shares only the mutex"
+        )]
+        // SAFETY: `kill_children` is an `extern "C" fn()` that never unwinds.
+        unsafe {
+            libc::atexit(kill_children);
+        }
+    });
+    CHILDREN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .push(pid);
+}
+
+/// A child stopped and reaped by its owner: nothing to do at exit (and its PID may
+/// be reused).
+pub fn forget_at_exit(pid: u32) {
+    CHILDREN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .retain(|p| *p != pid);
+}
+
+extern "C" fn kill_children() {
+    let pids = match CHILDREN.lock() {
+        Ok(pids) => pids.clone(),
+        Err(poisoned) => poisoned.into_inner().clone(),
+    };
+    for pid in pids {
+        #[allow(unsafe_code, reason = "kill(2) of a child this binary started")]
+        // SAFETY: kill has no memory effects; a PID that already exited is ESRCH.
+        unsafe {
+            libc::kill(pid as libc::pid_t, libc::SIGKILL);
+        }
     }
 }
 

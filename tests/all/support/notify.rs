@@ -74,6 +74,7 @@ impl NotifyStandIn {
             .arg(store)
             .stdout(Stdio::piped())
             .spawn()?;
+        super::stop_at_exit(child.id());
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("piped stdout")).read_line(&mut line)?;
         let origin = line
@@ -194,6 +195,7 @@ impl Drop for NotifyStandIn {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+        super::forget_at_exit(self.child.id());
     }
 }
 
