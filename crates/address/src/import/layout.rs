@@ -20,6 +20,9 @@
 //!   BLPU without LATITUDE/LONGITUDE is this importer's earlier reading and is not
 //!   confirmed by a published specification.
 //!
+//! One subject, so one file: the tables are long because the formats are (a dozen
+//! record types in four families), and reading them side by side is the point.
+//!
 //! Code lists are OS's (docs.os.uk, AddressBase Premium technical specification,
 //! "Code lists and enumerations"); sizes are the specification's, widened where OS's own
 //! scripts widen them (street descriptions 110 for Welsh characters, building names 80).
