@@ -839,3 +839,46 @@ fn abplus_schema_1_0_and_open_uprn_with_a_bom() {
         imp.report().rejected
     );
 }
+
+/// Schema 1.0 split by record type (OS's record splitter shape), with the 1.0 header
+/// names (`STREET_DESCRIPTOR`, `LOCALITY_NAME`, `POSTAL_ADDRESS`,
+/// `PARENT_ADDRESSABLE_UPRN`, `RM_UDPRN`, `THOROUGHFARE_NAME`, ...): the header rows
+/// name the layout, and the supply reads as the one-file supply does.
+#[test]
+fn schema_1_0_split_by_record_type_reads_by_its_header_names() {
+    const C3: &str = "RECORD_IDENTIFIER,CHANGE_TYPE,PRO_ORDER";
+    let headers: [(&str, &str, String); 8] = [
+        ("10", "ID10_Header_Records.csv", "RECORD_IDENTIFIER,CUSTODIAN_NAME,LOCAL_CUSTODIAN_NAME,PROCESS_DATE,VOLUME_NUMBER,ENTRY_DATE,TIME_STAMP,VERSION,FILE_TYPE".into()),
+        ("11", "ID11_Street_Records.csv", format!("{C3},USRN,RECORD_TYPE,SWA_ORG_REF_NAMING,STATE,STATE_DATE,STREET_SURFACE,STREET_CLASSIFICATION,VERSION,STREET_START_DATE,STREET_END_DATE,LAST_UPDATE_DATE,RECORD_ENTRY_DATE,STREET_START_X,STREET_START_Y,STREET_END_X,STREET_END_Y,STREET_TOLERANCE")),
+        ("15", "ID15_StreetDesc_Records.csv", format!("{C3},USRN,STREET_DESCRIPTOR,LOCALITY_NAME,TOWN_NAME,ADMINSTRATIVE_AREA,LANGUAGE")),
+        ("21", "ID21_BLPU_Records.csv", format!("{C3},UPRN,LOGICAL_STATUS,BLPU_STATE,BLPU_STATE_DATE,PARENT_UPRN,X_COORDINATE,Y_COORDINATE,RPC,LOCAL_CUSTODIAN_CODE,START_DATE,END_DATE,LAST_UPDATE_DATE,ENTRY_DATE,POSTAL_ADDRESS,POSTCODE_LOCATOR,MULTI_OCC_COUNT")),
+        ("23", "ID23_XREF_Records.csv", format!("{C3},UPRN,XREF_KEY,CROSS_REFERENCE,VERSION,SOURCE,START_DATE,END_DATE,LAST_UPDATE_DATE,ENTRY_DATE")),
+        ("24", "ID24_LPI_Records.csv", format!("{C3},UPRN,LPI_KEY,LANGUAGE,LOGICAL_STATUS,START_DATE,END_DATE,LAST_UPDATE_DATE,ENTRY_DATE,SAO_START_NUMBER,SAO_START_SUFFIX,SAO_END_NUMBER,SAO_END_SUFFIX,SAO_TEXT,PAO_START_NUMBER,PAO_START_SUFFIX,PAO_END_NUMBER,PAO_END_SUFFIX,PAO_TEXT,USRN,USRN_MATCH_INDICATOR,AREA_NAME,LEVEL,OFFICIAL_FLAG")),
+        ("28", "ID28_DPA_Records.csv", format!("{C3},UPRN,PARENT_ADDRESSABLE_UPRN,RM_UDPRN,ORGANISATION_NAME,DEPARTMENT_NAME,SUB_BUILDING_NAME,BUILDING_NAME,BUILDING_NUMBER,DEPENDENT_THOROUGHFARE_NAME,THOROUGHFARE_NAME,DOUBLE_DEPENDENT_LOCALITY,DEPENDENT_LOCALITY,POST_TOWN,POSTCODE,POSTCODE_TYPE,WELSH_DEPENDENT_THOROUGHFARE_NAME,WELSH_THOROUGHFARE_NAME,WELSH_DOUBLE_DEPENDENT_LOCALITY,WELSH_DEPENDENT_LOCALITY,WELSH_POST_TOWN,PO_BOX_NUMBER,PROCESS_DATE,START_DATE,END_DATE,LAST_UPDATE_DATE,ENTRY_DATE")),
+        ("99", "ID99_Trailer_Records.csv", "RECORD_IDENTIFIER,NEXT_VOLUME_NUMBER,RECORD_COUNT,ENTRY_DATE,TIME_STAMP".into()),
+    ];
+    let text = std::fs::read_to_string(data("abp_v1.csv")).unwrap();
+    let dir = tmpdir("split-v1");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (record_type, file, header) in &headers {
+        let rows: String = text
+            .lines()
+            .filter(|l| l.starts_with(&format!("{record_type},")))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(dir.join(file), format!("{header}\n{rows}")).unwrap();
+    }
+    let mut imp = Importer::new();
+    imp.add_path(&dir, Format::AddressBasePremium).unwrap();
+    assert_eq!(imp.report().files.len(), 8);
+    let dpa_file = &imp.report().files[6].1;
+    assert!(dpa_file.contains("28: schema 1.0"), "{dpa_file}");
+    let (g, r) = imp.finish(Some(grid())).unwrap();
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    let (whole, _) = import(&[("abp_v1.csv", Format::AddressBasePremium)]);
+    for uprn in [991_000_000_001u64, 991_000_000_002, 991_000_000_003] {
+        assert_eq!(g.properties[&uprn], whole.properties[&uprn], "UPRN {uprn}");
+    }
+    assert_eq!(g.streets, whole.streets);
+}
