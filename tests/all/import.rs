@@ -96,9 +96,6 @@ fn islands_data(dir: &Path) -> PathBuf {
         fixture("plain_latlong.csv").to_str().unwrap(),
         "--out",
         data.join("address.idx").to_str().unwrap(),
-        // The CSV's position in Paris is refused, by design.
-        "--max-bad-rows",
-        "1",
     ]);
     assert!(o.status.success(), "{}", text(&o));
     assert!(

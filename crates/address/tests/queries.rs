@@ -852,12 +852,18 @@ fn latitude_longitude_inside_the_grid_gets_a_bng_position() {
         .nearest_wgs84(a.location.wgs84, Some(bng), 5.0, &both())
         .unwrap();
     assert_eq!(near.results[0].address.uprn, 993_000_000_007);
-    // Paris is not in the British Isles: refused, naming the column.
+    // Paris is not in the British Isles: the address is kept without that position,
+    // and the warning names the line, the column and why.
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
     assert!(
-        r.rejected
-            .iter()
-            .any(|e| e.line == 9 && e.reason.contains("column LATITUDE: '48.8566'")),
+        r.warnings.iter().any(|w| w.line == 9
+            && w.reason
+                .contains("column LATITUDE: '48.8566' is not an ETRS89 latitude")
+            && w.reason.contains("kept without this position")),
         "{:?}",
-        r.rejected
+        r.warnings
     );
+    let paris = g.properties[&993_000_000_008].blpu.as_ref().unwrap();
+    assert_eq!((paris.latitude, paris.x), (None, None));
+    assert_eq!(r.unpositioned, 1);
 }

@@ -43,7 +43,8 @@ pub(crate) enum Kind {
     Time,
     /// British National Grid easting, metres: 0 to 700 000.
     Easting,
-    /// British National Grid northing, metres: 0 to 1 300 000.
+    /// British National Grid northing, metres: 0 to 1 250 000, the extent of the
+    /// OSTN15 grid, so that every valid position has its WGS84 equivalent.
     Northing,
     /// ETRS89 latitude, degrees, within the British Isles and Channel Islands (49 to 61).
     Latitude,
@@ -825,8 +826,8 @@ pub(crate) fn check(col: &Col, raw: &str) -> Result<(), String> {
         Northing => range(
             v,
             0.0,
-            1_300_000.0,
-            "a British National Grid northing (0 to 1300000 m)",
+            1_250_000.0,
+            "a British National Grid northing (0 to 1250000 m)",
         ),
         Latitude => range(
             v,

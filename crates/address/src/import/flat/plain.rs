@@ -318,31 +318,57 @@ pub(crate) fn read_plain<Rd: Read>(
             if parts.is_empty() {
                 return Err("the address is empty".into());
             }
-            let (e, n) = (num(EASTING)?, num(NORTHING)?);
-            let (lat, lon) = (num(LAT)?, num(LON)?);
-            // Positions are checked as AddressBase's are (layout.rs): a position
-            // that cannot be used refuses the row, naming the column.
+            let (mut e, mut n) = (num(EASTING)?, num(NORTHING)?);
+            let (mut lat, mut lon) = (num(LAT)?, num(LON)?);
+            // Positions are checked as AddressBase's are (layout.rs). A council's own
+            // CSV is not a misread when a position is wrong: the address is kept,
+            // without that position, and the warning names the column and why.
+            let mut unusable = |what: &str, reason: String| {
+                notes.push(format!(
+                    "{what}: {reason}: the address is kept without this position"
+                ));
+            };
             for (name, kind, v) in [
                 ("EASTING", Kind::Easting, e),
                 ("NORTHING", Kind::Northing, n),
+            ] {
+                let col = Col {
+                    name,
+                    kind,
+                    required: false,
+                };
+                if let Some(Err(reason)) = v.map(|v| layout::check(&col, &v.to_string())) {
+                    unusable(&format!("column {name}"), reason);
+                    (e, n) = (None, None);
+                }
+            }
+            for (name, kind, v) in [
                 ("LATITUDE", Kind::Latitude, lat),
                 ("LONGITUDE", Kind::Longitude, lon),
             ] {
-                if let Some(v) = v {
-                    let col = Col {
-                        name,
-                        kind,
-                        required: false,
-                    };
-                    layout::check(&col, &v.to_string())
-                        .map_err(|reason| format!("column {name}: {reason}"))?;
+                let col = Col {
+                    name,
+                    kind,
+                    required: false,
+                };
+                if let Some(Err(reason)) = v.map(|v| layout::check(&col, &v.to_string())) {
+                    unusable(&format!("column {name}"), reason);
+                    (lat, lon) = (None, None);
                 }
             }
             if e.is_some() != n.is_some() {
-                return Err("column NORTHING: only one of EASTING and NORTHING is given".into());
+                unusable(
+                    "columns EASTING, NORTHING",
+                    "only one of the two is given".into(),
+                );
+                (e, n) = (None, None);
             }
             if lat.is_some() != lon.is_some() {
-                return Err("column LONGITUDE: only one of LATITUDE and LONGITUDE is given".into());
+                unusable(
+                    "columns LATITUDE, LONGITUDE",
+                    "only one of the two is given".into(),
+                );
+                (lat, lon) = (None, None);
             }
             let mut p = Property::new(id);
             p.blpu = Some(Blpu {
