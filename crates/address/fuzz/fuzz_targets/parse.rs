@@ -34,7 +34,9 @@ fuzz_target!(|data: &[u8]| {
     let (format, rest) = match fixed_format() {
         Some(f) => (f, data),
         None => {
-            let Some((&f, rest)) = data.split_first() else { return };
+            let Some((&f, rest)) = data.split_first() else {
+                return;
+            };
             (FORMATS[f as usize % FORMATS.len()], rest)
         }
     };
@@ -44,7 +46,8 @@ fuzz_target!(|data: &[u8]| {
             // Whatever parsed must index and read back.
             let mut buf = std::io::Cursor::new(Vec::new());
             council_address::index::write_index(&g, &mut buf, "2024-01-01", false).unwrap();
-            let idx = council_address::AddressIndex::open(std::io::Cursor::new(buf.into_inner())).unwrap();
+            let idx = council_address::AddressIndex::open(std::io::Cursor::new(buf.into_inner()))
+                .unwrap();
             let back = idx.to_gazetteer().unwrap();
             assert_eq!(back.properties.len(), g.properties.len());
         }
