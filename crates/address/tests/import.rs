@@ -487,6 +487,70 @@ fn change_only_update_applied_to_an_index() {
     std::fs::remove_dir_all(dir).ok();
 }
 
+/// A change-only update applied in the wrong state (here: twice) still applies, and
+/// every change that did not find its record as GSG13 expects says so at its line.
+#[test]
+fn change_only_update_applied_twice_warns_per_change() {
+    let dir = tmpdir("cou-twice");
+    let opts = ImportOptions {
+        transform: Some(grid()),
+        ..Default::default()
+    };
+    let base = dir.join("base.idx");
+    import::build_index(
+        &[(data("abp_full.csv"), Format::AddressBasePremium)],
+        &base,
+        &opts,
+    )
+    .unwrap();
+    let once = dir.join("once.idx");
+    let cou = [(data("abp_cou.csv"), Format::AddressBasePremium)];
+    import::update_index(&base, &cou, &once, &opts).unwrap();
+    let twice = dir.join("twice.idx");
+    let r = import::update_index(&once, &cou, &twice, &opts).unwrap();
+    let said: Vec<String> = r
+        .warnings
+        .iter()
+        .filter(|w| !w.reason.contains("no BLPU"))
+        .map(|w| format!("{}: {}", w.line, w.reason))
+        .collect();
+    // Inserts find their records and become updates; deletes find nothing; the
+    // LPI deleted (line 6) and inserted again (line 7) in PRO_ORDER does both.
+    assert_eq!(
+        (r.changes.inserted, r.changes.updated, r.changes.deleted),
+        (1, 6, 1),
+        "{:?}",
+        r.changes
+    );
+    for expected in [
+        "2: insert of BLPU UPRN 990000000020, which already exists: applied as an update",
+        "3: insert of LPI 4245L000020, which already exists: applied as an update",
+        "4: insert of DPA UDPRN Some(90000020) of UPRN 990000000020, which already exists: applied as an update",
+        "5: insert of classification 4245C000020, which already exists: applied as an update",
+        "8: delete of BLPU UPRN 990000000003, which does not exist: nothing to do",
+        "9: delete of LPI 4245L000003, which does not exist: nothing to do",
+        "10: delete of DPA UDPRN Some(90000003) of UPRN 990000000003, which does not exist: nothing to do",
+        "11: delete of organisation 4245O000001, which does not exist: nothing to do",
+        "12: delete of classification 4245C000003, which does not exist: nothing to do",
+    ] {
+        assert!(said.iter().any(|s| s == expected), "{expected}\n{said:#?}");
+    }
+    assert_eq!(said.len(), 9, "{said:#?}");
+
+    // Updates of records that are not there become inserts, and say so.
+    let mut imp = Importer::new();
+    imp.add_file(&data("abp_cou.csv"), Format::AddressBasePremium)
+        .unwrap();
+    let w = &imp.report().warnings;
+    for expected in [
+        "update of LPI 4245L000006, which does not exist: applied as an insert",
+        "update of classification 4245C000006, which does not exist: applied as an insert",
+    ] {
+        assert!(w.iter().any(|x| x.reason == expected), "{expected}\n{w:#?}");
+    }
+    std::fs::remove_dir_all(dir).ok();
+}
+
 #[test]
 fn index_round_trip_is_lossless() {
     let (g, _) = import(&[

@@ -5,11 +5,42 @@
 //! for the columns no layout types.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::str::FromStr;
 
 use csv::StringRecord;
 
 use crate::model::Date;
+
+/// FNV-1a (Fowler, Noll, Vo; the 64-bit parameters of draft-eastlake-fnv), for
+/// the column maps: every field of every row is found by name, and std's SipHash,
+/// built to resist collision attacks on keys an attacker chooses, was a tenth of an
+/// AddressBase import. The keys here are a layout's own column names or a header
+/// row's, a few dozen short strings, so there is nothing to attack.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct ColumnNameHasher(u64);
+
+impl Hasher for ColumnNameHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for &b in bytes {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+/// A map from column name to position, hashed with [`ColumnNameHasher`].
+pub(crate) type ColumnMap<K> = HashMap<K, usize, BuildHasherDefault<ColumnNameHasher>>;
 
 /// Where a named column is in a record.
 pub(crate) trait ColumnIndex {
@@ -17,13 +48,13 @@ pub(crate) trait ColumnIndex {
     fn column(&self, name: &str) -> Option<usize>;
 }
 
-impl ColumnIndex for HashMap<&'static str, usize> {
+impl ColumnIndex for ColumnMap<&'static str> {
     fn column(&self, name: &str) -> Option<usize> {
         self.get(name).copied()
     }
 }
 
-impl ColumnIndex for HashMap<String, usize> {
+impl ColumnIndex for ColumnMap<String> {
     fn column(&self, name: &str) -> Option<usize> {
         self.get(name).copied()
     }

@@ -144,7 +144,27 @@ pub struct ImportReport {
 impl ImportReport {
     fn count(&mut self, kind: &str) {
         self.rows_read += 1;
-        *self.rows_by_type.entry(kind.to_string()).or_default() += 1;
+        // Looked up before inserting: `entry` would need an owned key for every row.
+        match self.rows_by_type.get_mut(kind) {
+            Some(n) => *n += 1,
+            None => {
+                self.rows_by_type.insert(kind.to_string(), 1);
+            }
+        }
+    }
+
+    /// [`ImportReport::count`] for an AddressBase record type (two digits, 10-99).
+    fn count_record_type(&mut self, record_type: u8) {
+        let digits = [b'0' + record_type / 10 % 10, b'0' + record_type % 10];
+        let name = if record_type < 10 {
+            &digits[1..]
+        } else if record_type < 100 {
+            &digits[..]
+        } else {
+            // Not a record type any layout has; counted under its full number.
+            return self.count(&record_type.to_string());
+        };
+        self.count(std::str::from_utf8(name).unwrap_or("?"));
     }
     fn reject(&mut self, file: &str, line: u64, reason: impl Into<String>) {
         self.rejected.push(RowError {

@@ -41,7 +41,7 @@ use std::io::Read;
 
 use csv::StringRecord;
 
-use super::fields::Fields;
+use super::fields::{ColumnMap, Fields};
 mod records;
 
 pub(crate) use records::postal_v1_as_v2;
@@ -68,7 +68,7 @@ pub(crate) enum Flavour {
 /// The record types AddressBase Premium has.
 const ABP_TYPES: [u8; 12] = [10, 11, 15, 21, 23, 24, 28, 29, 30, 31, 32, 99];
 
-type ColMap = HashMap<&'static str, usize>;
+type ColMap = ColumnMap<&'static str>;
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Change {
@@ -315,7 +315,7 @@ impl<'f> SupplyReader<'f> {
                 ),
             });
         }
-        imp.report.count(&record_type.to_string());
+        imp.report.count_record_type(record_type);
         if let Err(reason) = columns.validate(record) {
             return state.refuse(imp, record_type, reason);
         }
@@ -407,7 +407,7 @@ impl FileState<'_> {
         if candidates.is_empty() {
             let e = self.unused.entry(record_type).or_insert((0, self.line));
             e.0 += 1;
-            imp.report.count(&record_type.to_string());
+            imp.report.count_record_type(record_type);
             self.counted += 1;
             return Ok(None);
         }
@@ -463,7 +463,7 @@ impl FileState<'_> {
                             .collect();
                         let [fit] = fits.as_slice() else {
                             let labels: Vec<&str> = several.iter().map(|l| l.label).collect();
-                            imp.report.count(&record_type.to_string());
+                            imp.report.count_record_type(record_type);
                             self.counted += 1;
                             imp.report.reject(
                                 self.file,

@@ -25,13 +25,34 @@ pub(super) enum ChangeRecord {
     Class(u64, Classification),
 }
 
-fn addressable_object(row: &Fields<'_>, p: &str) -> Result<AddressableObject, String> {
+/// The column names of an LPI's primary (PAO) or secondary (SAO) addressable object:
+/// start number, start suffix, end number, end suffix, text.
+type ObjectColumns = [&'static str; 5];
+const PAO_COLUMNS: ObjectColumns = [
+    "PAO_START_NUMBER",
+    "PAO_START_SUFFIX",
+    "PAO_END_NUMBER",
+    "PAO_END_SUFFIX",
+    "PAO_TEXT",
+];
+const SAO_COLUMNS: ObjectColumns = [
+    "SAO_START_NUMBER",
+    "SAO_START_SUFFIX",
+    "SAO_END_NUMBER",
+    "SAO_END_SUFFIX",
+    "SAO_TEXT",
+];
+
+fn addressable_object(
+    row: &Fields<'_>,
+    [start_number, start_suffix, end_number, end_suffix, text]: &ObjectColumns,
+) -> Result<AddressableObject, String> {
     Ok(AddressableObject {
-        start_number: row.number(&format!("{p}_START_NUMBER"))?,
-        start_suffix: row.text(&format!("{p}_START_SUFFIX")),
-        end_number: row.number(&format!("{p}_END_NUMBER"))?,
-        end_suffix: row.text(&format!("{p}_END_SUFFIX")),
-        text: row.text(&format!("{p}_TEXT")),
+        start_number: row.number(start_number)?,
+        start_suffix: row.text(start_suffix),
+        end_number: row.number(end_number)?,
+        end_suffix: row.text(end_suffix),
+        text: row.text(text),
     })
 }
 
@@ -152,8 +173,8 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
                     end_date: row.date("END_DATE")?,
                     last_update_date: row.date("LAST_UPDATE_DATE")?,
                     entry_date: row.date("ENTRY_DATE")?,
-                    sao: addressable_object(row, "SAO")?,
-                    pao: addressable_object(row, "PAO")?,
+                    sao: addressable_object(row, &SAO_COLUMNS)?,
+                    pao: addressable_object(row, &PAO_COLUMNS)?,
                     usrn: row.number("USRN")?,
                     usrn_match_indicator: row.text("USRN_MATCH_INDICATOR"),
                     area_name: row.text("AREA_NAME"),
@@ -282,25 +303,41 @@ keyed_by! {
     Classification => class_key: String,
 }
 
+/// Whether a change that found (or did not find) its record is worth a warning: an
+/// insert of something already there, or an update or delete of something missing.
+fn warns(change: Change, existed: bool) -> bool {
+    matches!(
+        (change, existed),
+        (Change::Insert, true) | (Change::Update | Change::Delete, false)
+    )
+}
+
 /// Applies a change to a keyed list: an insert or update replaces the record with the
-/// same key or appends it, a delete removes it. Returns whether the key was there.
-fn change_keyed<T: Keyed>(list: &mut Vec<T>, record: T, change: Change) -> bool {
+/// same key or appends it, a delete removes it. Returns whether the key was there, and,
+/// only when that is worth a warning, what the record is (`describe`: built lazily,
+/// because formatting it for every row was a measurable share of an import).
+fn change_keyed_noting<T: Keyed>(
+    list: &mut Vec<T>,
+    record: T,
+    change: Change,
+    describe: impl FnOnce(&T) -> String,
+) -> (bool, Option<String>) {
     let at = list.iter().position(|x| x.key() == record.key());
+    let what = warns(change, at.is_some()).then(|| describe(&record));
     match (change, at) {
         (Change::Delete, Some(i)) => {
             list.remove(i);
-            true
         }
-        (Change::Delete, None) => false,
-        (_, Some(i)) => {
-            list[i] = record;
-            true
-        }
-        (_, None) => {
-            list.push(record);
-            false
-        }
+        (Change::Delete, None) => {}
+        (_, Some(i)) => list[i] = record,
+        (_, None) => list.push(record),
     }
+    (at.is_some(), what)
+}
+
+/// [`change_keyed_noting`] without the description.
+fn change_keyed<T: Keyed>(list: &mut Vec<T>, record: T, change: Change) -> bool {
+    change_keyed_noting(list, record, change, |_| String::new()).0
 }
 
 /// Inserts or replaces an element of a keyed list (records made by this importer,
@@ -327,35 +364,38 @@ fn prop<'g>(
 }
 
 pub(super) fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, rec: ChangeRecord) {
-    let what: String;
-    let existed: bool;
     let at = (imp.file_number(file), line);
     let g = &mut imp.gaz;
     let seen = &mut imp.first_seen;
-    match rec {
+    let (existed, what) = match rec {
         ChangeRecord::Street(s) => {
-            what = format!("street USRN {}", s.usrn);
-            if change == Change::Delete {
-                existed = g.streets.remove(&s.usrn).is_some();
+            let usrn = s.usrn;
+            let existed = if change == Change::Delete {
+                g.streets.remove(&usrn).is_some()
             } else {
-                let e = g.streets.get(&s.usrn);
-                existed = e.is_some_and(|e| e.record_type.is_some() || e.state.is_some());
+                let e = g.streets.get(&usrn);
+                let existed = e.is_some_and(|e| e.record_type.is_some() || e.state.is_some());
                 let descriptors = e.map(|e| e.descriptors.clone()).unwrap_or_default();
-                g.streets.insert(s.usrn, Street { descriptors, ..s });
-            }
+                g.streets.insert(usrn, Street { descriptors, ..s });
+                existed
+            };
+            (
+                existed,
+                warns(change, existed).then(|| format!("street USRN {usrn}")),
+            )
         }
         ChangeRecord::Descriptor(usrn, d) => {
-            what = format!("street descriptor USRN {usrn} {}", d.language);
             let st = g.streets.entry(usrn).or_insert_with(|| Street {
                 usrn,
                 ..Street::default()
             });
-            existed = change_keyed(&mut st.descriptors, d, change);
+            change_keyed_noting(&mut st.descriptors, d, change, |d| {
+                format!("street descriptor USRN {usrn} {}", d.language)
+            })
         }
         ChangeRecord::Blpu(uprn, b, class, org) => {
-            what = format!("BLPU UPRN {uprn}");
             let p = prop(g, seen, at, uprn);
-            existed = p.blpu.is_some();
+            let existed = p.blpu.is_some();
             if change == Change::Delete {
                 p.blpu = None;
             } else {
@@ -386,63 +426,63 @@ pub(super) fn apply(imp: &mut Importer, file: &str, line: u64, change: Change, r
                 p.blpu = Some(b);
                 seen.remove(&uprn);
             }
+            (
+                existed,
+                warns(change, existed).then(|| format!("BLPU UPRN {uprn}")),
+            )
         }
         ChangeRecord::Xref(uprn, x) => {
-            what = format!("cross reference {}", x.xref_key);
             let p = prop(g, seen, at, uprn);
-            existed = change_keyed(&mut p.cross_references, x, change);
+            change_keyed_noting(&mut p.cross_references, x, change, |x| {
+                format!("cross reference {}", x.xref_key)
+            })
         }
         ChangeRecord::Lpi(uprn, l) => {
-            what = format!("LPI {}", l.lpi_key);
             let p = prop(g, seen, at, uprn);
-            existed = change_keyed(&mut p.lpis, l, change);
+            change_keyed_noting(&mut p.lpis, l, change, |l| format!("LPI {}", l.lpi_key))
         }
         ChangeRecord::Dpa(uprn, d) => {
-            what = format!("DPA UDPRN {:?} of UPRN {uprn}", d.udprn);
             let p = prop(g, seen, at, uprn);
-            existed = change_keyed(&mut p.dpas, d, change);
+            change_keyed_noting(&mut p.dpas, d, change, |d| {
+                format!("DPA UDPRN {:?} of UPRN {uprn}", d.udprn)
+            })
         }
         ChangeRecord::Successor(uprn, s) => {
-            what = format!("successor {}", s.succ_key);
             let p = prop(g, seen, at, uprn);
-            existed = change_keyed(&mut p.successors, s, change);
+            change_keyed_noting(&mut p.successors, s, change, |s| {
+                format!("successor {}", s.succ_key)
+            })
         }
         ChangeRecord::Org(uprn, o) => {
-            what = format!("organisation {}", o.org_key);
             let p = prop(g, seen, at, uprn);
-            existed = change_keyed(&mut p.organisations, o, change);
+            change_keyed_noting(&mut p.organisations, o, change, |o| {
+                format!("organisation {}", o.org_key)
+            })
         }
         ChangeRecord::Class(uprn, c) => {
-            what = format!("classification {}", c.class_key);
             let p = prop(g, seen, at, uprn);
-            existed = change_keyed(&mut p.classifications, c, change);
+            change_keyed_noting(&mut p.classifications, c, change, |c| {
+                format!("classification {}", c.class_key)
+            })
         }
-    }
+    };
     let counts = &mut imp.report.changes;
     match (change, existed) {
-        (Change::Insert, false) => counts.inserted += 1,
-        (Change::Insert, true) => {
-            counts.updated += 1;
-            imp.report.warn(
-                file,
-                line,
-                format!("insert of {what}, which already exists: applied as an update"),
-            );
-        }
-        (Change::Update, true) => counts.updated += 1,
-        (Change::Update, false) => {
-            counts.inserted += 1;
-            imp.report.warn(
-                file,
-                line,
-                format!("update of {what}, which does not exist: applied as an insert"),
-            );
-        }
+        (Change::Insert | Change::Update, false) => counts.inserted += 1,
+        (Change::Insert | Change::Update, true) => counts.updated += 1,
         (Change::Delete, true) => counts.deleted += 1,
-        (Change::Delete, false) => imp.report.warn(
-            file,
-            line,
-            format!("delete of {what}, which does not exist: nothing to do"),
-        ),
+        (Change::Delete, false) => {}
+    }
+    if let Some(what) = what {
+        let reason = match change {
+            Change::Insert => {
+                format!("insert of {what}, which already exists: applied as an update")
+            }
+            Change::Update => {
+                format!("update of {what}, which does not exist: applied as an insert")
+            }
+            Change::Delete => format!("delete of {what}, which does not exist: nothing to do"),
+        };
+        imp.report.warn(file, line, reason);
     }
 }

@@ -2,10 +2,10 @@
 //! (`open_uprn`), Code-Point Open (`codepoint`) and a plain CSV (`plain`); and what
 //! they share here: columns by header name, the CSV reader, postcode cleaning.
 
-use std::collections::HashMap;
 use std::io::Read;
 
 use super::ImportError;
+use super::fields::ColumnMap;
 use crate::postcode::{self, Postcode, PostcodeQuery};
 
 mod codepoint;
@@ -20,7 +20,7 @@ use plus::plus_canonical;
 pub(crate) use plus::read_abplus;
 
 struct Cols {
-    map: HashMap<String, usize>,
+    map: ColumnMap<String>,
 }
 
 impl Cols {
