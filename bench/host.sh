@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
-# council-host against wasmtime serve (wasmtime-cli 48) on the same hello-world
+# council-host against wasmtime serve (wasmtime-cli 48's serve command, tests/wasmtime-serve) on the same hello-world
 # wasi:http component, same load tool (wrk), same run; then council-host's
 # per-request instantiation time. Writes the "council-host" section of
 # docs/BENCHMARKS.md. Ratios, not absolute times, are the result: both servers and
 # the load generator share this machine's cores.
 #
-#   bench/host.sh            (needs: scripts/setup --tests, wrk: apt-get install wrk)
+#   bench/host.sh            (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DURATION="${DURATION:-10s}"
@@ -13,11 +13,10 @@ CONNECTIONS="${CONNECTIONS:-32}"
 ROUNDS="${ROUNDS:-3}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
-cargo build --release -p council-host
+cargo build --release -p council-host -p wasmtime-serve
 cargo build --release --target wasm32-wasip2 -p guest-hello -p council-api -p address-lookup -p parish-routing -p contact-fetch
 [[ -f data/address.idx ]] || ./target/release/council-host import demo --data data
-WASMTIME=target/tools/bin/wasmtime
-[[ -x $WASMTIME ]] || scripts/setup --tests
+WASMTIME=target/release/wasmtime
 HELLO=target/wasm32-wasip2/release/guest_hello.wasm
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

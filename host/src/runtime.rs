@@ -167,6 +167,14 @@ pub fn build_engine(options: &RuntimeOptions) -> Result<Engine, LoadError> {
     config.wasm_component_model(true);
     config.epoch_interruption(true);
     config.memory_init_cow(true);
+    // Pinned, not left to wasmtime's defaults, which follow its compile-time features:
+    // the workspace compiles wasmtime once, with GC and component-model-async in it
+    // because the second-runtime test's `wasmtime serve` (tests/wasmtime-serve) needs
+    // them. The components are WASI 0.2 without GC, exceptions or async: with these
+    // off the engine validates, reserves (no GC heap pool) and calls as it did before.
+    config.gc_support(false);
+    config.wasm_exceptions(false);
+    config.concurrency_support(false);
     if options.perf_map {
         config.profiler(wasmtime::ProfilingStrategy::PerfMap);
     }

@@ -1,12 +1,13 @@
 //! The same binaries run everywhere we promise: each shipped component imports only
 //! standard WASI 0.2, the two Spin-provided drafts where it needs them, and
 //! `council:*`; and the composed address-and-areas API, served by an independent
-//! runtime (`wasmtime serve` from the `wasmtime-cli` crate), answers exactly as
+//! runtime (`wasmtime serve`: the `wasmtime-cli` crate's serve command, tests/wasmtime-serve), answers exactly as
 //! `council-host` does.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use council_host::inspect::{ImportClass, classify_import, interfaces};
@@ -78,22 +79,37 @@ fn the_import_check_can_fail() {
     );
 }
 
-/// `wasmtime` (48, from `wasmtime-cli`), installed by `.ci/run` into target/tools.
-fn wasmtime_binary() -> PathBuf {
-    let local = support::target_dir().join("tools/bin/wasmtime");
-    if local.exists() {
-        return local;
-    }
-    if let Ok(output) = Command::new("wasmtime").arg("--version").output()
-        && output.status.success()
-    {
-        return PathBuf::from("wasmtime");
-    }
-    panic!(
-        "the second-runtime test needs wasmtime serve: run .ci/run, or `cargo install wasmtime-cli --version =48.0.8 --locked \
-         --no-default-features --features run,serve,cranelift,pooling-allocator,parallel-compilation,component-model,component-model-async \
-         --root target/tools`"
-    );
+/// `wasmtime serve` (48): wasmtime's own serve command from the `wasmtime-cli` crate,
+/// built in this workspace (tests/wasmtime-serve) so that it shares council-host's
+/// compile of wasmtime. `COUNCIL_WASMTIME_BIN` names one already built (scripts/test
+/// sets it); otherwise it is built here, once.
+fn wasmtime_binary() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        if let Some(binary) = std::env::var_os("COUNCIL_WASMTIME_BIN") {
+            let binary = PathBuf::from(binary);
+            assert!(
+                binary.is_file(),
+                "COUNCIL_WASMTIME_BIN={} is not a file",
+                binary.display()
+            );
+            return binary;
+        }
+        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+            .args([
+                "build",
+                "--release",
+                "-p",
+                "wasmtime-serve",
+                "--bin",
+                "wasmtime",
+            ])
+            .current_dir(support::workspace_root())
+            .status()
+            .expect("running cargo to build wasmtime-serve");
+        assert!(status.success(), "building wasmtime-serve failed");
+        support::target_dir().join("release").join("wasmtime")
+    })
 }
 
 struct WasmtimeServe {
