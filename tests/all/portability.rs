@@ -125,7 +125,7 @@ impl Drop for WasmtimeServe {
     }
 }
 
-fn wasmtime_serve(component: &std::path::Path, data: &std::path::Path) -> WasmtimeServe {
+fn wasmtime_serve(component: &Path, data: &Path) -> WasmtimeServe {
     let child = Command::new(wasmtime_binary())
         .arg("serve")
         // The proxy world has no filesystem or environment; `-Scli` adds WASI's
