@@ -86,29 +86,7 @@ fn the_import_check_can_fail() {
 fn wasmtime_binary() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        if let Some(binary) = std::env::var_os("COUNCIL_WASMTIME_BIN") {
-            let binary = PathBuf::from(binary);
-            assert!(
-                binary.is_file(),
-                "COUNCIL_WASMTIME_BIN={} is not a file",
-                binary.display()
-            );
-            return binary;
-        }
-        let status = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "wasmtime-serve",
-                "--bin",
-                "wasmtime",
-            ])
-            .current_dir(support::workspace_root())
-            .status()
-            .expect("running cargo to build wasmtime-serve");
-        assert!(status.success(), "building wasmtime-serve failed");
-        support::target_dir().join("release").join("wasmtime")
+        support::release_binary("COUNCIL_WASMTIME_BIN", "wasmtime-serve", "wasmtime")
     })
 }
 

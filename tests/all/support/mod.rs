@@ -91,35 +91,27 @@ pub fn component(package: &str) -> PathBuf {
     components().join(format!("{}.wasm", package.replace('-', "_")))
 }
 
-/// Builds `council-host` (once) and returns its path; `COUNCIL_HOST_BIN` names a
-/// binary already built from this tree (scripts/test sets it to scripts/build's),
-/// which is then used as it is.
+/// A release binary of this workspace: the one the environment variable `env` names
+/// (scripts/test sets it to what it built, which is then used as it is), otherwise
+/// built here with `cargo build --release -p package --bin bin`.
+pub fn release_binary(env: &str, package: &str, bin: &str) -> PathBuf {
+    if let Some(binary) = std::env::var_os(env) {
+        let binary = PathBuf::from(binary);
+        assert!(binary.is_file(), "{env}={} is not a file", binary.display());
+        return binary;
+    }
+    let status = cargo()
+        .args(["build", "--release", "-p", package, "--bin", bin])
+        .status()
+        .unwrap_or_else(|e| panic!("running cargo to build {package}: {e}"));
+    assert!(status.success(), "building {package} failed");
+    target_dir().join("release").join(bin)
+}
+
+/// `council-host` (built once per test run; `COUNCIL_HOST_BIN` names one built already).
 pub fn host_binary() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        if let Some(binary) = std::env::var_os("COUNCIL_HOST_BIN") {
-            let binary = PathBuf::from(binary);
-            assert!(
-                binary.is_file(),
-                "COUNCIL_HOST_BIN={} is not a file",
-                binary.display()
-            );
-            return binary;
-        }
-        let status = cargo()
-            .args([
-                "build",
-                "--release",
-                "-p",
-                "council-host",
-                "--bin",
-                "council-host",
-            ])
-            .status()
-            .expect("running cargo to build council-host");
-        assert!(status.success(), "building council-host failed");
-        target_dir().join("release").join("council-host")
-    })
+    BUILT.get_or_init(|| release_binary("COUNCIL_HOST_BIN", "council-host", "council-host"))
 }
 
 /// Builds the demo data (indexes from `data/sources`) once, with the host's importer.
