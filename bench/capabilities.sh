@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 ROUNDS="${ROUNDS:-3}"
 
 # Both sides from the same tree, built one after the other.
-cargo build --release --target wasm32-wasip2 -p address-lookup -p parish-routing
+cargo build --profile component --target wasm32-wasip2 -p address-lookup -p parish-routing
 cargo bench -p council-host --bench capabilities --no-run
 cargo bench -p council-areas --bench lookup --no-run
 

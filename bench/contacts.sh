@@ -28,13 +28,13 @@ DURATION=${DURATION:-10s}
 ROUNDS=${ROUNDS:-3}
 TIMEOUT_MS=${TIMEOUT_MS:-2000}
 OUT=$TARGET/bench-contacts
-WASM=$TARGET/wasm32-wasip2/release
+WASM=$TARGET/wasm32-wasip2/component
 HOST=$TARGET/release/council-host
 
 command -v wrk >/dev/null || { echo "bench/contacts.sh needs wrk: apt-get install -y wrk" >&2; exit 1; }
 if [ -z "${SKIP_BUILD:-}" ]; then
     cargo build --release -p council-host --bin council-host
-    cargo build --release --target wasm32-wasip2 -p contact-fetch -p council-api -p address-lookup -p parish-routing
+    cargo build --profile component --target wasm32-wasip2 -p contact-fetch -p council-api -p address-lookup -p parish-routing
 fi
 rm -rf "$OUT"
 mkdir -p "$OUT"
@@ -65,7 +65,7 @@ start_app() {
     local dir=$OUT/$name
     mkdir -p "$dir/data/contacts"
     cp data/contacts/directory.json "$dir/data/contacts/"
-    sed "s|target/wasm32-wasip2/release/|$WASM/|g" spin.toml >"$dir/spin.toml"
+    sed "s|target/wasm32-wasip2/component/|$WASM/|g" spin.toml >"$dir/spin.toml"
     env "$@" "$HOST" serve --manifest "$dir/spin.toml" --listen 127.0.0.1:0 \
         --cache-dir "$TARGET/test-compile-cache" --max-connections-per-client 0 --max-requests-per-client 0 \
         >"$dir/stdout" 2>"$dir/host.log" &

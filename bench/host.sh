@@ -14,10 +14,10 @@ ROUNDS="${ROUNDS:-3}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 cargo build --release -p council-host -p wasmtime-serve
-cargo build --release --target wasm32-wasip2 -p guest-hello -p council-api -p address-lookup -p parish-routing -p contact-fetch
+cargo build --profile component --target wasm32-wasip2 -p guest-hello -p council-api -p address-lookup -p parish-routing -p contact-fetch
 [[ -f data/address.idx ]] || ./target/release/council-host import demo --data data
 WASMTIME=target/release/wasmtime
-HELLO=target/wasm32-wasip2/release/guest_hello.wasm
+HELLO=target/wasm32-wasip2/component/guest_hello.wasm
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -21,7 +21,7 @@ RUNAWAY="${RUNAWAY:-4}"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 cargo build --release -p council-host
-cargo build --release --target wasm32-wasip2 -p council-api -p address-lookup -p parish-routing -p contact-fetch -p guest-probe
+cargo build --profile component --target wasm32-wasip2 -p council-api -p address-lookup -p parish-routing -p contact-fetch -p guest-probe
 [[ -f data/address.idx ]] || ./target/release/council-host import demo --data data
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -52,7 +52,7 @@ for k, v in api["variables"].items():
 out.append('[component.council-api.dependencies]')
 for k, v in api["dependencies"].items():
     out.append(f'"{k}" = {{ path = "{root}/{v["path"]}" }}')
-out += ['[component.probe]', f'source = "{root}/target/wasm32-wasip2/release/guest_probe.wasm"']
+out += ['[component.probe]', f'source = "{root}/target/wasm32-wasip2/component/guest_probe.wasm"']
 print("\n".join(out))
 PY
 

@@ -25,7 +25,7 @@ THREADS=2
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install -y wrk" >&2; exit 1; }
 cargo build --release -p council-host
-cargo build --release --target wasm32-wasip2 -p report-speeding -p address-lookup -p parish-routing -p contact-fetch
+cargo build --profile component --target wasm32-wasip2 -p report-speeding -p address-lookup -p parish-routing -p contact-fetch
 [[ -f data/address.idx ]] || ./target/release/council-host import demo --data data
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT

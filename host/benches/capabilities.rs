@@ -34,7 +34,7 @@
 //! directory mounted at `/data`, where the components look by default.
 //!
 //! The components must be built first (release):
-//! `cargo build --release --target wasm32-wasip2 -p address-lookup -p parish-routing`.
+//! `cargo build --profile component --target wasm32-wasip2 -p address-lookup -p parish-routing`.
 //! Run: `cargo bench -p council-host --bench capabilities` (or `bench/capabilities.sh`,
 //! which builds them). `CAP_BENCH_REQUESTS` sets the queries per kind (default 2,000);
 //! `CAP_BENCH_ONLY=address` or `parish` runs one capability, `CAP_BENCH_MODE=per-request`
@@ -502,10 +502,10 @@ impl Host {
     }
 
     fn instance_pre(&self, root: &Path, wasm: &str) -> Result<InstancePre<HostState>> {
-        let path = root.join("target/wasm32-wasip2/release").join(wasm);
+        let path = root.join("target/wasm32-wasip2/component").join(wasm);
         let bytes = std::fs::read(&path).with_context(|| {
             format!(
-                "{} (build it: cargo build --release --target wasm32-wasip2 -p address-lookup -p parish-routing)",
+                "{} (build it: cargo build --profile component --target wasm32-wasip2 -p address-lookup -p parish-routing)",
                 path.display()
             )
         })?;

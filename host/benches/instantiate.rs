@@ -9,7 +9,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use council_host::manifest::Manifest;
+use council_app::manifest::Manifest;
 use council_host::runtime::{App, RuntimeOptions, build_engine};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -75,7 +75,7 @@ fn main() {
         &hello_manifest,
         format!(
             "spin_manifest_version = 2\n[application]\nname = \"hello\"\n[[trigger.http]]\nroute = \"/...\"\ncomponent = \"hello\"\n[component.hello]\nsource = \"{}\"\n",
-            root.join("target/wasm32-wasip2/release/guest_hello.wasm").display()
+            root.join("target/wasm32-wasip2/component/guest_hello.wasm").display()
         ),
     )
     .unwrap();

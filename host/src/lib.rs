@@ -4,36 +4,28 @@
 //!
 //! The pieces, in the order a request meets them:
 //!
-//! 1. [`manifest`] reads `spin.toml` (manifest version 2) and applies Spin's rules;
-//!    [`variables`] resolves `[variables]` (overridable as `SPIN_VARIABLE_<NAME>`).
-//! 2. [`compose`] plugs each component's `[component.x.dependencies]` into it with
-//!    wac-graph, flat, as Spin does at load time.
-//! 3. [`runtime`] compiles (with an on-disk cache keyed by content hash), links every
+//! 1. [`council_app::manifest`] reads `spin.toml` and applies Spin's rules, and
+//!    [`council_app::compose`] plugs each component's dependencies into it with
+//!    wac-graph, as Spin does at load time (the `council-app` crate: everything about
+//!    an application short of running it).
+//! 2. [`runtime`] compiles (with an on-disk cache keyed by content hash), links every
 //!    interface the host provides — WASI 0.2, `wasi:http`, [`keyvalue`]
 //!    (`wasi:keyvalue@0.2.0-draft2` on SQLite) and [`config`]
 //!    (`wasi:config@0.2.0-draft-2024-09-27`) — and pre-instantiates.
-//! 4. [`server`] accepts connections within the [`limits`] that keep one client from
+//! 3. [`server`] accepts connections within the [`limits`] that keep one client from
 //!    holding what all need, reads each request whole, routes it with Spin's
-//!    [`routes`] syntax and runs it in a fresh instance with a memory cap and a
-//!    deadline; [`outgoing`] refuses outgoing requests to hosts outside [`outbound`]
-//!    `allowed_outbound_hosts`.
-//! 5. [`metrics`] counts what happens, served with health checks by [`admin`].
-//!
-//! [`inspect`] lists a binary's imports for the portability check.
+//!    [`council_app::routes`] syntax and runs it in a fresh instance with a memory cap
+//!    and a deadline; [`outgoing`] refuses outgoing requests to hosts outside the
+//!    component's [`council_app::allowed_hosts`].
+//! 4. [`metrics`] counts what happens, served with health checks by [`admin`].
 #![deny(missing_docs)]
 
 pub mod admin;
 pub mod bindings;
-pub mod compose;
 pub mod config;
-pub mod inspect;
 pub mod keyvalue;
 pub mod limits;
-pub mod manifest;
 pub mod metrics;
-pub mod outbound;
 pub mod outgoing;
-pub mod routes;
 pub mod runtime;
 pub mod server;
-pub mod variables;

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
-use council_host::inspect::{ImportClass, classify_import, interfaces};
-use council_host::manifest::Manifest;
+use council_app::inspect::{ImportClass, classify_import, interfaces};
+use council_app::manifest::Manifest;
 use council_host::runtime::{App, RuntimeOptions, build_engine, default_cache_dir};
 use council_host::server::{ServeOptions, Server};
 
@@ -338,7 +338,7 @@ fn compose(manifest_path: &Path, component: &str, output: &Path) -> Result<()> {
                 .join(", ")
         );
     };
-    let composed = council_host::compose::compose_component(&manifest, decl)?;
+    let composed = council_app::compose::compose_component(&manifest, decl)?;
     std::fs::write(output, &composed.bytes)
         .with_context(|| format!("writing {}", output.display()))?;
     for (import, dependency) in &composed.plugged {

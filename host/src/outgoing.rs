@@ -11,7 +11,7 @@ use std::time::Duration;
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 
-use crate::outbound::AllowedHosts;
+use council_app::allowed_hosts::AllowedHosts;
 
 /// Per-request hooks for outgoing HTTP.
 pub struct OutboundHooks {

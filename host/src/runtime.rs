@@ -28,15 +28,15 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::compose::{ComposeError, compose_component};
 use crate::config::ConfigCtx;
 use crate::keyvalue::{KeyValueCtx, KeyValueDatabase, KeyValueError, KeyValueView};
-use crate::manifest::{ComponentDecl, FilesMount, Manifest};
 use crate::metrics::Metrics;
-use crate::outbound::{AllowedHosts, OutboundError};
 use crate::outgoing::OutboundHooks;
-use crate::routes::Router;
-use crate::variables::{ResolvedVariables, VariableError};
+use council_app::allowed_hosts::{AllowedHosts, OutboundError};
+use council_app::compose::{ComposeError, compose_component};
+use council_app::manifest::{ComponentDecl, FilesMount, Manifest};
+use council_app::routes::Router;
+use council_app::variables::{ResolvedVariables, VariableError};
 
 /// How often the epoch ticks; request deadlines are counted in ticks.
 pub const EPOCH_TICK: Duration = Duration::from_millis(10);

@@ -48,8 +48,8 @@ use wasmtime_wasi_http::p2::body::HyperOutgoingBody;
 
 use crate::limits::{ClientKey, ClientTable, CutoffReporter, RequestGuard, WatchedStream};
 use crate::metrics::{Cutoff, Gauges};
-use crate::routes::RouteMatch;
 use crate::runtime::{App, EPOCH_TICK, LoadedComponent};
+use council_app::routes::RouteMatch;
 
 /// The limits of the server itself (the instance limits are in
 /// [`crate::runtime::RuntimeOptions`]).

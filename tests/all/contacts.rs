@@ -41,7 +41,7 @@ fn app_dir(name: &str, data: Option<&Path>, edit: &dyn Fn(String) -> String) -> 
     let root = support::workspace_root();
     let text = std::fs::read_to_string(root.join("spin.toml")).expect("reading spin.toml");
     let wasm = format!("{}/", components().display());
-    let mut text = text.replace("target/wasm32-wasip2/release/", &wasm);
+    let mut text = text.replace("target/wasm32-wasip2/component/", &wasm);
     match data {
         Some(data) => {
             text = text.replace(

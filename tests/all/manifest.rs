@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use council_host::manifest::{DependencyName, DependencySource, FilesMount, Manifest};
+use council_app::manifest::{DependencyName, DependencySource, FilesMount, Manifest};
 
 use crate::support;
 
@@ -165,9 +165,9 @@ fn every_dependency_matches(manifest: &Manifest) {
             continue;
         }
         // Composition fails with `UnmatchedDependency` or `MissingExport` otherwise.
-        let composed = council_host::compose::compose_component(manifest, component)
+        let composed = council_app::compose::compose_component(manifest, component)
             .unwrap_or_else(|e| panic!("{e}"));
-        let remaining = council_host::inspect::interfaces(&composed.bytes).unwrap();
+        let remaining = council_app::inspect::interfaces(&composed.bytes).unwrap();
         assert!(
             remaining.imports.iter().all(|i| !i.starts_with("council:")),
             "component `{}` still imports {:?} after composition",

@@ -10,7 +10,7 @@ use std::process::{Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use council_host::inspect::{ImportClass, classify_import, interfaces};
+use council_app::inspect::{ImportClass, classify_import, interfaces};
 
 use crate::support::{self, HostProcess};
 

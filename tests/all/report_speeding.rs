@@ -1315,7 +1315,7 @@ fn the_composed_single_binary_is_the_whole_service() {
         String::from_utf8_lossy(&output.stderr)
     );
     let bytes = std::fs::read(&composed).unwrap();
-    let found = council_host::inspect::interfaces(&bytes).unwrap();
+    let found = council_app::inspect::interfaces(&bytes).unwrap();
     assert!(
         !found.imports.iter().any(|i| i.starts_with("council:")),
         "{:?}",

@@ -73,7 +73,13 @@ pub fn components() -> &'static Path {
             .collect();
         for packages in [SHIPPED_COMPONENTS, &guests[..]] {
             let mut command = cargo();
-            command.args(["build", "--release", "--target", "wasm32-wasip2"]);
+            command.args([
+                "build",
+                "--profile",
+                "component",
+                "--target",
+                "wasm32-wasip2",
+            ]);
             for package in packages {
                 command.args(["-p", package]);
             }
@@ -82,7 +88,7 @@ pub fn components() -> &'static Path {
                 .expect("running cargo to build the components");
             assert!(status.success(), "building the components failed");
         }
-        target_dir().join("wasm32-wasip2").join("release")
+        target_dir().join("wasm32-wasip2").join("component")
     })
 }
 

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::outbound::AllowedHost;
+use crate::allowed_hosts::AllowedHost;
 use crate::routes::Route;
 use crate::variables::Template;
 
