@@ -1,7 +1,8 @@
 //! Routing rules as data: TOML files that decide whether a report goes to the parish,
 //! the district, the county or nobody at the council (`docs/routing-rules.md`).
 //!
-//! The records mirror `council:parish/routing` (`wit/parish/routing.wit`).
+//! The records mirror `council:parish/routing` (`wit/parish/routing.wit`). This module
+//! holds them, the rule book and routing; `file.rs` reads and checks a rule file.
 //!
 //! ```
 //! use council_areas::rules::{Answer, RouteRequest, RuleBook};
