@@ -25,9 +25,9 @@ struct RuleFile {
     category: Spanned<String>,
     title: Spanned<String>,
     #[serde(default)]
-    question: Vec<Spanned<QuestionEntry>>,
+    question: Vec<QuestionEntry>,
     /// Optional here so that its absence gets the rule-file message, not serde's.
-    rule: Option<Spanned<Vec<Spanned<RuleEntry>>>>,
+    rule: Option<Spanned<Vec<RuleEntry>>>,
 }
 
 /// A `[[question]]`.
@@ -121,7 +121,7 @@ pub(super) fn parse(file: &str, text: &str) -> Result<(RuleSet, Range<usize>), R
     let title = src.non_empty(&doc.title, "title")?;
     let mut questions: Vec<Question> = Vec::new();
     for q in doc.question {
-        let q = src.question(q.into_inner(), &questions)?;
+        let q = src.question(q, &questions)?;
         questions.push(q);
     }
 
@@ -142,7 +142,6 @@ pub(super) fn parse(file: &str, text: &str) -> Result<(RuleSet, Range<usize>), R
     let mut rules: Vec<Rule> = Vec::with_capacity(count);
     let mut ids = HashSet::new();
     for (i, r) in entries.into_iter().enumerate() {
-        let r = r.into_inner();
         let id = src.non_empty(&r.id, "id")?;
         if !ids.insert(id.clone()) {
             return Err(src.err(r.id.span(), format!("duplicate rule id {id:?}")));
