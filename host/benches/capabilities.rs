@@ -42,9 +42,6 @@
 //! `CAP_BENCH_QUERY=postcode`, `find` or `suggest` one kind of address query, and
 //! `CAP_BENCH_PERF_MAP=1` writes `/tmp/perf-<pid>.map` for `perf report`.
 
-#[path = "../../crates/areas/benches/support/national.rs"]
-mod national;
-
 use std::fs::File;
 use std::io::{Read, Seek};
 use std::path::{Path, PathBuf};
@@ -55,6 +52,7 @@ use council_address::generate::{self, Rng};
 use council_address::import::{self, Format, ImportOptions};
 use council_address::{AddressIndex, AddressView, Dataset, QueryOptions};
 use council_areas::AreaIndex;
+use council_areas_testdata::national;
 use council_host::runtime::{
     HostState, RuntimeOptions, build_engine, build_linker, capability_store, compile_cached,
 };

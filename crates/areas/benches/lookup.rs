@@ -1,5 +1,5 @@
 //! Point lookups over a generated national-scale boundary set (GENERATED DATA, see
-//! `support/national.rs`): about 9,000 parishes, 289 districts and 25 counties.
+//! `council_areas_testdata::national`): about 9,000 parishes, 289 districts and 25 counties.
 //!
 //! Measures, in one run:
 //! - warm: one open `AreaIndex` answering many lookups (all types), its page cache
@@ -11,14 +11,12 @@
 //! Prints times and ratios; asserts nothing about time. The generated index is cached
 //! under `target/council-areas-bench/`. `cargo bench -p council-areas --bench lookup`.
 
-#[path = "support/national.rs"]
-mod national;
-
 use std::fs::File;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use council_areas::{AreaIndex, AreaType, DEFAULT_CACHE_BYTES};
+use council_areas_testdata::national;
 use geo::{Contains, LineString, Point, Polygon};
 
 fn index_path(cfg: &national::Config) -> PathBuf {

@@ -2,10 +2,9 @@
 //! by `cargo +nightly fuzz run <target>` in `crates/areas/fuzz`, and seeds) through the
 //! same checks the fuzz targets make.
 
-#[path = "support/fuzz_checks.rs"]
-mod fuzz_checks;
-
 use std::path::PathBuf;
+
+use council_areas_testdata::fuzz_checks;
 
 fn inputs(target: &str) -> Vec<(String, Vec<u8>)> {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -2,12 +2,10 @@
 //! at test scale): random points and every shared vertex, each answered as `geo`'s
 //! point–polygon `Intersects` (which is "covers") plus the lowest-code rule says.
 
-#[path = "../benches/support/national.rs"]
-mod national;
-
 use std::io::Cursor;
 
 use council_areas::{AreaIndex, AreaType, BoundaryImporter, LayerOptions};
+use council_areas_testdata::national;
 use geo::{Intersects, LineString, Point, Polygon};
 
 fn expected(

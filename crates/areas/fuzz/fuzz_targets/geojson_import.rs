@@ -1,7 +1,6 @@
-//! GeoJSON import → index → queries (see `tests/support/fuzz_checks.rs`).
+//! GeoJSON import → index → queries (see `council_areas_testdata::fuzz_checks`).
 #![no_main]
 
-#[path = "../../tests/support/fuzz_checks.rs"]
-mod fuzz_checks;
+use council_areas_testdata::fuzz_checks;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::geojson_import(data));

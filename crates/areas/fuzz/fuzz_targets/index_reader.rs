@@ -1,10 +1,9 @@
-//! A damaged index read by a query handle (see `tests/support/fuzz_checks.rs`).
+//! A damaged index read by a query handle (see `council_areas_testdata::fuzz_checks`).
 #![no_main]
 
 use std::sync::OnceLock;
 
-#[path = "../../tests/support/fuzz_checks.rs"]
-mod fuzz_checks;
+use council_areas_testdata::fuzz_checks;
 
 static BASE: OnceLock<Vec<u8>> = OnceLock::new();
 

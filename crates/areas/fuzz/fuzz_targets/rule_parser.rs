@@ -1,7 +1,6 @@
-//! Rule file parsing and routing (see `tests/support/fuzz_checks.rs`).
+//! Rule file parsing and routing (see `council_areas_testdata::fuzz_checks`).
 #![no_main]
 
-#[path = "../../tests/support/fuzz_checks.rs"]
-mod fuzz_checks;
+use council_areas_testdata::fuzz_checks;
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| fuzz_checks::rule_parser(data));

@@ -4,11 +4,13 @@
 //!
 //! All integers are little-endian. Coordinates are WGS84 degrees × 10⁷ as `i32`.
 
+mod pages;
 mod read;
 #[cfg(feature = "import")]
 mod write;
 
-pub use read::{AreaIndex, DEFAULT_CACHE_BYTES};
+pub use pages::DEFAULT_CACHE_BYTES;
+pub use read::AreaIndex;
 #[cfg(feature = "import")]
 pub use write::IndexStats;
 #[cfg(feature = "import")]
@@ -35,6 +37,23 @@ pub(crate) const NONE: u32 = u32::MAX;
 /// Header flag: the index has a parish (`CPC`) layer, so a point in no parish is
 /// non-parished rather than unknown.
 pub(crate) const FLAG_HAS_PARISHES: u32 = 1;
+
+/// Why the first bytes of a file are not a header this build reads.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum HeaderError {
+    /// Fewer bytes than a header; the number of bytes there are.
+    #[error("truncated: {0} bytes, shorter than the {HEADER_LEN}-byte header")]
+    Truncated(usize),
+    /// Not [`MAGIC`].
+    #[error("not a council-areas boundary index (bad magic)")]
+    BadMagic,
+    /// Another format version; the version found.
+    #[error("format version {0}, this build reads version {FORMAT_VERSION}")]
+    Version(u32),
+    /// The header's FNV-1a checksum does not match its bytes.
+    #[error("header checksum mismatch (corrupt file)")]
+    Checksum,
+}
 
 /// FNV-1a, 64-bit: the header checksum (`docs/boundary-index.md`).
 pub(crate) fn fnv1a(bytes: &[u8]) -> u64 {
@@ -96,24 +115,19 @@ impl Header {
     }
 
     /// Parses and checks a header; the error says what is wrong.
-    pub(crate) fn parse(b: &[u8]) -> Result<Header, String> {
+    pub(crate) fn parse(b: &[u8]) -> Result<Header, HeaderError> {
         if b.len() < HEADER_LEN {
-            return Err(format!(
-                "truncated: {} bytes, shorter than the {HEADER_LEN}-byte header",
-                b.len()
-            ));
+            return Err(HeaderError::Truncated(b.len()));
         }
         if b[0..8] != MAGIC {
-            return Err("not a council-areas boundary index (bad magic)".into());
+            return Err(HeaderError::BadMagic);
         }
         let version = le_u32(b, 8);
         if version != FORMAT_VERSION {
-            return Err(format!(
-                "format version {version}, this build reads version {FORMAT_VERSION}"
-            ));
+            return Err(HeaderError::Version(version));
         }
         if le_u64(b, 120) != fnv1a(&b[..120]) {
-            return Err("header checksum mismatch (corrupt file)".into());
+            return Err(HeaderError::Checksum);
         }
         let o = |i: usize| le_u64(b, 40 + 8 * i);
         Ok(Header {

@@ -1,8 +1,7 @@
 //! The properties the fuzz targets check (`crates/areas/fuzz`), shared with the test
-//! that replays every crash kept in `tests/data/fuzz-regressions/`. Each function
-//! panics when a property fails; anything else is fine.
-
-#![allow(dead_code)]
+//! that replays every crash kept in `crates/areas/tests/data/fuzz-regressions/`
+//! (`crates/areas/tests/fuzz_regressions.rs`). Each function panics when a property
+//! fails; anything else is fine.
 
 use std::io::Cursor;
 

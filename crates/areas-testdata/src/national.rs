@@ -12,8 +12,6 @@
 //! pure function of (seed, direction, i, j), so the two parishes on either side and
 //! the district and county boundaries along it all get the same vertices.
 
-#![allow(dead_code)]
-
 use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
