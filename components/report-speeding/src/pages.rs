@@ -26,7 +26,8 @@ pub(crate) fn start(ctx: &Ctx) -> Markup {
             "Your report goes to your parish or town council if it can act on it, otherwise to " (ctx.council) "."
         }
         div class="govuk-warning-text" {
-            span class="govuk-warning-text__icon" aria-hidden="true" { "!" }
+            // The space govuk-frontend's template has between the icon and the text.
+            span class="govuk-warning-text__icon" aria-hidden="true" { "!" } " "
             strong class="govuk-warning-text__text" {
                 span class="govuk-visually-hidden" { "Warning" } " If someone is in danger now, call 999."
             }
