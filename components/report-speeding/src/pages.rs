@@ -113,7 +113,7 @@ pub(crate) fn postcode(ctx: &Ctx, back: &str, postcode: &str, errors: &[FieldErr
                         "Start typing the address, for example 1 Moor Drive Partington"
                     }
                     @if let Some(message) = typeahead_error {
-                        (html::components::error_message("typeahead-input", message))
+                        (html::error_message("typeahead-input", message))
                     }
                     div id="typeahead-container" {}
                 }
@@ -169,7 +169,7 @@ pub(crate) fn select_address(
                     }
                 }
                 @if let Some(message) = error {
-                    (html::components::error_message("uprn", message))
+                    (html::error_message("uprn", message))
                 }
                 select class={ "govuk-select" @if error.is_some() { " govuk-select--error" } }
                     id="uprn"

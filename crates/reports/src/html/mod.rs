@@ -15,7 +15,8 @@ pub mod components;
 pub mod layout;
 
 pub use components::{
-    Choice, Choices, Input, SummaryRow, Textarea, button, error_summary, form, summary_list, tag,
+    Choice, Choices, Input, SummaryRow, Textarea, button, error_message, error_summary, form,
+    summary_list, tag,
 };
 pub use layout::{Layout, page};
 pub use maud::{Markup, html};
