@@ -57,23 +57,29 @@ fn is_uuid(text: &str) -> bool {
         })
 }
 
+/// What is wrong with a Notify API key; never the key itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NotifyKeyError {
+    /// Too short, or not text where the two UUIDs should start.
+    #[error("notify_api_key is not a Notify API key (key name, service id and secret key)")]
+    NotAKey,
+    /// The last 73 characters are not two UUIDs joined by `-`.
+    #[error("notify_api_key does not end in a service id and a secret key (two UUIDs)")]
+    NoServiceIdAndSecret,
+}
+
 impl NotifyKey {
     /// Splits `{key_name}-{service_id}-{secret_key}`; the error says what is wrong
     /// without repeating the key.
-    pub fn parse(key: &str) -> Result<Self, String> {
+    pub fn parse(key: &str) -> Result<Self, NotifyKeyError> {
         let key = key.trim();
         if key.len() < 74 || !key.is_char_boundary(key.len() - 73) {
-            return Err(
-                "notify_api_key is not a Notify API key (key name, service id and secret key)"
-                    .into(),
-            );
+            return Err(NotifyKeyError::NotAKey);
         }
         let secret = &key[key.len() - 36..];
         let service_id = &key[key.len() - 73..key.len() - 37];
         if key.as_bytes()[key.len() - 37] != b'-' || !is_uuid(secret) || !is_uuid(service_id) {
-            return Err(
-                "notify_api_key does not end in a service id and a secret key (two UUIDs)".into(),
-            );
+            return Err(NotifyKeyError::NoServiceIdAndSecret);
         }
         Ok(Self {
             service_id: service_id.to_string(),
@@ -253,16 +259,29 @@ pub fn notify_lookup_url(base: &str, reference: &str) -> String {
     format!("{base}/v2/notifications?reference={reference}")
 }
 
+/// Why Notify's answer to "which notifications have this reference" was not its list.
+#[derive(Debug, thiserror::Error)]
+pub enum NotifyListError {
+    /// Not JSON.
+    #[error("Notify's list did not parse: {0}")]
+    Unparsable(#[from] serde_json::Error),
+    /// JSON without the `notifications` array.
+    #[error("Notify's list has no `notifications`")]
+    NoNotifications,
+}
+
 /// What Notify's list says about a reference: the id of a notification it has for it
 /// (then the report is delivered and must not be sent again), or `None`. An answer
 /// that is not Notify's list shape is an error: the outbox then sends nothing.
-pub fn notification_with_reference(body: &[u8], reference: &str) -> Result<Option<String>, String> {
-    let list: Value =
-        serde_json::from_slice(body).map_err(|e| format!("Notify's list did not parse: {e}"))?;
+pub fn notification_with_reference(
+    body: &[u8],
+    reference: &str,
+) -> Result<Option<String>, NotifyListError> {
+    let list: Value = serde_json::from_slice(body)?;
     let notifications = list
         .get("notifications")
         .and_then(Value::as_array)
-        .ok_or("Notify's list has no `notifications`")?;
+        .ok_or(NotifyListError::NoNotifications)?;
     Ok(notifications
         .iter()
         .filter(|n| n.get("reference").and_then(Value::as_str) == Some(reference))
@@ -296,7 +315,9 @@ mod tests {
         assert!(NotifyKey::parse("nope").is_err());
         assert!(NotifyKey::parse(&KEY.replace("-3d84", "_3d84")).is_err());
         // Errors never echo the key.
-        let e = NotifyKey::parse("secret-value-that-is-wrong").unwrap_err();
+        let e = NotifyKey::parse("secret-value-that-is-wrong")
+            .unwrap_err()
+            .to_string();
         assert!(!e.contains("secret-value"));
     }
 

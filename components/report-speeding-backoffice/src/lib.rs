@@ -10,11 +10,13 @@
 //! `wasi:config/store@0.2.0-draft-2024-09-27`.
 //!
 //! The modules by job: `routes` (dispatch and the staff token), `staff` (the staff
-//! pages), `outbox` (delivery) and [`delivery`] (what goes over the wire, pure and
-//! unit-tested natively).
+//! routes), [`pages`] (the staff pages' markup), `outbox` (delivery) and [`delivery`]
+//! (what goes over the wire). [`pages`] and [`delivery`] are pure and unit-tested
+//! natively.
 #![deny(missing_docs)]
 
 pub mod delivery;
+pub mod pages;
 
 #[cfg(target_arch = "wasm32")]
 mod outbox;

@@ -54,12 +54,17 @@ impl Method {
     }
 }
 
+/// A `delivery_method` that is neither `notify` nor `webhook`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("delivery_method {0:?} is not notify or webhook")]
+pub struct UnknownMethod(String);
+
 /// The delivery settings, from `wasi:config`. Secrets lose trailing whitespace (a
 /// secret mounted from a file ends in a newline).
 #[derive(Debug, Clone)]
 pub struct Settings {
     /// `delivery_method`.
-    pub method: Result<Method, String>,
+    pub method: Result<Method, UnknownMethod>,
     /// `notify_base_url`.
     pub notify_base_url: String,
     /// `notify_api_key` (secret).
@@ -84,9 +89,7 @@ impl Settings {
         let method = match store::setting("delivery_method").as_deref().map(str::trim) {
             None | Some("notify") => Ok(Method::Notify),
             Some("webhook") => Ok(Method::Webhook),
-            Some(other) => Err(format!(
-                "delivery_method {other:?} is not notify or webhook"
-            )),
+            Some(other) => Err(UnknownMethod(other.to_string())),
         };
         Self {
             method,
@@ -234,8 +237,46 @@ pub fn enqueue(store: &Store, reference: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Why an HTTP exchange has no answer. The text is kept as the report's `last_error`,
+/// which the staff see.
+#[derive(Debug, thiserror::Error)]
+enum ExchangeError {
+    /// The request could not be built (a malformed URL or header).
+    #[error("building the request: {0}")]
+    Request(wstd::http::Error),
+    /// `wasi:http`'s error code for the failure (`ConnectionRefused`, ...).
+    #[error("{0:?}")]
+    Transport(wstd::http::ErrorCode),
+    /// Any other failure, by its first 200 characters.
+    #[error("{}", .0.to_string().chars().take(200).collect::<String>())]
+    Other(wstd::http::Error),
+    /// No answer within the delivery timeout.
+    #[error("no answer within {} s", .0.as_secs_f64())]
+    Timeout(StdDuration),
+}
+
+/// Why asking Notify whether it has a report gave no answer.
+#[derive(Debug, thiserror::Error)]
+enum NotifyLookupError {
+    /// The exchange failed.
+    #[error(transparent)]
+    Exchange(#[from] ExchangeError),
+    /// Notify answered 200 with something that is not its list.
+    #[error(transparent)]
+    List(#[from] delivery::NotifyListError),
+    /// Notify refused; the reason is Notify's, as `delivery::classify` reads it.
+    #[error("{0}")]
+    Refused(String),
+    /// Notify answered with a success other than 200.
+    #[error("HTTP {0}")]
+    Status(u16),
+}
+
 /// An HTTP exchange's answer: the status and body, or why there was none.
-async fn exchange(request: Request<Body>, timeout: StdDuration) -> Result<(u16, Vec<u8>), String> {
+async fn exchange(
+    request: Request<Body>,
+    timeout: StdDuration,
+) -> Result<(u16, Vec<u8>), ExchangeError> {
     let exchange = async move {
         let mut response = Client::new().send(request).await?;
         let status = response.status().as_u16();
@@ -245,10 +286,10 @@ async fn exchange(request: Request<Body>, timeout: StdDuration) -> Result<(u16, 
     match exchange.timeout(wstd::time::Duration::from(timeout)).await {
         Ok(Ok(answer)) => Ok(answer),
         Ok(Err(e)) => Err(match e.downcast_ref::<wstd::http::ErrorCode>() {
-            Some(code) => format!("{code:?}"),
-            None => e.to_string().chars().take(200).collect(),
+            Some(code) => ExchangeError::Transport(code.clone()),
+            None => ExchangeError::Other(e),
         }),
-        Err(_) => Err(format!("no answer within {} s", timeout.as_secs_f64())),
+        Err(_) => Err(ExchangeError::Timeout(timeout)),
     }
 }
 
@@ -261,7 +302,7 @@ async fn post(
     headers: Vec<(&'static str, String)>,
     body: Vec<u8>,
     timeout: StdDuration,
-) -> Result<(u16, Vec<u8>), String> {
+) -> Result<(u16, Vec<u8>), ExchangeError> {
     let mut builder = Request::post(url)
         .header("content-type", "application/json")
         .header("user-agent", user_agent());
@@ -270,7 +311,7 @@ async fn post(
     }
     let request = builder
         .body(Body::from(body))
-        .map_err(|e| format!("building the request: {e}"))?;
+        .map_err(|e| ExchangeError::Request(e.into()))?;
     exchange(request, timeout).await
 }
 
@@ -279,19 +320,21 @@ async fn notify_has(
     settings: &Settings,
     key: &NotifyKey,
     reference: &str,
-) -> Result<Option<String>, String> {
+) -> Result<Option<String>, NotifyLookupError> {
     let url = delivery::notify_lookup_url(&settings.notify_base_url, reference);
     let jwt = delivery::notify_jwt(key, store::now());
     let request = Request::get(&url)
         .header("authorization", format!("Bearer {jwt}"))
         .header("user-agent", user_agent())
         .body(Body::empty())
-        .map_err(|e| format!("building the request: {e}"))?;
+        .map_err(|e| ExchangeError::Request(e.into()))?;
     match exchange(request, settings.timeout).await? {
-        (200, body) => delivery::notification_with_reference(&body, reference),
+        (200, body) => Ok(delivery::notification_with_reference(&body, reference)?),
         (status, body) => Err(match delivery::classify(status, &body) {
-            Outcome::Retry(reason) | Outcome::Permanent(reason) => reason,
-            Outcome::Delivered(_) => format!("HTTP {status}"),
+            Outcome::Retry(reason) | Outcome::Permanent(reason) => {
+                NotifyLookupError::Refused(reason)
+            }
+            Outcome::Delivered(_) => NotifyLookupError::Status(status),
         }),
     }
 }
@@ -314,7 +357,7 @@ pub async fn attempt(
             return record(
                 store,
                 reference,
-                &Outcome::Retry(reason.clone()),
+                &Outcome::Retry(reason.to_string()),
                 was_in_doubt,
                 Method::Notify,
             );
@@ -356,7 +399,7 @@ async fn notify(settings: &Settings, report: &Report, was_in_doubt: bool) -> (Ou
             );
         }
         (Some(key), Some(template)) => match NotifyKey::parse(key) {
-            Err(reason) => return (Outcome::Retry(reason), was_in_doubt),
+            Err(reason) => return (Outcome::Retry(reason.to_string()), was_in_doubt),
             Ok(key) => (key, template),
         },
     };
@@ -391,7 +434,10 @@ async fn notify(settings: &Settings, report: &Report, was_in_doubt: bool) -> (Ou
             delivery::classify(status, &answer),
             delivery::outcome_in_doubt(Some(status)),
         ),
-        Err(reason) => (Outcome::Retry(reason), delivery::outcome_in_doubt(None)),
+        Err(reason) => (
+            Outcome::Retry(reason.to_string()),
+            delivery::outcome_in_doubt(None),
+        ),
     }
 }
 
@@ -413,7 +459,10 @@ async fn webhook(settings: &Settings, report: &Report) -> (Outcome, bool) {
             delivery::classify(status, &answer),
             delivery::outcome_in_doubt(Some(status)),
         ),
-        Err(reason) => (Outcome::Retry(reason), delivery::outcome_in_doubt(None)),
+        Err(reason) => (
+            Outcome::Retry(reason.to_string()),
+            delivery::outcome_in_doubt(None),
+        ),
     }
 }
 

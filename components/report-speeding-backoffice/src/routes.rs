@@ -81,33 +81,14 @@ pub async fn handle(request: Request<Body>) -> HttpResult {
 }
 
 /// What stops a request: the store, or building the response.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Failure {
     /// The reports store failed.
-    Store(StoreError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The response could not be built.
-    Response(wstd::http::Error),
-}
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Failure::Store(e) => write!(f, "{e}"),
-            Failure::Response(e) => write!(f, "building the response: {e}"),
-        }
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        Failure::Store(e)
-    }
-}
-
-impl From<wstd::http::Error> for Failure {
-    fn from(e: wstd::http::Error) -> Self {
-        Failure::Response(e)
-    }
+    #[error("building the response: {0}")]
+    Response(#[from] wstd::http::Error),
 }
 
 /// A response, or what stopped it.

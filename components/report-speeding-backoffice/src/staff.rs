@@ -1,8 +1,7 @@
-//! The staff pages: every report (HTML, or JSON with `?format=json`), one report, and
+//! The staff routes: every report (HTML, or JSON with `?format=json`), one report, and
 //! "retry now". A report whose stored value does not read is listed as unreadable,
-//! never left out.
+//! never left out. The pages' markup is in [`crate::pages`].
 
-use council_reports::html::{self, BASE, Layout, SummaryRow, escape};
 use council_reports::model::{self, Report, Status, keys};
 use council_reports::respond;
 use council_reports::store::{self, Store, StoreError};
@@ -10,6 +9,7 @@ use serde_json::json;
 use wstd::http::StatusCode;
 
 use crate::outbox::{self, Settings};
+use crate::pages;
 use crate::routes::{DEMO_STAFF_TOKEN, PageResult};
 
 /// Every report, newest first, and the keys of those that do not read.
@@ -30,24 +30,6 @@ fn all_reports(store: &Store) -> Result<(Vec<Report>, Vec<String>), StoreError> 
             .then(a.reference.cmp(&b.reference))
     });
     Ok((reports, unreadable))
-}
-
-fn status_tag(status: Status) -> String {
-    let colour = match status {
-        Status::Queued => "yellow",
-        Status::Delivered => "green",
-        Status::Failed => "red",
-    };
-    html::tag(status.label(), colour)
-}
-
-fn staff_layout<'a>(council: &'a str, title: &'a str) -> Layout<'a> {
-    Layout {
-        title,
-        council,
-        staff: true,
-        ..Default::default()
-    }
 }
 
 fn council_name() -> String {
@@ -81,62 +63,12 @@ pub fn list(store: &Store, as_json: bool) -> PageResult {
             &json!({"reports": list, "unreadable": unreadable}),
         )?);
     }
-    let mut rows = String::new();
-    for r in &reports {
-        rows.push_str(&format!(
-            r#"<tr class="govuk-table__row"><th scope="row" class="govuk-table__header"><a class="govuk-link" href="{BASE}/staff/reports/{reference}">{reference}</a></th><td class="govuk-table__cell">{submitted}</td><td class="govuk-table__cell">{body}</td><td class="govuk-table__cell">{status}</td><td class="govuk-table__cell">{why}</td></tr>"#,
-            reference = escape(&r.reference),
-            submitted = escape(&council_reports::time::human(r.submitted_at)),
-            body = escape(&r.recipient.body_name),
-            status = status_tag(r.status),
-            why = escape(&match r.status {
-                Status::Delivered => format!("after {} attempt{}", r.delivery.attempts, if r.delivery.attempts == 1 { "" } else { "s" }),
-                Status::Queued => match &r.delivery.last_error {
-                    Some(e) => format!("{e}; next attempt {}", council_reports::time::human(r.delivery.next_attempt_at)),
-                    None => "waiting for the first attempt".into(),
-                },
-                Status::Failed => r.delivery.last_error.clone().unwrap_or_default(),
-            }),
-        ));
-    }
-    for key in &unreadable {
-        rows.push_str(&format!(
-            r#"<tr class="govuk-table__row"><th scope="row" class="govuk-table__header">{}</th><td class="govuk-table__cell" colspan="3">{}</td><td class="govuk-table__cell">The stored report does not read: it is kept, and not sent. Ask the service's administrators.</td></tr>"#,
-            escape(key.trim_start_matches(keys::REPORT_PREFIX)),
-            html::tag("Unreadable", "red"),
-        ));
-    }
-    let warning = if store::setting("staff_token")
+    let demo_token = store::setting("staff_token")
         .map(|t| t.trim_end().to_string())
         .as_deref()
-        == Some(DEMO_STAFF_TOKEN)
-    {
-        r#"<div class="govuk-warning-text"><span class="govuk-warning-text__icon" aria-hidden="true">!</span><strong class="govuk-warning-text__text"><span class="govuk-visually-hidden">Warning</span> This service uses the demo staff token. Set the staff_token variable before real use.</strong></div>"#
-    } else {
-        ""
-    };
-    let content = format!(
-        r#"<h1 class="govuk-heading-l">Speeding reports</h1>
-{warning}
-<p class="govuk-body">{count} report{s}{unreadable_note}.</p>
-<table class="govuk-table">
-<caption class="govuk-table__caption govuk-visually-hidden">Reports, newest first</caption>
-<thead class="govuk-table__head"><tr class="govuk-table__row"><th scope="col" class="govuk-table__header">Reference</th><th scope="col" class="govuk-table__header">Submitted</th><th scope="col" class="govuk-table__header">Sent to</th><th scope="col" class="govuk-table__header">Status</th><th scope="col" class="govuk-table__header">Details</th></tr></thead>
-<tbody class="govuk-table__body">{rows}</tbody>
-</table>"#,
-        count = reports.len(),
-        s = if reports.len() == 1 { "" } else { "s" },
-        unreadable_note = if unreadable.is_empty() {
-            String::new()
-        } else {
-            format!(", and {} that do not read", unreadable.len())
-        },
-    );
-    let council = council_name();
-    Ok(respond::html(
-        StatusCode::OK,
-        html::page(&staff_layout(&council, "Speeding reports"), &content),
-    )?)
+        == Some(DEMO_STAFF_TOKEN);
+    let page = pages::list(&council_name(), &reports, &unreadable, demo_token);
+    Ok(respond::page(StatusCode::OK, page)?)
 }
 
 /// `GET /report-speeding/staff/reports/<reference>`.
@@ -149,123 +81,8 @@ pub fn report(store: &Store, reference: &str) -> PageResult {
     let Some(report) = report else {
         return Ok(respond::plain(StatusCode::NOT_FOUND, "No such report.")?);
     };
-    let mut rows = vec![
-        SummaryRow {
-            key: "Status",
-            value: vec![report.status.label().into()],
-            change: None,
-        },
-        SummaryRow {
-            key: "Submitted",
-            value: vec![council_reports::time::human(report.submitted_at)],
-            change: None,
-        },
-        SummaryRow {
-            key: "Sent to",
-            value: vec![
-                report.recipient.body_name.clone(),
-                report
-                    .recipient
-                    .email
-                    .clone()
-                    .unwrap_or_else(|| "no contact e-mail address".into()),
-            ],
-            change: None,
-        },
-        SummaryRow {
-            key: "Why",
-            value: vec![report.recipient.reason.clone()],
-            change: None,
-        },
-        SummaryRow {
-            key: "Address",
-            value: vec![
-                report.address.single_line.clone(),
-                format!("UPRN {}", report.address.uprn),
-            ],
-            change: None,
-        },
-    ];
-    for a in &report.answers {
-        rows.push(SummaryRow {
-            key: &a.question,
-            value: vec![a.label.clone()],
-            change: None,
-        });
-    }
-    rows.push(SummaryRow {
-        key: "Where on the road",
-        value: vec![report.details.location.clone()],
-        change: None,
-    });
-    rows.push(SummaryRow {
-        key: "When it happens",
-        value: vec![report.details.when.clone()],
-        change: None,
-    });
-    rows.push(SummaryRow {
-        key: "Vehicles",
-        value: vec![
-            report
-                .details
-                .vehicles
-                .iter()
-                .map(|v| model::vehicle_label(v))
-                .collect::<Vec<_>>()
-                .join(", "),
-        ],
-        change: None,
-    });
-    rows.push(SummaryRow {
-        key: "Description",
-        value: report
-            .details
-            .description
-            .lines()
-            .map(str::to_string)
-            .collect(),
-        change: None,
-    });
-    rows.push(SummaryRow {
-        key: "Delivery",
-        value: vec![
-            format!(
-                "{} attempt{}",
-                report.delivery.attempts,
-                if report.delivery.attempts == 1 {
-                    ""
-                } else {
-                    "s"
-                }
-            ),
-            report
-                .delivery
-                .last_error
-                .clone()
-                .map(|e| format!("Last error: {e}"))
-                .unwrap_or_default(),
-            report
-                .delivery
-                .receipt
-                .clone()
-                .map(|r| format!("Receipt: {r}"))
-                .unwrap_or_default(),
-        ],
-        change: None,
-    });
-    let content = format!(
-        r#"<span class="govuk-caption-l">Speeding report</span>
-<h1 class="govuk-heading-l">{reference}</h1>
-{list}
-<p class="govuk-body"><a class="govuk-link" href="{BASE}/staff/reports">All reports</a></p>"#,
-        reference = escape(&report.reference),
-        list = html::summary_list(&rows),
-    );
-    let council = council_name();
-    Ok(respond::html(
-        StatusCode::OK,
-        html::page(&staff_layout(&council, &report.reference), &content),
-    )?)
+    let page = pages::report(&council_name(), &report);
+    Ok(respond::page(StatusCode::OK, page)?)
 }
 
 /// `POST /report-speeding/staff/reports/<reference>/retry`: requeues a report

@@ -22,7 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use wstd::http::StatusCode;
 
-use crate::journey::{apply_contact, find_contact};
+use crate::recipient::{apply_contact, find_contact};
 use crate::routes::{Ctx, PageResult};
 
 /// A run happens at most this often.

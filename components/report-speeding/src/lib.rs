@@ -10,17 +10,24 @@
 //! `drafts` and `reports`) and `wasi:config/store@0.2.0-draft-2024-09-27`. It holds no
 //! secret: its dependencies see its whole configuration (docs/report-speeding.md).
 //!
-//! The modules by job: [`routes`] (dispatch and the request context), `journey`
-//! (the pages), `submit` (storing a report), `housekeeping` (expired drafts and
-//! contacts to look up again) and `assets`.
+//! The modules by job: [`routes`] (dispatch and the request context), `journey` (the
+//! steps of the journey), `pages` (their markup), `address` (finding the address),
+//! `recipient` (routing and the contact), `submit` (storing a report), `housekeeping`
+//! (expired drafts and contacts to look up again) and `assets`.
 #![deny(missing_docs)]
 
+#[cfg(target_arch = "wasm32")]
+mod address;
 #[cfg(target_arch = "wasm32")]
 mod assets;
 #[cfg(target_arch = "wasm32")]
 mod housekeeping;
 #[cfg(target_arch = "wasm32")]
 mod journey;
+#[cfg(target_arch = "wasm32")]
+mod pages;
+#[cfg(target_arch = "wasm32")]
+mod recipient;
 #[cfg(target_arch = "wasm32")]
 pub mod routes;
 #[cfg(target_arch = "wasm32")]

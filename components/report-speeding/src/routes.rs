@@ -6,11 +6,13 @@
 
 use council_reports::client;
 use council_reports::form::Form;
-use council_reports::html::{self, BASE, Layout};
+use council_reports::html::{BASE, Layout};
 use council_reports::model::{self, DRAFTS_STORE, Draft, REPORTS_STORE, keys};
 use council_reports::respond::{self, HttpResult};
 use council_reports::store::{self, Store, StoreError};
 use wstd::http::{Body, Request, StatusCode};
+
+use crate::bindings::council::parish::{areas, routing};
 
 /// The draft cookie (strictly necessary: it holds only the draft's random id).
 pub const COOKIE: &str = "rs_draft";
@@ -55,7 +57,7 @@ pub async fn handle(mut request: Request<Body>) -> HttpResult {
         (false, []) => crate::journey::start_page(&ctx),
         (true, ["start"]) => crate::journey::start(&ctx),
         (false, ["assets", name]) => crate::assets::respond(name).map_err(Failure::from),
-        (false, ["address-suggestions"]) => crate::journey::suggestions(request.uri().query()),
+        (false, ["address-suggestions"]) => crate::address::suggestions(request.uri().query()),
         (true, ["housekeeping", "run"]) => crate::housekeeping::run(&ctx),
         (post, page) => crate::journey::journey(&ctx, post, page, &form).await,
     };
@@ -96,26 +98,48 @@ pub fn council_name() -> String {
     store::setting("council_name").unwrap_or_else(|| "Your council".into())
 }
 
-/// An error that stops the request: a store failure or a capability failure.
-#[derive(Debug)]
-pub struct Failure(pub String);
-
-impl std::fmt::Display for Failure {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(e: StoreError) -> Self {
-        Failure(e.to_string())
-    }
-}
-
-impl From<wstd::http::Error> for Failure {
-    fn from(e: wstd::http::Error) -> Self {
-        Failure(format!("building the response: {e}"))
-    }
+/// An error that stops the request: a store failure or a capability failure. Each
+/// names the failing operation (and key), never what a person entered: it is logged.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    /// A key-value store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The response could not be built.
+    #[error("building the response: {0}")]
+    Response(#[from] wstd::http::Error),
+    /// `council:address/lookup` failed; `kind` is the error's case.
+    #[error("{operation}: {kind}")]
+    AddressLookup {
+        /// What was looked up ("address lookup by postcode", ...).
+        operation: &'static str,
+        /// The kind of error.
+        kind: &'static str,
+    },
+    /// The routing rules have no questions for this service's category.
+    #[error("the routing rules have no category {0}")]
+    NoCategory(&'static str),
+    /// `council:parish/routing` could not give the questions.
+    #[error("routing questions: {0:?}")]
+    Questions(routing::Error),
+    /// `council:parish/areas` failed.
+    #[error("areas: {0:?}")]
+    Areas(areas::Error),
+    /// `council:parish/routing` could not decide.
+    #[error("routing: {0:?}")]
+    Routing(routing::Error),
+    /// A draft was to be saved for a request without a journey cookie.
+    #[error("saving a draft without a journey cookie")]
+    NoJourneyCookie,
+    /// A draft without its address or details was to be stored as a report.
+    #[error("the draft is not complete")]
+    IncompleteDraft,
+    /// A concurrent submission of the same draft won, but its reference is gone.
+    #[error("a concurrent submission left no reference")]
+    NoConcurrentReference,
+    /// The draft names a report that is not stored.
+    #[error("the submitted report is missing")]
+    SubmittedReportMissing,
 }
 
 /// A page, or the failure that stopped it.
@@ -200,7 +224,7 @@ impl Ctx {
     /// Stores the draft (the first save creates it).
     pub fn save(&self, draft: &mut Draft) -> Result<(), Failure> {
         let Some(id) = &self.draft_id else {
-            return Err(Failure("saving a draft without a journey cookie".into()));
+            return Err(Failure::NoJourneyCookie);
         };
         draft.updated_at = store::now();
         Ok(self.drafts.set(&keys::draft(id), draft)?)
@@ -222,17 +246,4 @@ impl Ctx {
             .increment(&keys::new_drafts(client, window), 1)?;
         Ok(started <= limit)
     }
-}
-
-/// The page for a client that has started too many journeys.
-pub fn too_many_drafts(ctx: &Ctx) -> PageResult {
-    let minutes = model::NEW_DRAFT_WINDOW_SECONDS / 60;
-    let content = format!(
-        r#"<h1 class="govuk-heading-l">Too many reports have been started from your network</h1>
-<p class="govuk-body">To protect the service, we limit how many reports can be started from one internet connection. Try again in {minutes} minutes.</p>"#
-    );
-    Ok(respond::html(
-        StatusCode::TOO_MANY_REQUESTS,
-        html::page(&ctx.layout("Too many reports started"), &content),
-    )?)
 }

@@ -16,14 +16,16 @@
 //! and offered to send it again (the same POST, so no duplicate can result); if it
 //! fails after, the report is kept and the confirmation is shown.
 
-use council_reports::html::{self, BASE};
+use council_reports::html::BASE;
 use council_reports::model::{self, Draft, OutboxIndex, Report, Status, keys};
 use council_reports::respond;
 use council_reports::store;
 use wstd::http::StatusCode;
 
 use crate::bindings::council::parish::routing;
-use crate::journey::{answered, decide, next_step};
+use crate::journey::next_step;
+use crate::pages;
+use crate::recipient::{answered, decide};
 use crate::routes::{Ctx, Failure, PageResult};
 
 /// Handles `POST /submit` for a stored draft.
@@ -67,7 +69,7 @@ fn store_report(
     questions: &[routing::Question],
 ) -> Result<String, Failure> {
     let (Some(address), Some(details)) = (draft.address.clone(), draft.details.clone()) else {
-        return Err(Failure("the draft is not complete".into()));
+        return Err(Failure::IncompleteDraft);
     };
     let reference = match ctx.drafts.get::<String>(&keys::submission(draft_id))? {
         Some(reference) => reference,
@@ -88,9 +90,7 @@ fn store_report(
                 Err(theirs) => {
                     // A concurrent POST of the same draft won; use its reference.
                     ctx.reports.delete(&keys::reference(&mine))?;
-                    theirs.ok_or_else(|| {
-                        Failure("a concurrent submission left no reference".into())
-                    })?
+                    theirs.ok_or(Failure::NoConcurrentReference)?
                 }
             }
         }
@@ -135,16 +135,8 @@ fn store_report(
 
 /// The report was not stored: say so, and offer to send it again.
 fn not_sent(ctx: &Ctx) -> PageResult {
-    let content = format!(
-        r#"<h1 class="govuk-heading-l">Your report has not been sent</h1>
-<p class="govuk-body">Something went wrong on our side and your report was not kept. Your answers are still here.</p>
-{form}{button}</form>
-<p class="govuk-body">If it does not work, try again later.</p>"#,
-        form = html::form_start(&format!("{BASE}/submit"), &ctx.form_token()),
-        button = html::button("Send report again"),
-    );
-    Ok(respond::html(
+    Ok(respond::page(
         StatusCode::SERVICE_UNAVAILABLE,
-        html::page(&ctx.layout("Your report has not been sent"), &content),
+        pages::not_sent(ctx),
     )?)
 }

@@ -8,10 +8,10 @@
 //! office, which holds the staff token and the delivery keys, has no dependencies.
 //! They meet only in the `reports` key-value store (docs/report-speeding.md).
 //!
-//! The pure parts — the stored records ([`model`]), GOV.UK pages ([`html`]), forms
-//! ([`form`]), dates ([`time`]) and client addresses ([`client`]) — build for any
-//! target and are unit-tested natively; [`store`] and [`respond`] exist only in the
-//! `wasm32` build.
+//! The pure parts — the stored records ([`model`]), the GOV.UK Design System pages
+//! written with maud ([`html`]), forms ([`form`]), dates ([`time`]) and client
+//! addresses ([`client`]) — build for any target and are unit-tested natively;
+//! [`store`] and [`respond`] exist only in the `wasm32` build.
 #![deny(missing_docs)]
 
 pub mod client;

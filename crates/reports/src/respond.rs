@@ -3,7 +3,7 @@
 
 use wstd::http::{Body, Response, StatusCode};
 
-use crate::html::{self, Layout};
+use crate::html::{self, Layout, Markup, html};
 
 /// A response, or a failure building it.
 pub type HttpResult = Result<Response<Body>, wstd::http::Error>;
@@ -29,12 +29,12 @@ pub fn security_headers(builder: wstd::http::response::Builder) -> wstd::http::r
         .header("cache-control", "no-store")
 }
 
-/// An HTML page.
-pub fn html(status: StatusCode, page: String) -> HttpResult {
+/// An HTML page (markup from [`html::page`], so everything in it was escaped).
+pub fn page(status: StatusCode, page: Markup) -> HttpResult {
     Ok(security_headers(Response::builder())
         .status(status)
         .header("content-type", "text/html; charset=utf-8")
-        .body(Body::from(page))?)
+        .body(Body::from(page.into_string()))?)
 }
 
 /// A `303 See Other` to `location`.
@@ -65,14 +65,18 @@ pub fn plain(status: StatusCode, text: &str) -> HttpResult {
 /// The page for a failure that is nobody's fault but the service's: it says what
 /// happened and nothing it cannot know (in particular, never that a report was kept).
 pub fn problem_page(council: &str) -> HttpResult {
-    let page = html::page(
-        &Layout {
-            title: "Sorry, there is a problem with the service",
-            council,
-            ..Default::default()
-        },
-        r#"<h1 class="govuk-heading-l">Sorry, there is a problem with the service</h1>
-<p class="govuk-body">Try again later.</p>"#,
-    );
-    html(StatusCode::SERVICE_UNAVAILABLE, page)
+    let title = "Sorry, there is a problem with the service";
+    let content = html! {
+        h1 class="govuk-heading-l" { (title) }
+        p class="govuk-body" { "Try again later." }
+    };
+    let layout = Layout {
+        title,
+        council,
+        ..Default::default()
+    };
+    page(
+        StatusCode::SERVICE_UNAVAILABLE,
+        html::page(&layout, content),
+    )
 }

@@ -28,29 +28,20 @@ use drafts::wasi::keyvalue::atomics;
 use drafts::wasi::keyvalue::store as kv;
 
 /// A store failure. Its text names the operation and the key, never a value.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The store could not be opened or did not answer.
+    #[error("{0}")]
     Unavailable(String),
     /// A stored value is not what this release reads (a damaged or foreign value):
     /// it is reported, and never mistaken for an absent one.
+    #[error("the stored value of `{key}` does not read: {reason}")]
     Corrupt {
         /// The key.
         key: String,
         /// Why it does not read.
         reason: String,
     },
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::Unavailable(m) => f.write_str(m),
-            StoreError::Corrupt { key, reason } => {
-                write!(f, "the stored value of `{key}` does not read: {reason}")
-            }
-        }
-    }
 }
 
 fn kv_error(e: kv::Error) -> StoreError {
