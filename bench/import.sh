@@ -29,7 +29,9 @@ CARGO_TARGET_DIR="$PWD/$work/base-target" cargo build --release \
 old="$work/base-target/release/examples/import_speed"
 
 csv="$work/supply-$N.csv"
-[[ -f "$csv" ]] || "$new" generate "$csv" "$N"
+if [[ ! -f "$csv" ]]; then
+  cargo run --release -p council-address-generate --example bench_set -- "$csv" "$N"
+fi
 
 rows_table=""
 for round in $(seq "$ROUNDS"); do

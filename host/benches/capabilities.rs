@@ -48,14 +48,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use council_address::generate::{self, Rng};
 use council_address::import::{self, Format, ImportOptions};
 use council_address::{AddressIndex, AddressView, Dataset, QueryOptions};
+use council_address_generate::{self as generate, Rng};
 use council_areas::AreaIndex;
 use council_areas_testdata::national;
 use council_host::runtime::{
     HostState, RuntimeOptions, build_engine, build_linker, capability_store, compile_cached,
 };
+use council_test_support::percentile;
 use wasmtime::component::{
     ComponentExportIndex, ComponentNamedList, Instance, InstancePre, Lift, Linker, Lower, TypedFunc,
 };
@@ -218,13 +219,6 @@ impl Seek for CountingReader {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
         self.file.seek(pos)
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 fn us(d: Duration) -> f64 {

@@ -13,7 +13,6 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
-use crate::crc32::crc32;
 use crate::grid::{GRID_COLUMNS, GRID_FILE_LEN, GRID_NODES, GRID_SPACING_M, HEADER_LEN, Header};
 use crate::{GridError, MemoryGrid};
 
@@ -153,7 +152,7 @@ fn parse_data_file(mut data: impl BufRead) -> Result<(Vec<u8>, GridSummary), Gri
             reason: format!("the file ends after {nodes} nodes; the OSTN15 grid has {GRID_NODES}"),
         });
     }
-    let crc32 = crc32(&body);
+    let crc32 = crc32fast::hash(&body);
     Ok((
         body,
         GridSummary {
