@@ -63,9 +63,16 @@ impl Format {
     }
 }
 
+/// A format name [`Format::from_str`] does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown address format '{0}': use addressbase-premium, dtf-7.3, dtf-8.1, dtf, addressbase-plus, open-uprn, codepoint-open or csv"
+)]
+pub struct UnknownFormat(pub String);
+
 impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Format, String> {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Format, UnknownFormat> {
         Ok(match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "abp" | "addressbase-premium" | "premium" => Format::AddressBasePremium,
             "dtf73" | "dtf-7.3" | "dtf7.3" => Format::Dtf73,
@@ -75,11 +82,7 @@ impl FromStr for Format {
             "open-uprn" | "openuprn" | "osopenuprn" => Format::OpenUprn,
             "codepoint" | "codepoint-open" | "code-point-open" | "cpo" => Format::CodePointOpen,
             "csv" | "plain-csv" | "plain" => Format::PlainCsv,
-            other => {
-                return Err(format!(
-                    "unknown address format '{other}': use addressbase-premium, dtf-7.3, dtf-8.1, dtf, addressbase-plus, open-uprn, codepoint-open or csv"
-                ));
-            }
+            other => return Err(UnknownFormat(other.to_string())),
         })
     }
 }
