@@ -672,6 +672,18 @@ mod tests {
         assert!(e.reason.contains("two parts"));
     }
 
+    /// The assertions of the contacts crate's former `normalise_postcode` test.
+    #[test]
+    fn normalises_postcodes() {
+        assert_eq!(normalise("m314an").as_deref(), Some("M31 4AN"));
+        assert_eq!(normalise("WA139GF").as_deref(), Some("WA13 9GF"));
+        assert_eq!(normalise("M1  1AD").as_deref(), Some("M1 1AD"));
+        assert_eq!(normalise("EC1A 1BB").as_deref(), Some("EC1A 1BB"));
+        assert_eq!(normalise("not a postcode"), None);
+        assert_eq!(normalise("12345"), None);
+        assert_eq!(normalise("ÅÅ1 1AA"), None);
+    }
+
     /// The cases where the three former rules (the address index's, the contacts
     /// crate's and the report form's) disagreed, each decided once.
     #[test]
