@@ -29,7 +29,9 @@ CARGO_TARGET_DIR="$PWD/$work/base-target" cargo build --release \
 old="$work/base-target/release/examples/import_speed"
 
 csv="$work/supply-$N.csv"
-[[ -f "$csv" ]] || "$new" generate "$csv" "$N"
+if [[ ! -f "$csv" ]]; then
+  cargo run --release -p council-address-generate --example bench_set -- "$csv" "$N"
+fi
 
 rows_table=""
 for round in $(seq "$ROUNDS"); do
@@ -43,7 +45,7 @@ cat <<MD
 
 \`bench/import.sh\` on $(date -u +%Y-%m-%d), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs) ($(nproc) cores),
 commit $(git rev-parse --short HEAD) against $BASE (before issue 11's typed checks), in one run, alternately.
-Data: GENERATED (\`generate::bench_set\`, seed 7, $N properties), $rows AddressBase Premium
+Data: GENERATED (\`council_address_generate::bench_set\`, seed 7, $N properties), $rows AddressBase Premium
 rows in one file. Rows per second, parse and join / then with OSTN15 coordinates (the
 \`finish\` step); ratio = before time / after time (below 1: the checks cost that much).
 Target: at least 200,000 rows/s.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # "Report speeding traffic": submitted reports per second, and the p50/p99 latency of a
 # submission, on council-host with the composed service against a local GOV.UK Notify
-# stand-in (bench/report-speeding/notify-standin.py). A submission is
+# stand-in (scripts/notify-standin.py, the one the demo and the tests use too). A submission is
 # POST /report-speeding/submit of a complete draft: routing and contact look-up through
 # the capabilities, the reference reserved with compare-and-swap, the outbox entry and
 # the report written to the key-value store (SQLite, WAL), then one delivery attempt to

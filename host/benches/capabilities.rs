@@ -1,46 +1,12 @@
-//! The capability components on council-host against the same crates compiled
-//! natively, in one run, on the generated benchmark data:
-//!
-//! - **address lookup** (`address_lookup.wasm`, `council:address/lookup`) over the
-//!   `council-address` benchmark index of 1,000,000 generated properties
-//!   (`ADDRESS_BENCH_N` changes it): postcode, free-text `find` and type-ahead
-//!   `suggest` queries drawn from the index;
-//! - **parish routing** (`parish_routing.wasm`, `council:parish/areas`) over the
-//!   generated national boundary set of `council-areas`' `lookup` bench: `areas-at`
-//!   (every type) at uniformly spread points.
-//!
-//! Two modes per capability:
-//!
-//! - **per request**: natively `File::open` + `open_named` + one query, what the
-//!   component does on its first call (its file is opened through WASI: `std::fs` in
-//!   address-lookup, `wasi:filesystem` directly in parish-routing); on the component, a new store (council-host's
-//!   request store: WASI context with the data directory preopened read-only at
-//!   `/data`, limits, deadline) + instantiation from the pre-instantiated component on
-//!   the host's pooling engine + one call through the generated bindings. Dropping the
-//!   handle or the store is not timed, on either side.
-//! - **warm**: one open index (native) or one instance (component), many queries.
-//!
-//! Native and component runs alternate in chunks of 100 queries, so load from other
-//! processes falls on both. The results of both sides are compared (result counts and
-//! codes) and must agree. Prints Markdown tables with p50/p99 and the ratios
-//! component / native; asserts nothing about time (targets are judged in
-//! docs/BENCHMARKS.md).
-//!
-//! Data: the indexes are the crates' cached benchmark files
-//! (`target/address-bench/bench-<n>.idx`, `target/council-areas-bench/national-*.idx`);
-//! when missing they are generated here with the same generators and importers
-//! (the address set takes several minutes and about 1.2 GB on disk). They are hard
-//! linked as `address.idx` and `areas.idx` into `target/capabilities-bench/data`, the
-//! directory mounted at `/data`, where the components look by default.
-//!
-//! The components must be built first (release):
-//! `cargo build --profile component --target wasm32-wasip2 -p address-lookup -p parish-routing`.
-//! Run: `cargo bench -p council-host --bench capabilities` (or `bench/capabilities.sh`,
-//! which builds them). `CAP_BENCH_REQUESTS` sets the queries per kind (default 2,000);
-//! `CAP_BENCH_ONLY=address` or `parish` runs one capability, `CAP_BENCH_MODE=per-request`
-//! or `warm` one mode, `CAP_BENCH_SIDE=native` or `component` one side (profiling),
-//! `CAP_BENCH_QUERY=postcode`, `find` or `suggest` one kind of address query, and
-//! `CAP_BENCH_PERF_MAP=1` writes `/tmp/perf-<pid>.map` for `perf report`.
+//! The capability components (address-lookup, parish-routing) on council-host's
+//! engine against the same crates called natively, in one run on the generated
+//! benchmark data: per request (open + one query; new store + instance + one call)
+//! and warm, alternating in chunks of 100 queries, every component answer checked
+//! against the native one. Prints Markdown tables of p50/p99 and component/native
+//! ratios; asserts nothing about time. The method, the data and the current figures
+//! are docs/BENCHMARKS.md's "Capability components vs native", which also lists the
+//! `CAP_BENCH_*` settings. Run `bench/capabilities.sh` (it builds the components
+//! first), or `cargo bench -p council-host --bench capabilities`.
 
 use std::fs::File;
 use std::io::{Read, Seek};
@@ -48,14 +14,15 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
-use council_address::generate::{self, Rng};
 use council_address::import::{self, Format, ImportOptions};
 use council_address::{AddressIndex, AddressView, Dataset, QueryOptions};
+use council_address_generate::{self as generate, Rng};
 use council_areas::AreaIndex;
 use council_areas_testdata::national;
 use council_host::runtime::{
     HostState, RuntimeOptions, build_engine, build_linker, capability_store, compile_cached,
 };
+use council_test_support::percentile;
 use wasmtime::component::{
     ComponentExportIndex, ComponentNamedList, Instance, InstancePre, Lift, Linker, Lower, TypedFunc,
 };
@@ -218,13 +185,6 @@ impl Seek for CountingReader {
     fn seek(&mut self, pos: std::io::SeekFrom) -> std::io::Result<u64> {
         self.file.seek(pos)
     }
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 fn us(d: Duration) -> f64 {

@@ -11,11 +11,7 @@ use std::time::Instant;
 
 use council_app::manifest::Manifest;
 use council_host::runtime::{App, RuntimeOptions, build_engine};
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index]
-}
+use council_test_support::percentile;
 
 fn measure(root: &Path, manifest: &Path, component: &str, iterations: usize) {
     let manifest = Manifest::from_file(manifest).expect("manifest");

@@ -411,7 +411,7 @@ fn demo(data: &Path, force: bool) -> Result<()> {
     let codepoint_refs: Vec<&Path> = codepoint.iter().map(PathBuf::as_path).collect();
     if force || !up_to_date(&gazetteer, &codepoint_refs) {
         eprintln!("== generated Trafford gazetteer (synthetic addresses on real postcodes)");
-        let stats = council_address::generate::trafford_demo(&codepoint_refs, &gazetteer, 20_231)
+        let stats = council_address_generate::trafford_demo(&codepoint_refs, &gazetteer, 20_231)
             .context("generating the demo gazetteer")?;
         eprintln!("wrote {} ({stats:?})", gazetteer.display());
     }

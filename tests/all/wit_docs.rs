@@ -4,7 +4,6 @@
 //! wit_docs` rewrites it after a WIT change).
 
 use std::fmt::Write as _;
-use std::path::Path;
 
 use wit_parser::{Docs, Function, Resolve, Type, TypeDefKind, TypeOwner, WorldItem, WorldKey};
 
@@ -263,14 +262,5 @@ fn every_council_wit_item_is_documented() {
 fn docs_wit_md_is_rendered_from_the_wit() {
     let (rendered, _) = render(&load());
     let path = support::workspace_root().join("docs/wit.md");
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, &rendered).unwrap();
-        return;
-    }
-    let current = std::fs::read_to_string(&path).unwrap_or_default();
-    assert!(
-        current == rendered,
-        "{} is out of date with wit/: run `BLESS=1 cargo test --release -p council-tests -- wit_docs`",
-        Path::new("docs/wit.md").display()
-    );
+    council_test_support::golden::check(&path, &rendered);
 }

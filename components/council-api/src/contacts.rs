@@ -71,7 +71,7 @@ pub async fn handle(
 /// `400` when it is not a postcode.
 fn known_postcode(postcode: &str) -> Result<(), ApiError> {
     use crate::bindings::council::address::lookup;
-    if council_contacts::text::normalise_postcode(postcode).is_none() {
+    if council_postcode::normalise(postcode).is_none() {
         return Err(ApiError::bad_request(
             "invalid-postcode",
             format!("{postcode:?} is not a UK postcode"),

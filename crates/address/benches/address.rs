@@ -25,9 +25,10 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use council_address::generate::{self, Rng};
 use council_address::import::{self, Format, ImportOptions};
 use council_address::{AddressIndex, Dataset, QueryOptions};
+use council_address_generate::{self as generate, Rng};
+use council_test_support::percentile;
 
 /// Counts live and peak heap bytes, to report memory per instance.
 struct Counting;
@@ -55,11 +56,6 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static ALLOC: Counting = Counting;
 
-fn pct(v: &mut [Duration], p: f64) -> Duration {
-    v.sort();
-    v[((v.len() as f64 - 1.0) * p).round() as usize]
-}
-
 /// Nanoseconds this thread has spent waiting on a run queue (Linux), if known.
 fn run_wait() -> Option<u64> {
     let s = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
@@ -84,8 +80,10 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, Duration, Duration) {
 fn report2(name: &str, v: Vec<(Duration, Duration)>) -> (Duration, Duration) {
     let (wall, cpu): (Vec<Duration>, Vec<Duration>) = v.into_iter().unzip();
     let (mut w, mut c) = (wall, cpu);
-    let (p50, p99) = (pct(&mut w, 0.5), pct(&mut w, 0.99));
-    let (c50, c99) = (pct(&mut c, 0.5), pct(&mut c, 0.99));
+    w.sort();
+    c.sort();
+    let (p50, p99) = (percentile(&w, 0.5), percentile(&w, 0.99));
+    let (c50, c99) = (percentile(&c, 0.5), percentile(&c, 0.99));
     println!(
         "  {name:<38} n={:<6} p50 {:>9.1?}  p99 {:>9.1?}   less run-queue wait: p50 {:>9.1?}  p99 {:>9.1?}",
         w.len(),

@@ -1,6 +1,6 @@
-//! Import speed, for `bench/import.sh`: `generate OUT N` writes a GENERATED
-//! AddressBase Premium supply of about N properties (`generate::bench_set`, seed 7);
-//! `import CSV OSTN15_XZ` reads it with the importer and prints
+//! Import speed, for `bench/import.sh`: `import CSV OSTN15_XZ` reads a supply (the
+//! script writes a GENERATED one with `council-address-generate`'s `bench_set`
+//! example) with the importer and prints
 //! `rows parse_seconds total_seconds` (parse and join; then with OSTN15 coordinates).
 //! Uses only the public API that the importer has had since format 2, so the script
 //! can build the same program against an earlier commit for a before/after ratio.
@@ -8,15 +8,11 @@
 use std::path::Path;
 use std::time::Instant;
 
-use council_address::generate;
 use council_address::import::{Format, Importer, Ostn15};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();
     match args.get(1).map(String::as_str) {
-        Some("generate") if args.len() == 4 => {
-            generate::bench_set(Path::new(&args[2]), args[3].parse()?, 7)?;
-        }
         Some("import") if args.len() == 4 => {
             let grid = Ostn15::from_xz(Path::new(&args[3]))?;
             let t = Instant::now();
@@ -40,7 +36,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 total.as_secs_f64()
             );
         }
-        _ => return Err("usage: import_speed generate OUT N | import CSV OSTN15_XZ".into()),
+        _ => return Err("usage: import_speed import CSV OSTN15_XZ".into()),
     }
     Ok(())
 }

@@ -8,18 +8,18 @@
 //! - [`postcode`], [`text`], [`classification`]: postcode rules, address text
 //!   normalisation, the AddressBase classification scheme and Surrey's sets.
 //! - [`output`]: OS Places, plain JSON, GeoJSON and Surrey presentation shapes.
-//! - `import` (feature `import`, native only): the importers and generators.
+//! - `import` (feature `import`, native only): the importers. Generated demo and
+//!   benchmark data are the `council-address-generate` crate's.
 #![deny(missing_docs)]
 
 pub mod classification;
-#[cfg(feature = "import")]
-pub mod generate;
 #[cfg(feature = "import")]
 pub mod import;
 pub mod index;
 pub mod model;
 pub mod output;
-pub mod postcode;
+/// UK postcodes (the `council-postcode` crate, the one home of the postcode rule).
+pub use council_postcode as postcode;
 mod query;
 pub mod text;
 pub mod types;

@@ -20,7 +20,8 @@ use crate::types::AddressableObject;
 pub struct Date(pub u32);
 
 impl Date {
-    /// Parses `YYYY-MM-DD`, `YYYYMMDD` or `DD/MM/YYYY` (all seen in council extracts).
+    /// Parses `YYYY-MM-DD`, `YYYYMMDD` or `DD/MM/YYYY` (all seen in council extracts);
+    /// the date must exist in the calendar (`2011-02-31` does not).
     pub fn parse(s: &str) -> Option<Date> {
         let s = s.trim();
         let b = s.as_bytes();
@@ -38,7 +39,9 @@ impl Date {
             n if n > 10 && (b[10] == b' ' || b[10] == b'T') => return Date::parse(&s[..10]),
             _ => return None,
         };
-        if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1000..=9999).contains(&y) {
+        if !(1000..=9999).contains(&y)
+            || council_dates::CivilDate::new(i64::from(y), m, d).is_none()
+        {
             return None;
         }
         Some(Date(y * 10000 + m * 100 + d))

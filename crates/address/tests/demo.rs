@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use common::*;
 use council_address::import::{self, Format, ImportOptions};
 use council_address::*;
+use council_address_generate as generate;
 
 #[test]
 fn trafford_demo_builds_and_answers() {

@@ -15,16 +15,7 @@ fn golden(name: &str, v: &Value) {
         .join("tests/golden")
         .join(name);
     let text = serde_json::to_string_pretty(v).unwrap() + "\n";
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, &text).unwrap();
-        return;
-    }
-    let want =
-        std::fs::read_to_string(&path).unwrap_or_else(|_| panic!("{name}: run with BLESS=1"));
-    assert_eq!(
-        text, want,
-        "{name} differs; rerun with BLESS=1 if the change is intended"
-    );
+    council_test_support::golden::check(&path, &text);
 }
 
 #[test]

@@ -1,49 +1,14 @@
-//! A size-class allocator for the capability components, which run single-threaded
-//! on `wasm32-wasip2`, and the `cabi_realloc` that must go with it.
+//! A size-class global allocator for the single-threaded capability components on
+//! `wasm32-wasip2`, and the `cabi_realloc` that must go with it ([`global_allocator!`]).
 //!
-//! Rust's global allocator there is wasi-libc's dlmalloc. A postcode query decodes
-//! dozens of records into small strings, hands them across the component boundary
-//! and frees them in `cabi_post_*`; under `perf`, dlmalloc's `malloc` and `free`
-//! (which coalesces neighbouring chunks on every free) were 18 % of the component's
-//! time for that query (docs/BENCHMARKS.md, "Capability components vs native").
-//!
-//! [`SizeClassAllocator`] keeps one free list per size class: requests up to 1 KiB
-//! are rounded up to a multiple of 16 bytes (64 classes), up to 16 KiB to a power of
-//! two (4 classes). Allocation pops the class's list or carves the next block from
-//! the current 256 KiB chunk; freeing pushes the block back. Nothing is coalesced or
-//! returned: a block is reused only by its own class, so an instance's memory is the
-//! sum of each class's peak, which suits instances that live for one request (Spin,
-//! council-host) or a run of similar calls. Larger requests, and alignments over 16,
-//! go straight to the backing allocator (by default [`System`], i.e. wasi-libc's
-//! malloc), as do the chunks.
-//!
-//! **Blocks it did not allocate.** The canonical ABI's `cabi_realloc` hands the host
-//! memory for strings and lists it passes in, and two kinds of code free that memory:
-//! wasi-libc's own bindings free it with `free()` (a `read` through `std::fs` frees
-//! the host's `list<u8>` in `wasip2_list_u8_free`), and Rust bindings (wit-bindgen's
-//! lifted parameters, the `wasip2` crate's results) drop it through the global
-//! allocator. So `cabi_realloc` must be malloc's ([`system_cabi_realloc`], exported
-//! by [`global_allocator!`]), and this allocator must recognise such blocks when they
-//! reach it: chunks are 256 KiB and 64 KiB-aligned, a bitmap marks the 64 KiB pages
-//! of chunks, and a block outside them goes back to the backing allocator.
-//! (With the size-class `cabi_realloc` of std and wit-bindgen, the first `std::fs`
-//! read trapped in dlmalloc's `free`: tests/all, `api` and `portability`.)
-//!
-//! The bitmap covers 4 GiB from a base address, all of a 32-bit linear memory. A
-//! chunk the backing allocator places outside it (only possible on 64-bit hosts, as
-//! in tests without an arena) is given back and that request served by the backing
-//! allocator instead, so the allocator stays correct anywhere.
-//!
-//! The class of a block is worked out from the [`Layout`] the caller passes back,
-//! which `GlobalAlloc` requires to be the one it was allocated (or reallocated) with;
-//! wit-bindgen's lowering keeps to that (strings are `into_boxed_slice`d before they
-//! cross, so the post-return `cabi_dealloc` passes the length they were allocated
-//! with).
-//!
-//! The allocator is not thread-safe. It is `Sync`, so it can be a
-//! `#[global_allocator]`, only on WebAssembly targets without the `atomics` feature,
-//! where there is one thread; elsewhere (this crate's tests) it is used through a
-//! reference from one thread.
+//! [`SizeClassAllocator`] keeps one free list per size class (16-byte steps to 1 KiB,
+//! powers of two to 16 KiB) over 256 KiB chunks from the backing allocator, and never
+//! coalesces: it suits instances that live for one request. `cabi_realloc` stays
+//! malloc's ([`system_cabi_realloc`]), because wasi-libc `free()`s what the host passes
+//! in, and blocks this allocator did not carve are recognised by a bitmap of its chunks
+//! and handed back. It is `Sync` only on WebAssembly without threads. Why it exists
+//! (dlmalloc was 18 % of a postcode query), and the rules it relies on, are in
+//! `docs/allocator.md`.
 
 #![deny(missing_docs)]
 #![expect(unsafe_code, reason = "a memory allocator hands out raw memory")]

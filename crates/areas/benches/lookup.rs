@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 
 use council_areas::{AreaIndex, AreaType, DEFAULT_CACHE_BYTES};
 use council_areas_testdata::national;
+use council_test_support::percentile;
 use geo::{Contains, LineString, Point, Polygon};
 
 fn index_path(cfg: &national::Config) -> PathBuf {
@@ -57,10 +58,6 @@ fn export(set: &[national::GenArea], points: &[[f64; 2]], dir: &std::path::Path)
         points.len(),
         dir.display()
     );
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> Duration {
-    sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
 fn us(d: Duration) -> f64 {

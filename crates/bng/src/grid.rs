@@ -24,7 +24,6 @@ use std::cell::RefCell;
 use std::fmt;
 use std::io::{self, Read, Seek, SeekFrom};
 
-use crate::crc32::{Crc32, crc32};
 use crate::{ConvertError, GridError, ShiftGrid};
 
 /// The eight magic bytes that open a grid file.
@@ -189,7 +188,7 @@ impl MemoryGrid {
         let header = Header::parse(head)?;
         check_len(bytes.len() as u64)?;
         let body = &bytes[HEADER_LEN..];
-        let computed = crc32(body);
+        let computed = crc32fast::hash(body);
         if computed != header.crc32 {
             return Err(GridError::ChecksumMismatch {
                 stored: header.crc32,
@@ -344,7 +343,7 @@ impl<R: Read + Seek> FileGrid<R> {
     pub fn verify_checksum(&self) -> Result<(), GridError> {
         let mut state = self.state.borrow_mut();
         state.reader.seek(SeekFrom::Start(HEADER_LEN as u64))?;
-        let mut crc = Crc32::new();
+        let mut crc = crc32fast::Hasher::new();
         let mut buf = vec![0u8; 64 * 1024];
         let mut remaining = GRID_FILE_LEN - HEADER_LEN as u64;
         while remaining > 0 {
@@ -353,7 +352,7 @@ impl<R: Read + Seek> FileGrid<R> {
             crc.update(&buf[..want]);
             remaining -= want as u64;
         }
-        let computed = crc.finish();
+        let computed = crc.finalize();
         if computed == self.header.crc32 {
             Ok(())
         } else {
@@ -432,9 +431,21 @@ mod tests {
                 body.extend_from_slice(&(-80_000 - j).to_le_bytes());
             }
         }
-        let mut bytes = Header::encode(crc32(&body)).to_vec();
+        let mut bytes = Header::encode(crc32fast::hash(&body)).to_vec();
         bytes.extend_from_slice(&body);
         bytes
+    }
+
+    #[test]
+    fn the_checksum_is_crc32_iso_hdlc() {
+        // The standard check value of CRC-32/ISO-HDLC, whole and incremental (as
+        // `verify_checksum` computes it).
+        assert_eq!(crc32fast::hash(b"123456789"), 0xCBF4_3926);
+        assert_eq!(crc32fast::hash(b""), 0);
+        let mut c = crc32fast::Hasher::new();
+        c.update(b"1234");
+        c.update(b"56789");
+        assert_eq!(c.finalize(), 0xCBF4_3926);
     }
 
     #[test]

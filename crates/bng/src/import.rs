@@ -13,7 +13,6 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, BufWriter, Write};
 use std::path::Path;
 
-use crate::crc32::crc32;
 use crate::grid::{GRID_COLUMNS, GRID_FILE_LEN, GRID_NODES, GRID_SPACING_M, HEADER_LEN, Header};
 use crate::{GridError, MemoryGrid};
 
@@ -134,7 +133,7 @@ fn parse_data_file(mut data: impl BufRead) -> Result<(Vec<u8>, GridSummary), Gri
                 "more than the {GRID_NODES} nodes of the OSTN15 grid"
             )));
         }
-        let [e_mm, n_mm] = parse_node(text, nodes).map_err(bad)?;
+        let [e_mm, n_mm] = parse_node(text, nodes).map_err(|e| bad(e.to_string()))?;
         body.extend_from_slice(&e_mm.to_le_bytes());
         body.extend_from_slice(&n_mm.to_le_bytes());
         east = (east.0.min(e_mm), east.1.max(e_mm));
@@ -153,7 +152,7 @@ fn parse_data_file(mut data: impl BufRead) -> Result<(Vec<u8>, GridSummary), Gri
             reason: format!("the file ends after {nodes} nodes; the OSTN15 grid has {GRID_NODES}"),
         });
     }
-    let crc32 = crc32(&body);
+    let crc32 = crc32fast::hash(&body);
     Ok((
         body,
         GridSummary {
@@ -166,24 +165,50 @@ fn parse_data_file(mut data: impl BufRead) -> Result<(Vec<u8>, GridSummary), Gri
     ))
 }
 
+/// Why a node line of the data file is refused (`GridError::BadDataLine`'s reason).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum NodeLineError {
+    #[error("expected 7 comma-separated fields, found {0}")]
+    FieldCount(usize),
+    #[error("Point_ID {0:?} is not a whole number")]
+    PointId(String),
+    #[error("Point_ID {found} out of sequence, expected {expected}")]
+    OutOfSequence { found: u32, expected: u32 },
+    #[error("{what} {field:?} is not a whole number of metres")]
+    NotWholeMetres { what: &'static str, field: String },
+    #[error("{what} {value} does not match Point_ID {id}, expected {expected}")]
+    WrongPosition {
+        what: &'static str,
+        value: u32,
+        id: u32,
+        expected: u32,
+    },
+    #[error("{what} {field:?} is not a number")]
+    NotANumber { what: &'static str, field: String },
+    #[error("Height_Datum_Flag {0:?} is not a small whole number")]
+    HeightDatumFlag(String),
+    #[error("{what} {field:?} has more than 3 decimal places")]
+    TooPrecise { what: &'static str, field: String },
+    #[error("{what} {field:?} is not a plausible shift (over 1 km)")]
+    Implausible { what: &'static str, field: String },
+}
+
 /// Parses one node line, which must describe node number `index` (0-based), to its
 /// (east, north) shift in millimetres.
-fn parse_node(text: &str, index: u32) -> Result<[i32; 2], String> {
+fn parse_node(text: &str, index: u32) -> Result<[i32; 2], NodeLineError> {
     let fields: Vec<&str> = text.split(',').map(str::trim).collect();
     let [id, easting, northing, e_shift, n_shift, h_shift, flag] = fields[..] else {
-        return Err(format!(
-            "expected 7 comma-separated fields, found {}",
-            fields.len()
-        ));
+        return Err(NodeLineError::FieldCount(fields.len()));
     };
     let expected_id = index + 1;
     let id: u32 = id
         .parse()
-        .map_err(|_| format!("Point_ID {id:?} is not a whole number"))?;
+        .map_err(|_| NodeLineError::PointId(id.to_string()))?;
     if id != expected_id {
-        return Err(format!(
-            "Point_ID {id} out of sequence, expected {expected_id}"
-        ));
+        return Err(NodeLineError::OutOfSequence {
+            found: id,
+            expected: expected_id,
+        });
     }
     let expected_e = (index % GRID_COLUMNS) * GRID_SPACING_M;
     let expected_n = (index / GRID_COLUMNS) * GRID_SPACING_M;
@@ -191,13 +216,17 @@ fn parse_node(text: &str, index: u32) -> Result<[i32; 2], String> {
         ("ETRS89_Easting", easting, expected_e),
         ("ETRS89_Northing", northing, expected_n),
     ] {
-        let value: u32 = field
-            .parse()
-            .map_err(|_| format!("{what} {field:?} is not a whole number of metres"))?;
+        let value: u32 = field.parse().map_err(|_| NodeLineError::NotWholeMetres {
+            what,
+            field: field.to_string(),
+        })?;
         if value != expected {
-            return Err(format!(
-                "{what} {value} does not match Point_ID {id}, expected {expected}"
-            ));
+            return Err(NodeLineError::WrongPosition {
+                what,
+                value,
+                id,
+                expected,
+            });
         }
     }
     // Not stored, but a malformed value means a damaged line.
@@ -205,9 +234,12 @@ fn parse_node(text: &str, index: u32) -> Result<[i32; 2], String> {
         .parse::<f64>()
         .ok()
         .filter(|h| h.is_finite())
-        .ok_or_else(|| format!("ETRS89_ODN_HeightShift {h_shift:?} is not a number"))?;
+        .ok_or_else(|| NodeLineError::NotANumber {
+            what: "ETRS89_ODN_HeightShift",
+            field: h_shift.to_string(),
+        })?;
     flag.parse::<u8>()
-        .map_err(|_| format!("Height_Datum_Flag {flag:?} is not a small whole number"))?;
+        .map_err(|_| NodeLineError::HeightDatumFlag(flag.to_string()))?;
     Ok([
         metres_to_mm("ETRS89_OSGB36_EShift", e_shift)?,
         metres_to_mm("ETRS89_OSGB36_NShift", n_shift)?,
@@ -216,23 +248,30 @@ fn parse_node(text: &str, index: u32) -> Result<[i32; 2], String> {
 
 /// Parses a shift in metres with at most 3 decimals (the data file's precision) to
 /// whole millimetres.
-fn metres_to_mm(what: &str, field: &str) -> Result<i32, String> {
+fn metres_to_mm(what: &'static str, field: &str) -> Result<i32, NodeLineError> {
     let decimals = field.split_once('.').map_or(0, |(_, frac)| frac.len());
     let value: f64 = field
         .parse()
         .ok()
         .filter(|v: &f64| v.is_finite())
-        .ok_or_else(|| format!("{what} {field:?} is not a number"))?;
+        .ok_or_else(|| NodeLineError::NotANumber {
+            what,
+            field: field.to_string(),
+        })?;
     if decimals > 3 || field.contains(['e', 'E']) {
-        return Err(format!("{what} {field:?} has more than 3 decimal places"));
+        return Err(NodeLineError::TooPrecise {
+            what,
+            field: field.to_string(),
+        });
     }
     let mm = (value * 1000.0).round();
     // OSTN15 shifts are around +80..+112 m east and -85..-43 m north; anything beyond a
     // kilometre is a damaged value, not a shift.
     if mm.abs() > 1_000_000.0 {
-        return Err(format!(
-            "{what} {field:?} is not a plausible shift (over 1 km)"
-        ));
+        return Err(NodeLineError::Implausible {
+            what,
+            field: field.to_string(),
+        });
     }
     Ok(mm as i32)
 }

@@ -34,7 +34,6 @@
 //! ```
 #![deny(missing_docs)]
 
-mod crc32;
 mod error;
 mod grid;
 pub mod helmert;

@@ -15,7 +15,7 @@
 
 use crate::htmltree::Document;
 use crate::model::{Body, BodyKind, ContactDetails, Councillor, Term, Ward};
-use crate::text::{clean, clean_value, moderngov_date, normalise_postcode};
+use crate::text::{clean, clean_value, moderngov_date};
 use crate::xmltree::{self, Element, XmlError};
 
 /// What is wrong with an upstream answer. The service reports it as
@@ -767,7 +767,7 @@ fn apply_label_row(doc: &Document, row: usize, body: &mut Body, privacy: Privacy
     } else if label.contains("address") {
         let mut addr = lines;
         if let Some(last) = addr.last()
-            && let Some(pc) = normalise_postcode(last)
+            && let Some(pc) = council_postcode::normalise(last)
         {
             c.postcode.get_or_insert(pc);
             addr.pop();
@@ -778,7 +778,7 @@ fn apply_label_row(doc: &Document, row: usize, body: &mut Body, privacy: Privacy
     } else if label.contains("postcode") {
         if let Some(pc) = clean(&joined) {
             c.postcode
-                .get_or_insert(normalise_postcode(&pc).unwrap_or(pc));
+                .get_or_insert(council_postcode::normalise(&pc).unwrap_or(pc));
         }
     } else if label.contains("clerk")
         || label.contains("contact")
@@ -831,7 +831,7 @@ pub fn fuzz_all(data: &[u8]) {
         let _ = parse_parish_details_list_page(&s, privacy);
     }
     let _ = crate::text::decode_entities_once(&s);
-    let _ = normalise_postcode(&s);
+    let _ = council_postcode::normalise(&s);
     let _ = moderngov_date(&s);
     let _ = crate::matching::normalise_body_name(&s);
 }

@@ -37,7 +37,6 @@ use crate::model::{
 };
 use crate::moderngov::{self, ParseError, Privacy};
 use crate::settings::{BaseUrl, Settings, SourceKind};
-use crate::text::normalise_postcode;
 
 /// Formats a duration the way errors and stale reasons say it (`5 s`, `250 ms`).
 pub fn human_duration(d: Duration) -> String {
@@ -482,7 +481,7 @@ impl<T: Transport, C: Cache, K: Clock> ContactService<T, C, K> {
     /// postcode normalised (`M31 4AN`) first.
     pub fn councillors_by_postcode(&self, postcode: &str) -> Result<CouncillorAnswer, Error> {
         self.begin_call();
-        let pc = normalise_postcode(postcode)
+        let pc = council_postcode::normalise(postcode)
             .ok_or_else(|| Error::InvalidQuery(format!("{postcode:?} is not a UK postcode")))?;
         if self.settings.source == SourceKind::Directory {
             return Err(self.unsupported("councillors-by-postcode"));

@@ -1,6 +1,6 @@
 //! Text clean-up shared by the XML and HTML parsers: one more round of entity
-//! decoding for double-encoded values, whitespace folding, ModernGov dates and UK
-//! postcodes.
+//! decoding for double-encoded values, whitespace folding and ModernGov dates
+//! (postcodes are `council_postcode`'s).
 
 /// HTML named character references that councils' data actually contains, a subset
 /// of the WHATWG table (<https://html.spec.whatwg.org/multipage/named-characters.html>).
@@ -148,47 +148,9 @@ pub fn moderngov_date(s: &str) -> Option<String> {
     valid_date(y, m, d).then(|| format!("{y:04}-{m:02}-{d:02}"))
 }
 
+/// A real calendar date with a four-digit year (what `YYYY-MM-DD` can hold).
 fn valid_date(y: u32, m: u32, d: u32) -> bool {
-    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
-    let days = match m {
-        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-        4 | 6 | 9 | 11 => 30,
-        2 if leap => 29,
-        2 => 28,
-        _ => return false,
-    };
-    (1000..=9999).contains(&y) && (1..=days).contains(&d)
-}
-
-/// Normalises a UK postcode to upper case with one space before the inward code
-/// (`m314an` → `M31 4AN`), or `None` if it is not shaped like one.
-///
-/// The shape is the one in BS 7666 / the Royal Mail PAF guide: an outward code of
-/// 2–4 characters (area letters, district digit, optional letter or digit) and an
-/// inward code of a digit and two letters.
-pub fn normalise_postcode(s: &str) -> Option<String> {
-    let compact: String = s
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| c.to_ascii_uppercase())
-        .collect();
-    if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
-        return None;
-    }
-    let (outward, inward) = compact.split_at(compact.len() - 3);
-    let ib = inward.as_bytes();
-    if !(ib[0].is_ascii_digit() && ib[1].is_ascii_alphabetic() && ib[2].is_ascii_alphabetic()) {
-        return None;
-    }
-    let ob = outward.as_bytes();
-    let letters = ob.iter().take_while(|b| b.is_ascii_alphabetic()).count();
-    if !(1..=2).contains(&letters) || letters >= ob.len() || !ob[letters].is_ascii_digit() {
-        return None;
-    }
-    if !ob[letters + 1..].iter().all(u8::is_ascii_alphanumeric) || ob.len() - letters > 2 {
-        return None;
-    }
-    Some(format!("{outward} {inward}"))
+    (1000..=9999).contains(&y) && council_dates::CivilDate::new(i64::from(y), m, d).is_some()
 }
 
 #[cfg(test)]
@@ -231,16 +193,5 @@ mod tests {
         assert_eq!(moderngov_date("29/02/2016").as_deref(), Some("2016-02-29"));
         assert_eq!(moderngov_date("2016-05-05").as_deref(), Some("2016-05-05"));
         assert_eq!(moderngov_date(""), None);
-    }
-
-    #[test]
-    fn normalises_postcodes() {
-        assert_eq!(normalise_postcode("m314an").as_deref(), Some("M31 4AN"));
-        assert_eq!(normalise_postcode("WA139GF").as_deref(), Some("WA13 9GF"));
-        assert_eq!(normalise_postcode("M1  1AD").as_deref(), Some("M1 1AD"));
-        assert_eq!(normalise_postcode("EC1A 1BB").as_deref(), Some("EC1A 1BB"));
-        assert_eq!(normalise_postcode("not a postcode"), None);
-        assert_eq!(normalise_postcode("12345"), None);
-        assert_eq!(normalise_postcode("ÅÅ1 1AA"), None);
     }
 }

@@ -1064,15 +1064,7 @@ fn open_referral_output_follows_the_uk_profile() {
     let rendered = serde_json::to_string_pretty(&golden).unwrap() + "\n";
     let path =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/open-referral-demo.json");
-    if std::env::var_os("BLESS").is_some() {
-        std::fs::write(&path, &rendered).unwrap();
-    }
-    let expected = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("{}: {e} (run with BLESS=1)", path.display()));
-    assert_eq!(
-        rendered, expected,
-        "Open Referral output changed; rerun with BLESS=1 if intended"
-    );
+    council_test_support::golden::check(&path, &rendered);
 }
 
 #[test]

@@ -1,25 +1,15 @@
 //! Dates for people and for JSON, from Unix seconds (UTC), without a date library.
 
-/// Days since 1970-01-01 → (year, month, day), Howard Hinnant's `civil_from_days`
-/// ("chrono-Compatible Low-Level Date Algorithms").
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
 fn parts(unix: u64) -> (i64, u32, u32, u64, u64, u64) {
-    let days = (unix / 86_400) as i64;
-    let rest = unix % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    (y, m, d, rest / 3600, (rest % 3600) / 60, rest % 60)
+    let (date, rest) = council_dates::CivilDate::from_unix_seconds(unix);
+    (
+        date.year(),
+        date.month(),
+        date.day(),
+        rest / 3600,
+        (rest % 3600) / 60,
+        rest % 60,
+    )
 }
 
 /// `2026-11-27T11:30:00Z` (RFC 3339).

@@ -29,29 +29,28 @@ pub fn target_dir() -> PathBuf {
         .unwrap_or_else(|| workspace_root().join("target"))
 }
 
-/// Every component the project ships, plus the test guests.
-pub const COMPONENT_PACKAGES: &[&str] = &[
-    "address-lookup",
-    "parish-routing",
-    "contact-fetch",
-    "council-api",
-    "places-api",
-    "report-speeding",
-    "report-speeding-backoffice",
-    "guest-hello",
-    "guest-probe",
-];
+/// The test guests, built with the shipped components.
+pub const TEST_GUESTS: &[&str] = &["guest-hello", "guest-probe"];
 
-/// The components a council deploys (the import check covers exactly these).
-pub const SHIPPED_COMPONENTS: &[&str] = &[
-    "address-lookup",
-    "parish-routing",
-    "contact-fetch",
-    "council-api",
-    "places-api",
-    "report-speeding",
-    "report-speeding-backoffice",
-];
+/// The components a council deploys (the import check covers exactly these): every
+/// package under components/, as `scripts/components` (the one declaration of the
+/// list, which scripts/build reads too) prints them.
+pub fn shipped_components() -> &'static [String] {
+    static SHIPPED: OnceLock<Vec<String>> = OnceLock::new();
+    SHIPPED.get_or_init(|| {
+        let output = Command::new(workspace_root().join("scripts/components"))
+            .current_dir(workspace_root())
+            .stderr(Stdio::inherit())
+            .output()
+            .expect("running scripts/components");
+        assert!(output.status.success(), "scripts/components failed");
+        String::from_utf8(output.stdout)
+            .expect("package names are UTF-8")
+            .lines()
+            .map(str::to_string)
+            .collect()
+    })
+}
 
 fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
@@ -66,12 +65,8 @@ fn cargo() -> Command {
 pub fn components() -> &'static Path {
     static BUILT: OnceLock<PathBuf> = OnceLock::new();
     BUILT.get_or_init(|| {
-        let guests: Vec<&str> = COMPONENT_PACKAGES
-            .iter()
-            .copied()
-            .filter(|p| !SHIPPED_COMPONENTS.contains(p))
-            .collect();
-        for packages in [SHIPPED_COMPONENTS, &guests[..]] {
+        let shipped: Vec<&str> = shipped_components().iter().map(String::as_str).collect();
+        for packages in [&shipped[..], TEST_GUESTS] {
             let mut command = cargo();
             command.args([
                 "build",

@@ -63,9 +63,16 @@ impl Format {
     }
 }
 
+/// A format name [`Format::from_str`] does not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "unknown address format '{0}': use addressbase-premium, dtf-7.3, dtf-8.1, dtf, addressbase-plus, open-uprn, codepoint-open or csv"
+)]
+pub struct UnknownFormat(pub String);
+
 impl FromStr for Format {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Format, String> {
+    type Err = UnknownFormat;
+    fn from_str(s: &str) -> Result<Format, UnknownFormat> {
         Ok(match s.to_ascii_lowercase().replace('_', "-").as_str() {
             "abp" | "addressbase-premium" | "premium" => Format::AddressBasePremium,
             "dtf73" | "dtf-7.3" | "dtf7.3" => Format::Dtf73,
@@ -75,11 +82,7 @@ impl FromStr for Format {
             "open-uprn" | "openuprn" | "osopenuprn" => Format::OpenUprn,
             "codepoint" | "codepoint-open" | "code-point-open" | "cpo" => Format::CodePointOpen,
             "csv" | "plain-csv" | "plain" => Format::PlainCsv,
-            other => {
-                return Err(format!(
-                    "unknown address format '{other}': use addressbase-premium, dtf-7.3, dtf-8.1, dtf, addressbase-plus, open-uprn, codepoint-open or csv"
-                ));
-            }
+            other => return Err(UnknownFormat(other.to_string())),
         })
     }
 }
@@ -760,21 +763,5 @@ pub fn write_gazetteer(
 
 /// Today's date (UTC), `YYYY-MM-DD`.
 pub fn today() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = (secs / 86_400) as i64;
-    // Civil from days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!("{y:04}-{m:02}-{d:02}")
+    council_dates::CivilDate::today_utc().to_string()
 }

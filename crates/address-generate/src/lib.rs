@@ -1,5 +1,7 @@
-//! Generated data (feature `import`): the Trafford demo and benchmark-scale sets,
-//! written as AddressBase Premium CSV so that they go through the real importer.
+//! GENERATED address data for the demo and the benchmarks: the Trafford demo and
+//! benchmark-scale sets, written as AddressBase Premium CSV so that they go through
+//! the real importer (`council_address::import`). Not part of the address library:
+//! only `council-host import demo`, the benchmarks and the tests use it.
 //!
 //! Everything here is GENERATED: the header record's custodian name, the metadata
 //! record and the index's `generated` flag say so. Identifiers come from ranges that
@@ -14,13 +16,19 @@
 //! addresses (numbers, street and building names, businesses) is invented from a
 //! fixed seed, so every run writes the same file.
 
+#![deny(missing_docs)]
+
 use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::Path;
 
-use crate::import::ImportError;
-use crate::postcode::Postcode;
+use council_address::import::ImportError;
+use council_address::postcode::Postcode;
+
+mod words;
+
+use words::{BLOCK_NAMES, BUSINESS, FIRMS, HOUSE_NAMES, ROOTS, weighted_type};
 
 /// A small deterministic generator (SplitMix64).
 #[derive(Debug, Clone)]
@@ -55,223 +63,6 @@ impl Rng {
     pub fn chance(&mut self, p: f64) -> bool {
         self.unit() < p
     }
-}
-
-const ROOTS: &[&str] = &[
-    "ACACIA",
-    "ALBERT",
-    "ALEXANDRA",
-    "ASH",
-    "ASHFIELD",
-    "BEECH",
-    "BIRCH",
-    "BIRCHFIELD",
-    "BLACKBURN",
-    "BOWDON",
-    "BRIDGEWATER",
-    "BROOK",
-    "BROOKLANDS",
-    "BROOMFIELD",
-    "CANAL",
-    "CARRINGTON",
-    "CEDAR",
-    "CHAPEL",
-    "CHESTER",
-    "CHESTNUT",
-    "CHURCH",
-    "CLAREMONT",
-    "CLIFTON",
-    "COPPICE",
-    "CROFT",
-    "CROSS",
-    "DALE",
-    "DEAN",
-    "DERBY",
-    "DUNHAM",
-    "EDGE",
-    "ELM",
-    "FAIRFIELD",
-    "FERN",
-    "FIELD",
-    "FIR",
-    "FLIXTON",
-    "FOREST",
-    "FOX",
-    "GLEBE",
-    "GRANGE",
-    "GREEN",
-    "GROSVENOR",
-    "HALE",
-    "HALL",
-    "HAWTHORN",
-    "HAZEL",
-    "HEATH",
-    "HIGH",
-    "HILL",
-    "HOLLY",
-    "HOLME",
-    "IVY",
-    "KING",
-    "KINGSWAY",
-    "LABURNUM",
-    "LARCH",
-    "LAUREL",
-    "LIME",
-    "LINDEN",
-    "LONG",
-    "MANOR",
-    "MAPLE",
-    "MARKET",
-    "MAY",
-    "MEADOW",
-    "MERSEY",
-    "MILL",
-    "MOSS",
-    "MOOR",
-    "NORTH",
-    "OAK",
-    "OAKFIELD",
-    "ORCHARD",
-    "PARK",
-    "PINE",
-    "POPLAR",
-    "PRIORY",
-    "QUEEN",
-    "RAILWAY",
-    "RECTORY",
-    "REDCLIFFE",
-    "RIVER",
-    "ROSE",
-    "ROWAN",
-    "ST JOHN'S",
-    "ST MARY'S",
-    "ST GEORGE'S",
-    "SANDY",
-    "SCHOOL",
-    "SHAW",
-    "SOUTH",
-    "SPRING",
-    "STAMFORD",
-    "STATION",
-    "SYCAMORE",
-    "THORN",
-    "VICTORIA",
-    "VICARAGE",
-    "WALNUT",
-    "WARBURTON",
-    "WATER",
-    "WELLINGTON",
-    "WEST",
-    "WESTWOOD",
-    "WHITE",
-    "WILLOW",
-    "WINDSOR",
-    "WOOD",
-    "WOODLANDS",
-    "YEW",
-    "YORK",
-];
-const TYPES: &[(&str, u32)] = &[
-    ("ROAD", 30),
-    ("STREET", 14),
-    ("AVENUE", 12),
-    ("CLOSE", 10),
-    ("DRIVE", 8),
-    ("LANE", 8),
-    ("GROVE", 5),
-    ("WAY", 4),
-    ("CRESCENT", 4),
-    ("PLACE", 3),
-    ("GARDENS", 3),
-    ("COURT", 2),
-    ("MEWS", 2),
-    ("TERRACE", 2),
-    ("WALK", 1),
-    ("RISE", 1),
-    ("VIEW", 1),
-];
-const HOUSE_NAMES: &[&str] = &[
-    "ROSE COTTAGE",
-    "THE COTTAGE",
-    "IVY HOUSE",
-    "THE LODGE",
-    "HOLLY BANK",
-    "FERN LEA",
-    "THE OLD VICARAGE",
-    "BRIAR COTTAGE",
-    "MEADOW VIEW",
-    "THE BARN",
-    "ORCHARD HOUSE",
-    "WILLOW COTTAGE",
-    "THE CROFT",
-    "HILLSIDE",
-    "SUNNYSIDE",
-    "WOODSIDE",
-    "THE GABLES",
-    "BEECH HOUSE",
-    "LARCHFIELD",
-    "THE OLD SCHOOL HOUSE",
-];
-const BLOCK_NAMES: &[&str] = &[
-    "COURT", "HOUSE", "MANSIONS", "LODGE", "POINT", "HEIGHTS", "WHARF", "MILL", "PLACE",
-];
-const BUSINESS: &[(&str, &str)] = &[
-    ("CR08", "STORES"),
-    ("CR08", "NEWSAGENTS"),
-    ("CR08", "PHARMACY"),
-    ("CR07", "CAFE"),
-    ("CR07", "RESTAURANT"),
-    ("CR10", "TAKEAWAY"),
-    ("CR06", "ARMS"),
-    ("CR06", "TAVERN"),
-    ("CO01", "SOLICITORS"),
-    ("CO01", "ACCOUNTANTS"),
-    ("CR01", "BUILDING SOCIETY"),
-    ("CM02", "MEDICAL CENTRE"),
-    ("CM01", "DENTAL PRACTICE"),
-    ("CI03", "MOTORS"),
-    ("CL06", "FITNESS CENTRE"),
-    ("CR02", "HAIR STUDIO"),
-];
-const FIRMS: &[&str] = &[
-    "ASHTON",
-    "BROOKS",
-    "CARTER",
-    "DAVIES",
-    "ELLIS",
-    "FLETCHER",
-    "GREEN",
-    "HOLT",
-    "JACKSON",
-    "KHAN",
-    "LEIGH",
-    "MORRIS",
-    "NOLAN",
-    "OWEN",
-    "PATEL",
-    "QUINN",
-    "RILEY",
-    "SHAH",
-    "TAYLOR",
-    "WALSH",
-    "ROYAL OAK",
-    "RED LION",
-    "BRIDGE",
-    "VILLAGE",
-    "PARKSIDE",
-    "CORNER",
-];
-
-fn weighted_type(rng: &mut Rng) -> &'static str {
-    let total: u32 = TYPES.iter().map(|t| t.1).sum();
-    let mut x = rng.below(total as u64) as u32;
-    for (t, w) in TYPES {
-        if x < *w {
-            return t;
-        }
-        x -= w;
-    }
-    "ROAD"
 }
 
 fn q(s: &str) -> String {

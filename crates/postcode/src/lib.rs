@@ -1,16 +1,38 @@
-//! UK postcodes: validation with a reason for every failure, normalisation, prefixes
-//! (area, district, sector) and a sortable 64-bit key.
+//! UK postcodes, in one place: what a postcode is, its normalised form (`M31 4AN`),
+//! prefixes (area, district, sector) with a reason for every rejection, and a
+//! sortable 64-bit key.
 //!
-//! Structure (Royal Mail, BS 7666): an outward code, the area (one or two letters)
-//! and the district (one or two digits, or a digit and a letter: `A9`, `A99`, `AA9`,
-//! `AA99`, `A9A`, `AA9A`), then the inward code: a sector digit and a two-letter unit.
-//! `GIR 0AA` is the one exception. Areas are checked against the list of the 121
-//! geographic areas plus the non-geographic `BF`, `BX` and `GIR`.
+//! # The rule
+//!
+//! The format is Royal Mail's (Programmers' Guide to the PAF, and BS 7666-1's postcode
+//! element; the GOV.UK "Bulk Data Transfer: additional validation for CAS postcode"
+//! note lists the same shapes): an outward code, the area (one or two letters) and
+//! the district (one or two digits, or a digit and a letter: `A9`, `A99`, `AA9`,
+//! `AA99`, `A9A`, `AA9A`), then the inward code, a sector digit and a two-letter unit
+//! (`9AA`). `GIR 0AA` (Girobank) is the one postcode outside those shapes.
+//!
+//! - Case and whitespace carry nothing: the inward code is always the last three
+//!   characters, so `m314an`, ` M31  4AN ` and `M3 14AN` are all `M31 4AN`.
+//! - A postcode has that shape ([`normalise`]). That is all a form or a scraped page
+//!   can be asked for: `ZZ9 9ZZ` typed into a form is a postcode with no addresses,
+//!   which tells a person more than "not a postcode" would.
+//! - A postcode of a real area also has one of the 121 geographic areas, or the
+//!   non-geographic `BF` (BFPO), `BX` and `GIR` ([`Postcode::parse`],
+//!   [`Postcode::parse_lenient`], [`parse_query`]): the address index checks this,
+//!   so that `QQ1 1AA` is answered with why it is wrong rather than with nothing.
+//! - Royal Mail also never allocates some letters in some positions (`CIKMOV` in the
+//!   unit, for instance). That is allocation practice, not format, and is not
+//!   checked: such a postcode is one that has no addresses.
+//!
+//! Before this crate there were three rules (the address index's, the contacts
+//! crate's and the report form's), which disagreed on `GIR 0AA`, `M12A 1AA`, outward
+//! codes of letters only and misplaced spaces; the tests below pin each of those.
 //!
 //! Zero-for-O slips (`C09 1HT` for `CO9 1HT`, `M31 OAN` for `M31 0AN`): structured
-//! lookups (`by_postcode`, `postcode`) never guess; they fail with an error that names
-//! the problem and suggests the corrected postcode. Free-text search applies the same
-//! correction silently, because its input is dirty by nature (see `text.rs`).
+//! lookups (`Postcode::parse`, `parse_query`) never guess; they fail with an error
+//! that names the problem and suggests the corrected postcode. Free-text search
+//! applies the same correction silently, because its input is dirty by nature (see
+//! `council_address::text`).
 //!
 //! Keys: each of the seven positions (outward left-aligned in four, inward in three)
 //! is coded in 6 bits (0 padding, 1-10 digits, 11-36 letters), so a whole outward code
@@ -80,25 +102,8 @@ impl Postcode {
     /// importers, where a cheap accept/reject is wanted and the row error names the
     /// column.
     pub fn parse_lenient(text: &str) -> Option<Postcode> {
-        let compact: String = text
-            .chars()
-            .filter(|c| !c.is_whitespace())
-            .map(|c| c.to_ascii_uppercase())
-            .collect();
-        if compact.len() < 5 || compact.len() > 7 || !compact.is_ascii() {
-            return None;
-        }
-        let (out, inw) = compact.split_at(compact.len() - 3);
-        if valid_inward(inw)
-            && ((valid_outward_shape(out) && is_area(area_of(out))) || out == "GIR")
-        {
-            Some(Postcode {
-                outward: out.to_string(),
-                inward: inw.to_string(),
-            })
-        } else {
-            None
-        }
+        let postcode = well_formed(text)?;
+        is_area(postcode.area()).then_some(postcode)
     }
     /// Rebuilds a postcode from its key (the inverse of [`Postcode::key`]).
     pub fn from_key(key: u64) -> Option<Postcode> {
@@ -122,8 +127,8 @@ impl Postcode {
 
 impl Postcode {
     /// The postcode as written, outward and inward code with one space (`M31 4AN`);
-    /// the same text as `Display`, without going through `core::fmt` (see
-    /// [`crate::text::push_decimal`] for why that matters on the query path).
+    /// the same text as `Display`, without going through `core::fmt` (the address
+    /// index's query path avoids it: see `council_address::text::push_decimal`).
     pub fn spaced(&self) -> String {
         let mut s = String::with_capacity(self.outward.len() + 1 + self.inward.len());
         s.push_str(&self.outward);
@@ -216,6 +221,35 @@ impl PostcodeError {
             suggestion: None,
         }
     }
+}
+
+/// Normalises a full postcode of the right shape (`m314an` → `M31 4AN`), or `None`.
+/// The area is not checked (see the module's rule): for forms and scraped pages.
+pub fn normalise(text: &str) -> Option<String> {
+    well_formed(text).map(|p| p.spaced())
+}
+
+/// A full postcode of the right shape, whitespace and case ignored (the inward code
+/// is the last three characters); the area is not checked.
+fn well_formed(text: &str) -> Option<Postcode> {
+    let compact: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    if !(5..=7).contains(&compact.len()) || !compact.is_ascii() {
+        return None;
+    }
+    let (outward, inward) = compact.split_at(compact.len() - 3);
+    let shaped = if outward == "GIR" {
+        inward == "0AA"
+    } else {
+        valid_outward_shape(outward) && valid_inward(inward)
+    };
+    shaped.then(|| Postcode {
+        outward: outward.to_string(),
+        inward: inward.to_string(),
+    })
 }
 
 /// Parses a full postcode or a prefix (area, district, sector), normalising case and
@@ -328,13 +362,25 @@ fn parse_strict(text: &str) -> Result<PostcodeQuery, PostcodeError> {
     }
     let upper = trimmed.to_ascii_uppercase();
     let parts: Vec<&str> = upper.split_whitespace().collect();
+    let compact: String = parts.concat();
+    if compact.len() == 6 && compact.starts_with("GIR") && compact != "GIR0AA" {
+        return Err(PostcodeError::new(
+            text,
+            "GIR is the area of one postcode only, GIR 0AA".into(),
+        ));
+    }
+    // A full postcode, wherever its spaces are (`M3 14AN`): the inward code is always
+    // the last three characters. Prefixes keep theirs (`M3 1` is not `M31`).
+    if let Some(full) = well_formed(&compact) {
+        check_outward(text, &full.outward)?;
+        return Ok(PostcodeQuery::Full(full));
+    }
     if parts.len() > 2 {
         return Err(PostcodeError::new(
             text,
             "a postcode has at most two parts, the outward and inward codes (M31 4AN)".into(),
         ));
     }
-    let compact: String = parts.concat();
     if compact.len() > 7 {
         return Err(PostcodeError::new(
             text,
@@ -359,10 +405,7 @@ fn parse_strict(text: &str) -> Result<PostcodeQuery, PostcodeError> {
                     ))
                 }
             }
-            3 if valid_inward(inw) => Ok(PostcodeQuery::Full(Postcode {
-                outward: out.to_string(),
-                inward: inw.to_string(),
-            })),
+            // A valid inward code made a full postcode above.
             _ => Err(PostcodeError::new(
                 text,
                 format!("the inward code must be a digit and two letters (4AN), not '{inw}'"),
@@ -391,16 +434,6 @@ fn parse_strict(text: &str) -> Result<PostcodeQuery, PostcodeError> {
     if valid_outward_shape(s) {
         check_outward(text, s)?;
         return Ok(PostcodeQuery::District(s.to_string()));
-    }
-    if s.len() >= 5 {
-        let (out, inw) = s.split_at(s.len() - 3);
-        if valid_inward(inw) && (valid_outward_shape(out) || out == "GIR") {
-            check_outward(text, out)?;
-            return Ok(PostcodeQuery::Full(Postcode {
-                outward: out.to_string(),
-                inward: inw.to_string(),
-            }));
-        }
     }
     // An outward code followed directly by a sector digit (`M314`).
     if s.len() >= 3 {
@@ -637,6 +670,86 @@ mod tests {
         assert!(e.reason.contains("not a full postcode"), "{e}");
         let e = parse_query("M31 4AN X").unwrap_err();
         assert!(e.reason.contains("two parts"));
+    }
+
+    /// The assertions of the contacts crate's former `normalise_postcode` test.
+    #[test]
+    fn normalises_postcodes() {
+        assert_eq!(normalise("m314an").as_deref(), Some("M31 4AN"));
+        assert_eq!(normalise("WA139GF").as_deref(), Some("WA13 9GF"));
+        assert_eq!(normalise("M1  1AD").as_deref(), Some("M1 1AD"));
+        assert_eq!(normalise("EC1A 1BB").as_deref(), Some("EC1A 1BB"));
+        assert_eq!(normalise("not a postcode"), None);
+        assert_eq!(normalise("12345"), None);
+        assert_eq!(normalise("ÅÅ1 1AA"), None);
+    }
+
+    /// The cases where the three former rules (the address index's, the contacts
+    /// crate's and the report form's) disagreed, each decided once.
+    #[test]
+    fn the_one_rule_where_the_old_rules_differed() {
+        // GIR 0AA is a postcode (contacts refused it); GIR is no other postcode's area
+        // (the form and the importers took `GIR 1AA`).
+        assert_eq!(normalise("gir0aa").as_deref(), Some("GIR 0AA"));
+        assert_eq!(Postcode::parse("GIR 0AA").unwrap().to_string(), "GIR 0AA");
+        assert_eq!(normalise("GIR 1AA"), None);
+        assert_eq!(Postcode::parse_lenient("GIR 1AA"), None);
+        let e = Postcode::parse("GIR 1AA").unwrap_err();
+        assert!(e.reason.contains("GIR 0AA"), "{e}");
+        // A district is one or two digits, or a digit and a letter: never three
+        // characters after the area (the form took `M12A 1AA`), never letters only (the
+        // form took `ABC 1AA`).
+        for text in ["M12A 1AA", "ABC 1AA", "ABCD1AA", "M 1AA"] {
+            assert_eq!(normalise(text), None, "{text}");
+            assert_eq!(Postcode::parse_lenient(text), None, "{text}");
+            assert!(Postcode::parse(text).is_err(), "{text}");
+        }
+        // Every shape is taken: A9, A99, AA9, AA99, A9A, AA9A.
+        for (text, normal) in [
+            ("m14an", "M1 4AN"),
+            ("M314AN", "M31 4AN"),
+            ("wa13 9gf", "WA13 9GF"),
+            ("CR0 1AA", "CR0 1AA"),
+            ("W1A 0AX", "W1A 0AX"),
+            ("sw1a1aa", "SW1A 1AA"),
+        ] {
+            assert_eq!(normalise(text).as_deref(), Some(normal), "{text}");
+            assert_eq!(Postcode::parse_lenient(text).unwrap().spaced(), normal);
+            assert_eq!(Postcode::parse(text).unwrap().spaced(), normal);
+        }
+        // A misplaced space is ignored everywhere (the address index refused it).
+        for text in ["M3 14AN", "M314 AN", " m 3 1 4 a n "] {
+            assert_eq!(normalise(text).as_deref(), Some("M31 4AN"), "{text}");
+            assert_eq!(Postcode::parse(text).unwrap().spaced(), "M31 4AN", "{text}");
+            assert_eq!(Postcode::parse_lenient(text).unwrap().spaced(), "M31 4AN");
+        }
+        // The shape is the format; the area list is what the address index adds: a
+        // form takes `ZZ9 9ZZ` and finds no addresses, the index says why.
+        assert_eq!(normalise("ZZ9 9ZZ").as_deref(), Some("ZZ9 9ZZ"));
+        assert_eq!(normalise("QQ1 1AA").as_deref(), Some("QQ1 1AA"));
+        assert_eq!(Postcode::parse_lenient("QQ1 1AA"), None);
+        let e = Postcode::parse("QQ1 1AA").unwrap_err();
+        assert!(e.reason.contains("not a UK postcode area"), "{e}");
+        // Not postcodes under any rule.
+        for text in [
+            "",
+            "M3",
+            "M31",
+            "1M3 4AN",
+            "M31 4A1",
+            "M31 4ÄN",
+            "ÅÅ1 1AA",
+            "12345",
+        ] {
+            assert_eq!(normalise(text), None, "{text}");
+            assert_eq!(Postcode::parse_lenient(text), None, "{text}");
+            assert!(Postcode::parse(text).is_err(), "{text}");
+        }
+        // Prefixes keep their spaces: `M3 1` is a sector of M3, `M31` a district.
+        assert_eq!(
+            parse_query("M3 1").unwrap(),
+            PostcodeQuery::Sector("M3".into(), 1)
+        );
     }
 
     #[test]
