@@ -1,5 +1,7 @@
 //! Link settings for the core module of a capability component, for the component's
-//! build script (`[build-dependencies]`): each capability component's `build.rs` is
+//! build script. Each capability component has
+//! `council-capability = { path = "../../crates/capability", default-features = false }`
+//! in `[build-dependencies]` (this module alone) and a `build.rs` of
 //!
 //! ```ignore
 //! fn main() {
