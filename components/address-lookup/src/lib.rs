@@ -7,17 +7,11 @@
 //! records. The index is opened once per instance — Spin makes one instance per
 //! request — and every query then reads only the few pages it needs.
 
-// The same positioned-read file as parish-routing's: one `descriptor.read` per read.
-#[path = "../../parish-routing/src/data_file.rs"]
-mod data_file;
-
-use std::cell::OnceCell;
 use std::fs::File;
-
-use data_file::DataFile;
 
 use council_address as lib;
 use council_bng::{FileGrid, LonLat};
+use council_capability::{DataFile, OpenError, OpenOnce, data_path, open_data_file};
 
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 mod bindings {
@@ -34,31 +28,28 @@ use bindings::Component;
 use bindings::exports::council::address::lookup as wit;
 
 thread_local! {
-    static INDEX: OnceCell<Result<lib::AddressIndex<DataFile>, wit::Error>> = const { OnceCell::new() };
-    static GRID: OnceCell<Result<FileGrid<File>, wit::Error>> = const { OnceCell::new() };
+    static INDEX: OpenOnce<lib::AddressIndex<DataFile>> = const { OpenOnce::new() };
+    static GRID: OpenOnce<FileGrid<File>> = const { OpenOnce::new() };
 }
 
-fn env_path(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
+/// A file that cannot be opened makes the capability unavailable.
+fn unavailable(e: &OpenError) -> wit::Error {
+    wit::Error::IndexUnavailable(e.to_string())
 }
 
 /// Runs `f` with the instance's index, opening it on first use.
 fn with_index<T>(
     f: impl FnOnce(&lib::AddressIndex<DataFile>) -> Result<T, wit::Error>,
 ) -> Result<T, wit::Error> {
-    INDEX.with(|cell| {
-        let index = cell.get_or_init(|| {
-            let path = env_path("ADDRESS_INDEX", "/data/address.idx");
-            let file = DataFile::open(&path).map_err(|e| {
-                wit::Error::IndexUnavailable(format!("cannot open the address index {path}: {e}"))
-            })?;
-            lib::AddressIndex::open_named(file, &path)
-                .map_err(|e| wit::Error::IndexUnavailable(e.to_string()))
-        });
-        match index {
-            Ok(index) => f(index),
-            Err(e) => Err(e.clone()),
-        }
+    INDEX.with(|once| {
+        let index = once
+            .get_or_open(|| {
+                let path = data_path("ADDRESS_INDEX", "/data/address.idx");
+                let file = open_data_file("address index", &path)?;
+                lib::AddressIndex::open_named(file, &path).map_err(OpenError::refused)
+            })
+            .map_err(unavailable)?;
+        f(index)
     })
 }
 
@@ -77,16 +68,10 @@ fn query_point(point: wit::Point) -> Result<QueryPoint, wit::Error> {
             easting: p.easting,
             northing: p.northing,
         })),
-        wit::Point::Wgs84(p) => GRID.with(|cell| {
-            let grid = cell.get_or_init(|| {
-                let path = env_path("OSTN15_GRID", "/data/ostn15.grid");
-                let file = File::open(&path).map_err(|e| {
-                    wit::Error::IndexUnavailable(format!("cannot open the OSTN15 grid {path}: {e}"))
-                })?;
-                FileGrid::open(file)
-                    .map_err(|e| wit::Error::IndexUnavailable(format!("{path}: {e}")))
-            });
-            let grid = grid.as_ref().map_err(Clone::clone)?;
+        wit::Point::Wgs84(p) => GRID.with(|once| {
+            let grid = once
+                .get_or_open(council_capability::open_ostn15_grid)
+                .map_err(unavailable)?;
             let wgs84 = lib::Wgs84Point {
                 longitude: p.longitude,
                 latitude: p.latitude,

@@ -15,16 +15,12 @@
 use council_contacts::model as lib;
 use council_contacts::openreferral::to_open_referral;
 use serde_json::json;
-use wstd::http::{Body, Request, Response, StatusCode};
+use wstd::http::{Body, Response, StatusCode};
 
 use crate::bindings::council::contacts::directory as wit;
-use crate::http::{self, ApiError, Query};
+use council_http_facade::http::{self, ApiError, Query};
 
-pub async fn handle(
-    _request: Request<Body>,
-    segments: &[&str],
-    query: &Query,
-) -> Result<Response<Body>, ApiError> {
+pub fn handle(segments: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
     match segments {
         ["contacts", "bodies"] => {
             let kind = match query.text("kind") {
@@ -70,7 +66,7 @@ pub async fn handle(
 /// Whether the address index has any address at `postcode`: `404` when it has none,
 /// `400` when it is not a postcode.
 fn known_postcode(postcode: &str) -> Result<(), ApiError> {
-    use crate::bindings::council::address::lookup;
+    use council_http_facade::bindings::council::address::lookup;
     if council_postcode::normalise(postcode).is_none() {
         return Err(ApiError::bad_request(
             "invalid-postcode",

@@ -7,14 +7,11 @@
 //! It stores no addresses: routing by postcode or UPRN is composed by the caller with
 //! `council:address`.
 
-mod data_file;
-
-use std::cell::OnceCell;
 use std::fs::File;
 
 use council_areas as lib;
 use council_bng::{Bng, FileGrid};
-use data_file::DataFile;
+use council_capability::{DataFile, OpenError, OpenOnce, data_path, open_data_file};
 
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 mod bindings {
@@ -32,44 +29,39 @@ use bindings::exports::council::parish::areas as wit_areas;
 use bindings::exports::council::parish::routing as wit_routing;
 
 thread_local! {
-    static INDEX: OnceCell<Result<lib::AreaIndex<DataFile>, String>> = const { OnceCell::new() };
-    static RULES: OnceCell<Result<lib::RuleBook, String>> = const { OnceCell::new() };
-    static GRID: OnceCell<Result<FileGrid<File>, String>> = const { OnceCell::new() };
+    static INDEX: OpenOnce<lib::AreaIndex<DataFile>> = const { OpenOnce::new() };
+    static RULES: OpenOnce<lib::RuleBook> = const { OpenOnce::new() };
+    static GRID: OpenOnce<FileGrid<File>> = const { OpenOnce::new() };
 }
 
-fn env_path(name: &str, default: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| default.to_string())
-}
-
+/// Runs `f` with the instance's boundary index, opening it on first use.
 fn with_index<T>(
     f: impl FnOnce(&lib::AreaIndex<DataFile>) -> Result<T, wit_areas::Error>,
 ) -> Result<T, wit_areas::Error> {
-    INDEX.with(|cell| {
-        let index = cell.get_or_init(|| {
-            let path = env_path("AREAS_INDEX", "/data/areas.idx");
-            let file = DataFile::open(&path)
-                .map_err(|e| format!("cannot open the boundary index {path}: {e}"))?;
-            lib::AreaIndex::open_named(file, &path).map_err(|e| e.to_string())
-        });
-        match index {
-            Ok(index) => f(index),
-            Err(e) => Err(wit_areas::Error::IndexUnavailable(e.clone())),
-        }
+    INDEX.with(|once| {
+        let index = once
+            .get_or_open(|| {
+                let path = data_path("AREAS_INDEX", "/data/areas.idx");
+                let file = open_data_file("boundary index", &path)?;
+                lib::AreaIndex::open_named(file, &path).map_err(OpenError::refused)
+            })
+            .map_err(|e| wit_areas::Error::IndexUnavailable(e.to_string()))?;
+        f(index)
     })
 }
 
+/// Runs `f` with the instance's routing rules, loading them on first use.
 fn with_rules<T>(
     f: impl FnOnce(&lib::RuleBook) -> Result<T, wit_routing::Error>,
 ) -> Result<T, wit_routing::Error> {
-    RULES.with(|cell| {
-        let rules = cell.get_or_init(|| {
-            let dir = env_path("ROUTING_RULES", "/data/rules");
-            lib::RuleBook::load_dir(&dir).map_err(|e| e.to_string())
-        });
-        match rules {
-            Ok(rules) => f(rules),
-            Err(e) => Err(wit_routing::Error::RulesUnavailable(e.clone())),
-        }
+    RULES.with(|once| {
+        let rules = once
+            .get_or_open(|| {
+                let dir = data_path("ROUTING_RULES", "/data/rules");
+                lib::RuleBook::load_dir(&dir).map_err(OpenError::refused)
+            })
+            .map_err(|e| wit_routing::Error::RulesUnavailable(e.to_string()))?;
+        f(rules)
     })
 }
 
@@ -77,16 +69,10 @@ fn with_rules<T>(
 fn to_lon_lat(point: wit_areas::Point) -> Result<(f64, f64), wit_areas::Error> {
     match point {
         wit_areas::Point::Wgs84(p) => Ok((p.longitude, p.latitude)),
-        wit_areas::Point::Bng(p) => GRID.with(|cell| {
-            let grid = cell.get_or_init(|| {
-                let path = env_path("OSTN15_GRID", "/data/ostn15.grid");
-                let file = File::open(&path)
-                    .map_err(|e| format!("cannot open the OSTN15 grid {path}: {e}"))?;
-                FileGrid::open(file).map_err(|e| format!("{path}: {e}"))
-            });
-            let grid = grid
-                .as_ref()
-                .map_err(|e| wit_areas::Error::IndexUnavailable(e.clone()))?;
+        wit_areas::Point::Bng(p) => GRID.with(|once| {
+            let grid = once
+                .get_or_open(council_capability::open_ostn15_grid)
+                .map_err(|e| wit_areas::Error::IndexUnavailable(e.to_string()))?;
             let lon_lat = council_bng::to_lonlat(Bng::new(p.easting, p.northing), grid)
                 .map_err(|e| wit_areas::Error::InvalidPoint(e.to_string()))?;
             Ok((lon_lat.lon, lon_lat.lat))

@@ -179,3 +179,48 @@ pub fn decode_segment(segment: &str) -> String {
     }
     String::from_utf8_lossy(&out).into_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_query_is_percent_decoded_and_its_keys_matched_in_any_case() {
+        let query = Query::parse(Some("Postcode=M31%204AN&fq=a&fq=b+c&empty=%20"));
+        assert_eq!(query.get("postcode"), Some("M31 4AN"));
+        assert_eq!(query.get("POSTCODE"), Some("M31 4AN"));
+        assert_eq!(query.all("fq"), ["a", "b c"]);
+        assert_eq!(query.text("empty"), None);
+        assert_eq!(query.get("missing"), None);
+        assert_eq!(Query::parse(None).get("postcode"), None);
+    }
+
+    #[test]
+    fn a_path_segment_is_percent_decoded_and_a_malformed_escape_kept() {
+        assert_eq!(decode_segment("M31%204AN"), "M31 4AN");
+        assert_eq!(decode_segment("100%"), "100%");
+        assert_eq!(decode_segment("%zz%4"), "%zz%4");
+        assert_eq!(decode_segment("%C3%A9"), "é");
+        assert_eq!(decode_segment("%FF"), "\u{FFFD}");
+    }
+
+    #[test]
+    fn a_pair_is_two_finite_numbers() {
+        assert_eq!(
+            parse_pair("point", "374000, 393000").unwrap(),
+            (374000.0, 393000.0)
+        );
+        for bad in ["1", "1,2,3", "west,north", "inf,1", "NaN,2"] {
+            let error = parse_pair("point", bad).unwrap_err();
+            assert_eq!(error.status, StatusCode::BAD_REQUEST, "{bad}");
+            assert_eq!(error.code, "invalid-parameter", "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_number_parameter_names_itself_in_its_error() {
+        assert_eq!(parse_number::<u32>("offset", " 20 ").unwrap(), 20);
+        let error = parse_number::<u32>("offset", "-1").unwrap_err();
+        assert_eq!(error.message, "`offset` must be a number, not `-1`");
+    }
+}

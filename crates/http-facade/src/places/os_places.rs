@@ -1,88 +1,33 @@
-//! Address routes over `council:address/lookup`.
-//!
-//! - OS Places-compatible (`/search/places/v1/...`): the endpoints, parameters,
-//!   `header` and `results[].DPA|LPI` of OS Places (docs.os.uk, OS Places API), so that
-//!   an existing OS Places client can point here. Errors use OS Places' shape,
-//!   `{"error": {"statuscode": 400, "message": "..."}}`. Coordinates in `point` and
-//!   `bbox` are in `srs` (BNG by default); for WGS84 (`EPSG:4326`) they are in that
-//!   system's axis order, latitude then longitude, as OS Places takes them; for Web
-//!   Mercator (`EPSG:3857`) x then y in metres. `output_srs` takes the same systems.
-//! - Type-ahead: `/search/places/v1/autocomplete?query=` (best 10 as you type).
-//! - Surrey-compatible `/locate/addresses?postcode=|uprn=|usrn=` (`query=` classification
-//!   set, `format=presentation|all|vcard`), answered 422 when no key is given, as
-//!   Surrey's locate-api did.
-//! - Plain JSON and GeoJSON: `/api/addresses/{postcode,uprn,usrn}/...`,
-//!   `/api/addresses/{find,suggest,nearest}?...`; add `.geojson` to a path (or
-//!   `format=geojson`) for a GeoJSON FeatureCollection.
+//! OS Places-compatible routes (`/search/places/v1/...`): the endpoints, parameters,
+//! `header` and `results[].DPA|LPI` of OS Places (docs.os.uk, OS Places API), so that
+//! an existing OS Places client can point here. Errors use OS Places' shape,
+//! `{"error": {"statuscode": 400, "message": "..."}}`. Coordinates in `point` and
+//! `bbox` are in `srs` (BNG by default); for WGS84 (`EPSG:4326`) they are in that
+//! system's axis order, latitude then longitude, as OS Places takes them; for Web
+//! Mercator (`EPSG:3857`) x then y in metres. `output_srs` takes the same systems.
+//! Type-ahead is `/search/places/v1/autocomplete?query=` (the best 10 as you type).
 
 use council_address as lib;
 use council_address::output::{self, OsPlacesRequest, OutputSrs};
-use serde_json::{Value, json};
-use wstd::http::{Body, Request, Response, StatusCode};
+use serde_json::json;
+use wstd::http::{Body, Response, StatusCode};
 
-use crate::bindings::council::address::lookup as wit;
+use super::{lookup_error, wit};
 use crate::convert;
 use crate::http::{self, ApiError, Query};
 
 /// OS Places' `maxresults` range.
 const OS_MAX_RESULTS: u32 = 100;
 
-pub async fn handle(
-    request: Request<Body>,
-    segments: &[&str],
-    query: &Query,
-) -> Result<Response<Body>, ApiError> {
-    let uri = request.uri().to_string();
-    match segments {
-        ["search", "places", "v1", operation] => {
-            os_places(operation, &uri, query).or_else(|e| e.into_os_places())
-        }
-        ["locate", "addresses"] => surrey(query),
-        ["api", "addresses", rest @ ..] => plain(rest, query),
-        _ => Err(ApiError::not_found(format!(
-            "no address endpoint at {}",
-            request.uri().path()
-        ))),
-    }
-}
-
 impl ApiError {
     /// OS Places' error shape.
-    fn into_os_places(self) -> Result<Response<Body>, ApiError> {
+    pub(super) fn into_os_places(self) -> Result<Response<Body>, ApiError> {
         Ok(http::json(
             self.status,
             &json!({ "error": { "statuscode": self.status.as_u16(), "message": self.message } }),
         )?)
     }
 }
-
-/// A capability error as an HTTP error: the caller's mistakes are 400, a missing or
-/// broken index is 503 (the service, not the request, is at fault).
-fn lookup_error(e: wit::Error) -> ApiError {
-    match e {
-        wit::Error::InvalidPostcode(m) => ApiError::bad_request("invalid-postcode", m),
-        wit::Error::InvalidQuery(m) => ApiError::bad_request("invalid-query", m),
-        wit::Error::OutOfRange(m) => ApiError::bad_request("out-of-range", m),
-        wit::Error::IndexUnavailable(m) => {
-            ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m)
-        }
-        wit::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
-    }
-}
-
-fn default_options() -> wit::QueryOptions {
-    wit::QueryOptions {
-        datasets: Vec::new(),
-        classification: Vec::new(),
-        include_historical: false,
-        offset: 0,
-        max_results: 0,
-        sort: wit::SortOrder::AddressOrder,
-    }
-}
-
-// ---------------------------------------------------------------------------
-// OS Places
 
 /// One `fq` filter group: its terms are ORed; groups are ANDed.
 #[derive(Debug, Clone, PartialEq)]
@@ -355,7 +300,12 @@ fn point_in_srs(query: &Query, a: f64, b: f64) -> Result<wit::Point, ApiError> {
     })
 }
 
-fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>, ApiError> {
+/// Answers `/search/places/v1/{operation}`.
+pub(super) fn respond(
+    operation: &str,
+    uri: &str,
+    query: &Query,
+) -> Result<Response<Body>, ApiError> {
     let info = wit::info().map_err(lookup_error)?;
     let (page, query_text, params) = match operation {
         "postcode" => {
@@ -546,264 +496,4 @@ fn os_places(operation: &str, uri: &str, query: &Query) -> Result<Response<Body>
     // EPSG:4258 is answered with WGS84 coordinates, but named as asked.
     body["header"]["output_srs"] = json!(params.srs_name);
     Ok(http::json(StatusCode::OK, &body)?)
-}
-
-// ---------------------------------------------------------------------------
-// Surrey locate-api
-
-fn surrey(query: &Query) -> Result<Response<Body>, ApiError> {
-    let mut options = default_options();
-    options.max_results = 1000;
-    options.classification = match query.text("query").unwrap_or("all") {
-        "residential" => vec![wit::ClassificationFilter::Named(
-            wit::ClassificationSet::Residential,
-        )],
-        "commercial" => vec![wit::ClassificationFilter::Named(
-            wit::ClassificationSet::Commercial,
-        )],
-        "residentialAndCommercial" => vec![wit::ClassificationFilter::Named(
-            wit::ClassificationSet::ResidentialAndCommercial,
-        )],
-        "electoral" => vec![wit::ClassificationFilter::Named(
-            wit::ClassificationSet::Electoral,
-        )],
-        "all" => Vec::new(),
-        other => {
-            return Err(ApiError::bad_request(
-                "invalid-parameter",
-                format!(
-                    "query `{other}` is not one of residential, commercial, residentialAndCommercial, electoral, all"
-                ),
-            ));
-        }
-    };
-    // Surrey answered from AddressBase Premium's postal (DPA) view.
-    options.datasets = vec![wit::Dataset::Dpa];
-    let (addresses, gss) = if let Some(postcode) = query.text("postcode") {
-        let page = wit::by_postcode(postcode, &options).map_err(lookup_error)?;
-        let gss = wit::postcode(postcode)
-            .ok()
-            .flatten()
-            .and_then(|u| u.district_code);
-        (
-            page.results
-                .into_iter()
-                .map(|m| m.address)
-                .collect::<Vec<_>>(),
-            gss,
-        )
-    } else if let Some(uprn) = query.text("uprn") {
-        let uprn: u64 = http::parse_number("uprn", uprn)?;
-        (wit::by_uprn(uprn, &options).map_err(lookup_error)?, None)
-    } else if let Some(usrn) = query.text("usrn") {
-        let usrn: u64 = http::parse_number("usrn", usrn)?;
-        let page = wit::by_usrn(usrn, &options).map_err(lookup_error)?;
-        (page.results.into_iter().map(|m| m.address).collect(), None)
-    } else {
-        // Surrey's exact answer for a request without a key.
-        return Ok(http::json(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &json!({"error": "a query parameter (postcode, uprn, usrn) is needed"}),
-        )?);
-    };
-    let addresses: Vec<lib::Address> = addresses.into_iter().map(convert::address).collect();
-    match query.text("format").unwrap_or("presentation") {
-        "presentation" => {
-            let list: Vec<Value> = addresses
-                .iter()
-                .map(|a| output::surrey_presentation(a, gss.as_deref()))
-                .collect();
-            Ok(http::json(StatusCode::OK, &Value::Array(list))?)
-        }
-        "all" => Ok(http::json(
-            StatusCode::OK,
-            &serde_json::to_value(&addresses).unwrap_or(Value::Null),
-        )?),
-        "vcard" => {
-            let mut text = String::new();
-            for a in &addresses {
-                let p = output::surrey_presentation(a, gss.as_deref());
-                let field = |k: &str| p[k].as_str().unwrap_or("").replace([';', ','], " ");
-                text.push_str(&format!(
-                    "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:{}\r\nADR;TYPE=home:;{};{};{};{};{};United Kingdom\r\nEND:VCARD\r\n",
-                    a.uprn,
-                    field("property"),
-                    field("street"),
-                    field("town"),
-                    field("area"),
-                    field("postcode"),
-                ));
-            }
-            Ok(Response::builder()
-                .status(StatusCode::OK)
-                .header("content-type", "text/vcard")
-                .body(text.into())
-                .map_err(|e| {
-                    ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", e.to_string())
-                })?)
-        }
-        other => Err(ApiError::bad_request(
-            "invalid-parameter",
-            format!("format `{other}` is not one of presentation, all, vcard"),
-        )),
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Plain JSON and GeoJSON
-
-fn plain(rest: &[&str], query: &Query) -> Result<Response<Body>, ApiError> {
-    let mut options = default_options();
-    if let Some(text) = query.text("limit") {
-        options.max_results = http::parse_number("limit", text)?;
-    }
-    if let Some(text) = query.text("offset") {
-        options.offset = http::parse_number("offset", text)?;
-    }
-    options.datasets = match query
-        .text("dataset")
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        None | Some("dpa") => vec![wit::Dataset::Dpa],
-        Some("lpi") => vec![wit::Dataset::Lpi],
-        Some("dpa,lpi") | Some("lpi,dpa") | Some("both") => {
-            vec![wit::Dataset::Dpa, wit::Dataset::Lpi]
-        }
-        Some(other) => {
-            return Err(ApiError::bad_request(
-                "invalid-parameter",
-                format!("dataset `{other}`: use dpa, lpi or dpa,lpi"),
-            ));
-        }
-    };
-    if let Some(class) = query.text("classification") {
-        options.classification = class
-            .split(',')
-            .map(|c| match c {
-                "residential" => {
-                    wit::ClassificationFilter::Named(wit::ClassificationSet::Residential)
-                }
-                "commercial" => {
-                    wit::ClassificationFilter::Named(wit::ClassificationSet::Commercial)
-                }
-                "electoral" => wit::ClassificationFilter::Named(wit::ClassificationSet::Electoral),
-                prefix => wit::ClassificationFilter::CodePrefix(prefix.to_ascii_uppercase()),
-            })
-            .collect();
-    }
-    let (name, key) = match rest {
-        [name] => (*name, None),
-        [name, key] => (*name, Some(*key)),
-        _ => return Err(ApiError::not_found("no such address endpoint")),
-    };
-    let (key, mut geojson) = match key {
-        Some(k) => match k.strip_suffix(".geojson") {
-            Some(k) => (Some(k), true),
-            None => (Some(k.strip_suffix(".json").unwrap_or(k)), false),
-        },
-        None => (None, false),
-    };
-    geojson |= query
-        .text("format")
-        .is_some_and(|f| f.eq_ignore_ascii_case("geojson"));
-    let need_key = |what: &str| {
-        key.ok_or_else(|| {
-            ApiError::bad_request("missing-parameter", format!("give the {what} in the path"))
-        })
-    };
-    let page: lib::Page = match name {
-        "postcode" => {
-            let postcode = need_key("postcode")?;
-            convert::page(wit::by_postcode(postcode, &options).map_err(lookup_error)?)
-        }
-        "uprn" => {
-            let uprn: u64 = http::parse_number("uprn", need_key("UPRN")?)?;
-            let list = wit::by_uprn(uprn, &options).map_err(lookup_error)?;
-            if list.is_empty() {
-                return Err(ApiError::not_found(format!("no address has UPRN {uprn}")));
-            }
-            lib::Page {
-                total: list.len() as u32,
-                offset: 0,
-                results: list
-                    .into_iter()
-                    .map(|a| lib::AddressMatch {
-                        address: convert::address(a),
-                        score: 1.0,
-                        distance_m: None,
-                    })
-                    .collect(),
-            }
-        }
-        "usrn" => {
-            let usrn: u64 = http::parse_number("usrn", need_key("USRN")?)?;
-            convert::page(wit::by_usrn(usrn, &options).map_err(lookup_error)?)
-        }
-        "find" => {
-            let text = query.text("q").ok_or_else(|| {
-                ApiError::bad_request("missing-parameter", "give the text to find as q=...")
-            })?;
-            let min: f32 = match query.text("min_score") {
-                Some(m) => http::parse_number("min_score", m)?,
-                None => 0.0,
-            };
-            convert::page(wit::find(text, min, &options).map_err(lookup_error)?)
-        }
-        "suggest" => {
-            let text = query.get("q").unwrap_or("");
-            let limit = options.max_results;
-            let list = wit::suggest(text, limit, &options).map_err(lookup_error)?;
-            lib::Page {
-                total: list.len() as u32,
-                offset: 0,
-                results: list.into_iter().map(convert::address_match).collect(),
-            }
-        }
-        "nearest" => {
-            let at = match (
-                query.text("lon"),
-                query.text("lat"),
-                query.text("easting"),
-                query.text("northing"),
-            ) {
-                (Some(lon), Some(lat), _, _) => wit::Point::Wgs84(wit::Wgs84Point {
-                    longitude: http::parse_number("lon", lon)?,
-                    latitude: http::parse_number("lat", lat)?,
-                }),
-                (_, _, Some(e), Some(n)) => wit::Point::Bng(wit::BngPoint {
-                    easting: http::parse_number("easting", e)?,
-                    northing: http::parse_number("northing", n)?,
-                }),
-                _ => {
-                    return Err(ApiError::bad_request(
-                        "missing-parameter",
-                        "give lon and lat, or easting and northing",
-                    ));
-                }
-            };
-            let distance: f64 = match query.text("within_m") {
-                Some(d) => http::parse_number("within_m", d)?,
-                None => 250.0,
-            };
-            if options.max_results == 0 {
-                options.max_results = 10;
-            }
-            convert::page(wit::nearest(at, distance, &options).map_err(lookup_error)?)
-        }
-        other => {
-            return Err(ApiError::not_found(format!(
-                "no address endpoint `{other}`"
-            )));
-        }
-    };
-    if geojson {
-        Ok(http::json_as(
-            StatusCode::OK,
-            "application/geo+json",
-            &output::geojson(&page.results),
-        )?)
-    } else {
-        Ok(http::json(StatusCode::OK, &output::plain_json(&page))?)
-    }
 }

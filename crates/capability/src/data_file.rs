@@ -97,3 +97,30 @@ impl Seek for DataFile {
         Ok(self.pos)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+
+    #[test]
+    fn a_path_under_a_mount_is_relative_to_it() {
+        assert_eq!(relative("/data/address.idx", "/data"), Some("address.idx"));
+        assert_eq!(relative("/data/address.idx", "/data/"), Some("address.idx"));
+        assert_eq!(
+            relative("/data/rules/a.toml", "/data"),
+            Some("rules/a.toml")
+        );
+        assert_eq!(relative("/data", "/data"), Some(""));
+    }
+
+    #[test]
+    fn the_root_mount_holds_every_absolute_path() {
+        assert_eq!(relative("/data/address.idx", "/"), Some("data/address.idx"));
+    }
+
+    #[test]
+    fn a_mount_is_a_whole_directory_not_a_name_prefix() {
+        assert_eq!(relative("/database/x", "/data"), None);
+        assert_eq!(relative("/other/x", "/data"), None);
+    }
+}
