@@ -29,7 +29,7 @@ mod places;
 #[allow(missing_docs, reason = "generated from the WIT")]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../../wit/address", "../../wit/parish", "../../wit/contacts", "../../wit"],
+        path: "../../wit",
         world: "council:services/capabilities",
         generate_all,
     });
