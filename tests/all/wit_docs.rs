@@ -12,13 +12,8 @@ use crate::support;
 fn load() -> Resolve {
     let root = support::workspace_root().join("wit");
     let mut resolve = Resolve::default();
-    // The capability packages stand alone; council:services depends on them and on
-    // the vendored WASI packages under wit/deps.
-    for dir in ["address", "parish", "contacts"] {
-        resolve
-            .push_dir(root.join(dir))
-            .unwrap_or_else(|e| panic!("wit/{dir}: {e:#}"));
-    }
+    // council:services and, through wit/deps, the capability packages (linked there)
+    // and the vendored WASI packages they import.
     resolve
         .push_dir(&root)
         .unwrap_or_else(|e| panic!("wit: {e:#}"));

@@ -2,10 +2,11 @@
 //! answering from the council's address index in the read-only data mount.
 //!
 //! All logic lives in `council-address`; this crate binds it to the WIT world and does
-//! the two things only a component can: find its files (`ADDRESS_INDEX`, default
-//! `/data/address.idx`; `OSTN15_GRID`, default `/data/ostn15.grid`) and convert the
-//! records. The index is opened once per instance — Spin makes one instance per
-//! request — and every query then reads only the few pages it needs.
+//! what only a component can: find its files (`ADDRESS_INDEX`, default
+//! `/data/address.idx`; `OSTN15_GRID`, default `/data/ostn15.grid`) and convert a
+//! WGS84 query point with OSTN15. The records are the crate's own (see `bindings`).
+//! The index is opened once per instance — Spin makes one instance per request — and
+//! every query then reads only the few pages it needs.
 
 use std::fs::File;
 
@@ -15,9 +16,34 @@ use council_capability::{DataFile, OpenError, OpenOnce, data_path, open_data_fil
 
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 mod bindings {
+    // The component's world as wit/ declares it. Every record, variant and enum of
+    // the interface is council-address's own type (`with:`): the generated lift and
+    // lower code builds and reads them by field and case name, so there is nothing to
+    // convert. `point` is the only one bound but not used by the crate's queries.
     wit_bindgen::generate!({
-        path: "../../wit/address",
+        path: "../../wit",
         world: "council:address/address-lookup",
+        with: {
+            "council:address/lookup@0.2.0/bng-point": council_address::BngPoint,
+            "council:address/lookup@0.2.0/wgs84-point": council_address::Wgs84Point,
+            "council:address/lookup@0.2.0/point": council_address::Point,
+            "council:address/lookup@0.2.0/location": council_address::Location,
+            "council:address/lookup@0.2.0/dataset": council_address::Dataset,
+            "council:address/lookup@0.2.0/addressable-object": council_address::AddressableObject,
+            "council:address/lookup@0.2.0/postal-address": council_address::PostalAddress,
+            "council:address/lookup@0.2.0/gazetteer-address": council_address::GazetteerAddress,
+            "council:address/lookup@0.2.0/address-view": council_address::AddressView,
+            "council:address/lookup@0.2.0/address": council_address::Address,
+            "council:address/lookup@0.2.0/address-match": council_address::AddressMatch,
+            "council:address/lookup@0.2.0/page": council_address::Page,
+            "council:address/lookup@0.2.0/classification-set": council_address::ClassificationSet,
+            "council:address/lookup@0.2.0/classification-filter": council_address::ClassificationFilter,
+            "council:address/lookup@0.2.0/sort-order": council_address::SortOrder,
+            "council:address/lookup@0.2.0/query-options": council_address::QueryOptions,
+            "council:address/lookup@0.2.0/postcode-unit": council_address::PostcodeUnit,
+            "council:address/lookup@0.2.0/index-info": council_address::IndexInfo,
+            "council:address/lookup@0.2.0/error": council_address::LookupError,
+        },
     });
     /// The component's export.
     pub struct Component;
@@ -27,20 +53,56 @@ mod bindings {
 use bindings::Component;
 use bindings::exports::council::address::lookup as wit;
 
+/// Proves at compile time that a core enum bound with `with:` has exactly the cases
+/// of wit-bindgen's own twin of it, with the same discriminants, and that its `_lift`
+/// inverts them: wit-bindgen lowers an enum with `as` and lifts it with `_lift`, by
+/// discriminant, so a case out of the WIT's order would be read as another case.
+/// (wit-bindgen still emits the twin of every type of an exported interface.)
+macro_rules! same_cases {
+    ($wit:ty, $core:ty { $($case:ident),+ $(,)? }) => {
+        const _: () = {
+            type Wit = $wit;
+            type Core = $core;
+            $(assert!(
+                Wit::$case as u8 == Core::$case as u8
+                    && matches!(Core::_lift(Wit::$case as u8), Core::$case)
+            );)+
+            // Both matches are exhaustive: neither side has a case the list lacks.
+            #[allow(dead_code, reason = "compiled for its exhaustiveness check only")]
+            fn every_case(wit: Wit, core: Core) {
+                match wit { $(Wit::$case => {})+ }
+                match core { $(Core::$case => {})+ }
+            }
+        };
+    };
+}
+
+same_cases!(wit::Dataset, lib::Dataset { Dpa, Lpi });
+same_cases!(
+    wit::ClassificationSet,
+    lib::ClassificationSet {
+        Residential,
+        Commercial,
+        ResidentialAndCommercial,
+        Electoral
+    }
+);
+same_cases!(wit::SortOrder, lib::SortOrder { AddressOrder, Uprn });
+
 thread_local! {
     static INDEX: OpenOnce<lib::AddressIndex<DataFile>> = const { OpenOnce::new() };
     static GRID: OpenOnce<FileGrid<File>> = const { OpenOnce::new() };
 }
 
 /// A file that cannot be opened makes the capability unavailable.
-fn unavailable(e: &OpenError) -> wit::Error {
-    wit::Error::IndexUnavailable(e.to_string())
+fn unavailable(e: &OpenError) -> lib::LookupError {
+    lib::LookupError::IndexUnavailable(e.to_string())
 }
 
 /// Runs `f` with the instance's index, opening it on first use.
 fn with_index<T>(
-    f: impl FnOnce(&lib::AddressIndex<DataFile>) -> Result<T, wit::Error>,
-) -> Result<T, wit::Error> {
+    f: impl FnOnce(&lib::AddressIndex<DataFile>) -> Result<T, lib::LookupError>,
+) -> Result<T, lib::LookupError> {
     INDEX.with(|once| {
         let index = once
             .get_or_open(|| {
@@ -62,20 +124,13 @@ enum QueryPoint {
 }
 
 /// Converts a WGS84 query point to British National Grid with OSTN15, where it can be.
-fn query_point(point: wit::Point) -> Result<QueryPoint, wit::Error> {
+fn query_point(point: lib::Point) -> Result<QueryPoint, lib::LookupError> {
     match point {
-        wit::Point::Bng(p) => Ok(QueryPoint::Bng(lib::BngPoint {
-            easting: p.easting,
-            northing: p.northing,
-        })),
-        wit::Point::Wgs84(p) => GRID.with(|once| {
+        lib::Point::Bng(p) => Ok(QueryPoint::Bng(p)),
+        lib::Point::Wgs84(p) => GRID.with(|once| {
             let grid = once
                 .get_or_open(council_capability::open_ostn15_grid)
                 .map_err(unavailable)?;
-            let wgs84 = lib::Wgs84Point {
-                longitude: p.longitude,
-                latitude: p.latitude,
-            };
             let bng = match council_bng::to_bng(LonLat::new(p.longitude, p.latitude), grid) {
                 Ok(b) => Some(lib::BngPoint {
                     easting: b.easting,
@@ -85,291 +140,95 @@ fn query_point(point: wit::Point) -> Result<QueryPoint, wit::Error> {
                     council_bng::ConvertError::OutsideGrid { .. }
                     | council_bng::ConvertError::OutsideArea { .. },
                 ) => None,
-                Err(e) => return Err(wit::Error::OutOfRange(e.to_string())),
+                Err(e) => return Err(lib::LookupError::OutOfRange(e.to_string())),
             };
-            Ok(QueryPoint::Wgs84(wgs84, bng))
+            Ok(QueryPoint::Wgs84(p, bng))
         }),
     }
 }
 
 impl wit::Guest for Component {
-    fn info() -> Result<wit::IndexInfo, wit::Error> {
-        with_index(|index| {
-            let info = index.info().map_err(error)?;
-            Ok(wit::IndexInfo {
-                format_version: info.format_version,
-                epoch: info.epoch,
-                built: info.built,
-                sources: info.sources,
-                address_count: info.address_count,
-                postcode_count: info.postcode_count,
-            })
-        })
+    fn info() -> Result<lib::IndexInfo, lib::LookupError> {
+        with_index(|index| index.info())
     }
 
-    fn by_postcode(postcode: String, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
-        let options = query_options(options);
-        with_index(|index| {
-            index
-                .by_postcode(&postcode, &options)
-                .map(page)
-                .map_err(error)
-        })
+    fn by_postcode(
+        postcode: String,
+        options: lib::QueryOptions,
+    ) -> Result<lib::Page, lib::LookupError> {
+        with_index(|index| index.by_postcode(&postcode, &options))
     }
 
-    fn by_uprn(uprn: u64, options: wit::QueryOptions) -> Result<Vec<wit::Address>, wit::Error> {
-        let options = query_options(options);
-        with_index(|index| {
-            index
-                .by_uprn(uprn, &options)
-                .map(|list| list.into_iter().map(address).collect())
-                .map_err(error)
-        })
+    fn by_uprn(
+        uprn: u64,
+        options: lib::QueryOptions,
+    ) -> Result<Vec<lib::Address>, lib::LookupError> {
+        with_index(|index| index.by_uprn(uprn, &options))
     }
 
-    fn by_usrn(usrn: u64, options: wit::QueryOptions) -> Result<wit::Page, wit::Error> {
-        let options = query_options(options);
-        with_index(|index| index.by_usrn(usrn, &options).map(page).map_err(error))
+    fn by_usrn(usrn: u64, options: lib::QueryOptions) -> Result<lib::Page, lib::LookupError> {
+        with_index(|index| index.by_usrn(usrn, &options))
     }
 
     fn find(
         text: String,
         min_score: f32,
-        options: wit::QueryOptions,
-    ) -> Result<wit::Page, wit::Error> {
-        let options = query_options(options);
-        with_index(|index| {
-            index
-                .find(&text, min_score, &options)
-                .map(page)
-                .map_err(error)
-        })
+        options: lib::QueryOptions,
+    ) -> Result<lib::Page, lib::LookupError> {
+        with_index(|index| index.find(&text, min_score, &options))
     }
 
     fn suggest(
         text: String,
         limit: u32,
-        options: wit::QueryOptions,
-    ) -> Result<Vec<wit::AddressMatch>, wit::Error> {
-        let options = query_options(options);
-        with_index(|index| {
-            index
-                .suggest(&text, limit, &options)
-                .map(|list| list.into_iter().map(address_match).collect())
-                .map_err(error)
-        })
+        options: lib::QueryOptions,
+    ) -> Result<Vec<lib::AddressMatch>, lib::LookupError> {
+        with_index(|index| index.suggest(&text, limit, &options))
     }
 
     fn nearest(
-        at: wit::Point,
+        at: lib::Point,
         max_distance_m: f64,
-        options: wit::QueryOptions,
-    ) -> Result<wit::Page, wit::Error> {
+        options: lib::QueryOptions,
+    ) -> Result<lib::Page, lib::LookupError> {
         let at = query_point(at)?;
-        let options = query_options(options);
-        with_index(|index| {
-            match at {
-                QueryPoint::Bng(p) => index.nearest(p, max_distance_m, &options),
-                QueryPoint::Wgs84(p, bng) => index.nearest_wgs84(p, bng, max_distance_m, &options),
-            }
-            .map(page)
-            .map_err(error)
+        with_index(|index| match at {
+            QueryPoint::Bng(p) => index.nearest(p, max_distance_m, &options),
+            QueryPoint::Wgs84(p, bng) => index.nearest_wgs84(p, bng, max_distance_m, &options),
         })
     }
 
     fn within_radius(
-        at: wit::Point,
+        at: lib::Point,
         radius_m: f64,
-        options: wit::QueryOptions,
-    ) -> Result<wit::Page, wit::Error> {
+        options: lib::QueryOptions,
+    ) -> Result<lib::Page, lib::LookupError> {
         let at = query_point(at)?;
-        let options = query_options(options);
-        with_index(|index| {
-            match at {
-                QueryPoint::Bng(p) => index.within_radius(p, radius_m, &options),
-                QueryPoint::Wgs84(p, bng) => index.within_radius_wgs84(p, bng, radius_m, &options),
-            }
-            .map(page)
-            .map_err(error)
+        with_index(|index| match at {
+            QueryPoint::Bng(p) => index.within_radius(p, radius_m, &options),
+            QueryPoint::Wgs84(p, bng) => index.within_radius_wgs84(p, bng, radius_m, &options),
         })
     }
 
     fn within_bbox(
-        corner_a: wit::Point,
-        corner_b: wit::Point,
-        options: wit::QueryOptions,
-    ) -> Result<wit::Page, wit::Error> {
+        corner_a: lib::Point,
+        corner_b: lib::Point,
+        options: lib::QueryOptions,
+    ) -> Result<lib::Page, lib::LookupError> {
         let (a, b) = (query_point(corner_a)?, query_point(corner_b)?);
-        let options = query_options(options);
-        with_index(|index| {
-            match (a, b) {
-                (QueryPoint::Bng(a), QueryPoint::Bng(b)) => index.within_bbox(a, b, &options),
-                (QueryPoint::Wgs84(a, ba), QueryPoint::Wgs84(b, bb)) => {
-                    index.within_bbox_wgs84(a, b, ba.zip(bb), &options)
-                }
-                _ => Err(lib::LookupError::InvalidQuery(
-                    "the two corners of a bounding box must be in the same coordinate system"
-                        .into(),
-                )),
+        with_index(|index| match (a, b) {
+            (QueryPoint::Bng(a), QueryPoint::Bng(b)) => index.within_bbox(a, b, &options),
+            (QueryPoint::Wgs84(a, ba), QueryPoint::Wgs84(b, bb)) => {
+                index.within_bbox_wgs84(a, b, ba.zip(bb), &options)
             }
-            .map(page)
-            .map_err(error)
+            _ => Err(lib::LookupError::InvalidQuery(
+                "the two corners of a bounding box must be in the same coordinate system".into(),
+            )),
         })
     }
 
-    fn postcode(postcode: String) -> Result<Option<wit::PostcodeUnit>, wit::Error> {
-        with_index(|index| {
-            index.postcode(&postcode).map_err(error).map(|unit| {
-                unit.map(|u| wit::PostcodeUnit {
-                    postcode: u.postcode,
-                    location: location(u.location),
-                    positional_quality: u.positional_quality,
-                    district_code: u.district_code,
-                    ward_code: u.ward_code,
-                    county_code: u.county_code,
-                    country_code: u.country_code,
-                    address_count: u.address_count,
-                })
-            })
-        })
-    }
-}
-
-// ---- conversions between the crate's records and the generated WIT records ----
-
-fn error(e: lib::LookupError) -> wit::Error {
-    match e {
-        lib::LookupError::InvalidPostcode(m) => wit::Error::InvalidPostcode(m),
-        lib::LookupError::InvalidQuery(m) => wit::Error::InvalidQuery(m),
-        lib::LookupError::OutOfRange(m) => wit::Error::OutOfRange(m),
-        lib::LookupError::IndexUnavailable(m) => wit::Error::IndexUnavailable(m),
-        lib::LookupError::Other(m) => wit::Error::Other(m),
-    }
-}
-
-fn query_options(o: wit::QueryOptions) -> lib::QueryOptions {
-    lib::QueryOptions {
-        datasets: o
-            .datasets
-            .into_iter()
-            .map(|d| match d {
-                wit::Dataset::Dpa => lib::Dataset::Dpa,
-                wit::Dataset::Lpi => lib::Dataset::Lpi,
-            })
-            .collect(),
-        classification: o
-            .classification
-            .into_iter()
-            .map(|c| match c {
-                wit::ClassificationFilter::Named(set) => {
-                    lib::ClassificationFilter::Named(match set {
-                        wit::ClassificationSet::Residential => lib::ClassificationSet::Residential,
-                        wit::ClassificationSet::Commercial => lib::ClassificationSet::Commercial,
-                        wit::ClassificationSet::ResidentialAndCommercial => {
-                            lib::ClassificationSet::ResidentialAndCommercial
-                        }
-                        wit::ClassificationSet::Electoral => lib::ClassificationSet::Electoral,
-                    })
-                }
-                wit::ClassificationFilter::CodePrefix(p) => {
-                    lib::ClassificationFilter::CodePrefix(p)
-                }
-            })
-            .collect(),
-        include_historical: o.include_historical,
-        offset: o.offset,
-        max_results: o.max_results,
-        sort: match o.sort {
-            wit::SortOrder::AddressOrder => lib::SortOrder::AddressOrder,
-            wit::SortOrder::Uprn => lib::SortOrder::Uprn,
-        },
-    }
-}
-
-fn page(p: lib::Page) -> wit::Page {
-    wit::Page {
-        total: p.total,
-        offset: p.offset,
-        results: p.results.into_iter().map(address_match).collect(),
-    }
-}
-
-fn address_match(m: lib::AddressMatch) -> wit::AddressMatch {
-    wit::AddressMatch {
-        address: address(m.address),
-        score: m.score,
-        distance_m: m.distance_m,
-    }
-}
-
-fn location(l: lib::Location) -> wit::Location {
-    wit::Location {
-        bng: l.bng.map(|b| wit::BngPoint {
-            easting: b.easting,
-            northing: b.northing,
-        }),
-        wgs84: wit::Wgs84Point {
-            longitude: l.wgs84.longitude,
-            latitude: l.wgs84.latitude,
-        },
-        rpc: l.rpc,
-    }
-}
-
-fn addressable(o: lib::AddressableObject) -> wit::AddressableObject {
-    wit::AddressableObject {
-        start_number: o.start_number,
-        start_suffix: o.start_suffix,
-        end_number: o.end_number,
-        end_suffix: o.end_suffix,
-        text: o.text,
-    }
-}
-
-fn address(a: lib::Address) -> wit::Address {
-    wit::Address {
-        uprn: a.uprn,
-        single_line: a.single_line,
-        postcode: a.postcode,
-        view: match a.view {
-            lib::AddressView::Postal(p) => wit::AddressView::Postal(wit::PostalAddress {
-                udprn: p.udprn,
-                organisation_name: p.organisation_name,
-                department_name: p.department_name,
-                sub_building_name: p.sub_building_name,
-                building_name: p.building_name,
-                building_number: p.building_number,
-                dependent_thoroughfare: p.dependent_thoroughfare,
-                thoroughfare: p.thoroughfare,
-                double_dependent_locality: p.double_dependent_locality,
-                dependent_locality: p.dependent_locality,
-                post_town: p.post_town,
-                po_box_number: p.po_box_number,
-            }),
-            lib::AddressView::Gazetteer(g) => wit::AddressView::Gazetteer(wit::GazetteerAddress {
-                lpi_key: g.lpi_key,
-                organisation: g.organisation,
-                sao: addressable(g.sao),
-                pao: addressable(g.pao),
-                usrn: g.usrn,
-                street_description: g.street_description,
-                locality: g.locality,
-                town: g.town,
-                administrative_area: g.administrative_area,
-                area_name: g.area_name,
-                logical_status: g.logical_status,
-                language: g.language,
-            }),
-        },
-        classification_code: a.classification_code,
-        classification_description: a.classification_description,
-        location: location(a.location),
-        parent_uprn: a.parent_uprn,
-        blpu_logical_status: a.blpu_logical_status,
-        local_custodian_code: a.local_custodian_code,
-        country_code: a.country_code,
-        last_update_date: a.last_update_date,
-        entry_date: a.entry_date,
+    fn postcode(postcode: String) -> Result<Option<lib::PostcodeUnit>, lib::LookupError> {
+        with_index(|index| index.postcode(&postcode))
     }
 }
 

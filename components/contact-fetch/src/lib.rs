@@ -4,11 +4,12 @@
 //!
 //! All logic lives in `council-contacts` ([`ContactService`]); this crate supplies its
 //! I/O from the platform ([`platform`]: `wasi:http/outgoing-handler`,
-//! `wasi:keyvalue/store@0.2.0-draft2` bucket `default`, `wasi:clocks`,
-//! `wasi:config/store@0.2.0-draft-2024-09-27`) and converts the records. The service
-//! is built once per instance — Spin makes one instance per request — so settings are
-//! read once, and everything that must outlive the instance (cached answers, the
-//! per-host rate limit) is kept in the key-value store.
+//! `wasi:keyvalue/store@0.2.0-draft2` bucket `default` and `wasi:config/store@0.2.0-
+//! draft-2024-09-27`, which its world imports, and the WASI 0.2 clocks); the records
+//! are the crate's own (see `bindings`). The service is built once per instance —
+//! Spin makes one instance per request — so settings are read once, and everything
+//! that must outlive the instance (cached answers, the per-host rate limit) is kept in
+//! the key-value store.
 #![deny(missing_docs)]
 
 use std::cell::OnceCell;
@@ -21,9 +22,38 @@ mod platform;
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 #[allow(missing_docs, reason = "generated from the WIT")]
 mod bindings {
+    // The component's world as wit/ declares it, imports included. The records, enums
+    // and error of `directory` are council-contacts' own types (`with:`): the
+    // generated lift and lower code builds and reads them by field and case name, so
+    // there is nothing to convert. The WASI 0.2 interfaces are the `wasip2` crate's
+    // bindings (platform.rs uses its helpers); the two Spin drafts are generated here.
     wit_bindgen::generate!({
-        path: "../../wit/contacts",
+        path: "../../wit",
         world: "council:contacts/contact-fetch",
+        with: {
+            "council:contacts/directory@0.1.0/contact-details": council_contacts::ContactDetails,
+            "council:contacts/directory@0.1.0/body-kind": council_contacts::BodyKind,
+            "council:contacts/directory@0.1.0/body": council_contacts::Body,
+            "council:contacts/directory@0.1.0/source": council_contacts::Source,
+            "council:contacts/directory@0.1.0/provenance": council_contacts::Provenance,
+            "council:contacts/directory@0.1.0/body-answer": council_contacts::BodyAnswer,
+            "council:contacts/directory@0.1.0/body-list": council_contacts::BodyList,
+            "council:contacts/directory@0.1.0/body-query": council_contacts::BodyQuery,
+            "council:contacts/directory@0.1.0/term": council_contacts::Term,
+            "council:contacts/directory@0.1.0/councillor": council_contacts::Councillor,
+            "council:contacts/directory@0.1.0/ward": council_contacts::Ward,
+            "council:contacts/directory@0.1.0/councillor-answer": council_contacts::CouncillorAnswer,
+            "council:contacts/directory@0.1.0/error": council_contacts::Error,
+            "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+            "wasi:http/types@0.2.12": wasip2::http::types,
+            "wasi:io/error@0.2.12": wasip2::io::error,
+            "wasi:io/poll@0.2.12": wasip2::io::poll,
+            "wasi:io/streams@0.2.12": wasip2::io::streams,
+            "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
+            "wasi:keyvalue/store@0.2.0-draft2": generate,
+            "wasi:keyvalue/atomics@0.2.0-draft2": generate,
+            "wasi:config/store@0.2.0-draft-2024-09-27": generate,
+        },
     });
     /// The component's export.
     pub struct Component;
@@ -33,6 +63,48 @@ mod bindings {
 use bindings::Component;
 use bindings::exports::council::contacts::directory as wit;
 
+/// Proves at compile time that a core enum bound with `with:` has exactly the cases
+/// of wit-bindgen's own twin of it, with the same discriminants, and that its `_lift`
+/// inverts them: wit-bindgen lowers an enum with `as` and lifts it with `_lift`, by
+/// discriminant, so a case out of the WIT's order would be read as another case.
+/// (wit-bindgen still emits the twin of every type of an exported interface.)
+macro_rules! same_cases {
+    ($wit:ty, $core:ty { $($case:ident),+ $(,)? }) => {
+        const _: () = {
+            type Wit = $wit;
+            type Core = $core;
+            $(assert!(
+                Wit::$case as u8 == Core::$case as u8
+                    && matches!(Core::_lift(Wit::$case as u8), Core::$case)
+            );)+
+            // Both matches are exhaustive: neither side has a case the list lacks.
+            #[allow(dead_code, reason = "compiled for its exhaustiveness check only")]
+            fn every_case(wit: Wit, core: Core) {
+                match wit { $(Wit::$case => {})+ }
+                match core { $(Core::$case => {})+ }
+            }
+        };
+    };
+}
+
+same_cases!(
+    wit::BodyKind,
+    lib::BodyKind {
+        ParishCouncil,
+        DistrictCouncil,
+        CountyCouncil,
+        UnitaryCouncil,
+        Other
+    }
+);
+same_cases!(
+    wit::Source,
+    lib::Source {
+        Moderngov,
+        Directory
+    }
+);
+
 type Service =
     ContactService<platform::HttpTransport, platform::KeyValueCache, platform::WasiClock>;
 
@@ -41,7 +113,7 @@ thread_local! {
 }
 
 /// Runs `f` with the instance's service, reading the settings on first use.
-fn with_service<T>(f: impl FnOnce(&Service) -> Result<T, lib::Error>) -> Result<T, wit::Error> {
+fn with_service<T>(f: impl FnOnce(&Service) -> Result<T, lib::Error>) -> Result<T, lib::Error> {
     SERVICE.with(|cell| {
         let service = cell.get_or_init(|| {
             let settings = platform::settings()?;
@@ -53,147 +125,30 @@ fn with_service<T>(f: impl FnOnce(&Service) -> Result<T, lib::Error>) -> Result<
             ))
         });
         match service {
-            Ok(service) => f(service).map_err(error_to_wit),
-            Err(e) => Err(error_to_wit(e.clone())),
+            Ok(service) => f(service),
+            Err(e) => Err(e.clone()),
         }
     })
 }
 
 impl wit::Guest for Component {
-    fn find_body(query: wit::BodyQuery) -> Result<Option<wit::BodyAnswer>, wit::Error> {
-        let query = lib::BodyQuery {
-            gss_code: query.gss_code,
-            name: query.name,
-            kind: query.kind.map(kind_from_wit),
-        };
-        with_service(|s| s.find_body(&query)).map(|answer| {
-            answer.map(|a| wit::BodyAnswer {
-                body: body_to_wit(a.body),
-                provenance: provenance_to_wit(a.provenance),
-            })
-        })
+    fn find_body(query: lib::BodyQuery) -> Result<Option<lib::BodyAnswer>, lib::Error> {
+        with_service(|s| s.find_body(&query))
     }
 
-    fn parish_councils() -> Result<wit::BodyList, wit::Error> {
-        with_service(|s| s.parish_councils()).map(|list| wit::BodyList {
-            bodies: list.bodies.into_iter().map(body_to_wit).collect(),
-            provenance: provenance_to_wit(list.provenance),
-        })
+    fn parish_councils() -> Result<lib::BodyList, lib::Error> {
+        with_service(|s| s.parish_councils())
     }
 
-    fn councillors_by_ward(ward_name: Option<String>) -> Result<wit::CouncillorAnswer, wit::Error> {
-        with_service(|s| s.councillors_by_ward(ward_name.as_deref())).map(councillors_to_wit)
+    fn councillors_by_ward(ward_name: Option<String>) -> Result<lib::CouncillorAnswer, lib::Error> {
+        with_service(|s| s.councillors_by_ward(ward_name.as_deref()))
     }
 
-    fn councillors_by_ward_id(ward_id: u32) -> Result<wit::CouncillorAnswer, wit::Error> {
-        with_service(|s| s.councillors_by_ward_id(ward_id)).map(councillors_to_wit)
+    fn councillors_by_ward_id(ward_id: u32) -> Result<lib::CouncillorAnswer, lib::Error> {
+        with_service(|s| s.councillors_by_ward_id(ward_id))
     }
 
-    fn councillors_by_postcode(postcode: String) -> Result<wit::CouncillorAnswer, wit::Error> {
-        with_service(|s| s.councillors_by_postcode(&postcode)).map(councillors_to_wit)
-    }
-}
-
-// --- Mechanical conversions between the crate's mirror of the WIT and the bindings ---
-
-fn error_to_wit(e: lib::Error) -> wit::Error {
-    match e {
-        lib::Error::InvalidQuery(m) => wit::Error::InvalidQuery(m),
-        lib::Error::UpstreamUnavailable(m) => wit::Error::UpstreamUnavailable(m),
-        lib::Error::UpstreamInvalid(m) => wit::Error::UpstreamInvalid(m),
-        lib::Error::NotConfigured(m) => wit::Error::NotConfigured(m),
-        lib::Error::Unsupported(m) => wit::Error::Unsupported(m),
-        lib::Error::Other(m) => wit::Error::Other(m),
-    }
-}
-
-fn kind_from_wit(k: wit::BodyKind) -> lib::BodyKind {
-    match k {
-        wit::BodyKind::ParishCouncil => lib::BodyKind::ParishCouncil,
-        wit::BodyKind::DistrictCouncil => lib::BodyKind::DistrictCouncil,
-        wit::BodyKind::CountyCouncil => lib::BodyKind::CountyCouncil,
-        wit::BodyKind::UnitaryCouncil => lib::BodyKind::UnitaryCouncil,
-        wit::BodyKind::Other => lib::BodyKind::Other,
-    }
-}
-
-fn kind_to_wit(k: lib::BodyKind) -> wit::BodyKind {
-    match k {
-        lib::BodyKind::ParishCouncil => wit::BodyKind::ParishCouncil,
-        lib::BodyKind::DistrictCouncil => wit::BodyKind::DistrictCouncil,
-        lib::BodyKind::CountyCouncil => wit::BodyKind::CountyCouncil,
-        lib::BodyKind::UnitaryCouncil => wit::BodyKind::UnitaryCouncil,
-        lib::BodyKind::Other => wit::BodyKind::Other,
-    }
-}
-
-fn contact_to_wit(c: lib::ContactDetails) -> wit::ContactDetails {
-    wit::ContactDetails {
-        name: c.name,
-        role: c.role,
-        email: c.email,
-        phone: c.phone,
-        address: c.address,
-        postcode: c.postcode,
-    }
-}
-
-fn body_to_wit(b: lib::Body) -> wit::Body {
-    wit::Body {
-        id: b.id,
-        name: b.name,
-        kind: kind_to_wit(b.kind),
-        gss_code: b.gss_code,
-        website: b.website,
-        contact: contact_to_wit(b.contact),
-    }
-}
-
-fn provenance_to_wit(p: lib::Provenance) -> wit::Provenance {
-    wit::Provenance {
-        source: match p.source {
-            lib::Source::Moderngov => wit::Source::Moderngov,
-            lib::Source::Directory => wit::Source::Directory,
-        },
-        url: p.url,
-        fetched_at: p.fetched_at,
-        age_seconds: p.age_seconds,
-        stale: p.stale,
-        stale_reason: p.stale_reason,
-    }
-}
-
-fn councillors_to_wit(a: lib::CouncillorAnswer) -> wit::CouncillorAnswer {
-    wit::CouncillorAnswer {
-        wards: a
-            .wards
-            .into_iter()
-            .map(|w| wit::Ward {
-                name: w.name,
-                councillors: w
-                    .councillors
-                    .into_iter()
-                    .map(|c| wit::Councillor {
-                        id: c.id,
-                        name: c.name,
-                        party: c.party,
-                        ward: c.ward,
-                        key_posts: c.key_posts,
-                        work: contact_to_wit(c.work),
-                        home: contact_to_wit(c.home),
-                        photo_url: c.photo_url,
-                        terms: c
-                            .terms
-                            .into_iter()
-                            .map(|t| wit::Term {
-                                start: t.start,
-                                end: t.end,
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-            })
-            .collect(),
-        provenance: provenance_to_wit(a.provenance),
+    fn councillors_by_postcode(postcode: String) -> Result<lib::CouncillorAnswer, lib::Error> {
+        with_service(|s| s.councillors_by_postcode(&postcode))
     }
 }

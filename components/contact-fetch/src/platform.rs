@@ -30,27 +30,9 @@ use wasip2::http::types::{
 use wasip2::io::poll;
 use wasip2::io::streams::StreamError;
 
-#[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
-#[allow(missing_docs, reason = "generated from the WIT")]
-mod drafts {
-    wit_bindgen::generate!({
-        path: ["../../wit/deps/keyvalue-2024-10-17", "../../wit/deps/config-2024-09-27"],
-        world: "contact-fetch-platform",
-        generate_all,
-        inline: "
-            package council-contacts:platform;
-            world contact-fetch-platform {
-                import wasi:keyvalue/store@0.2.0-draft2;
-                import wasi:keyvalue/atomics@0.2.0-draft2;
-                import wasi:config/store@0.2.0-draft-2024-09-27;
-            }
-        ",
-    });
-}
-
-use drafts::wasi::config::store as config;
-use drafts::wasi::keyvalue::atomics;
-use drafts::wasi::keyvalue::store as kv;
+use crate::bindings::wasi::config::store as config;
+use crate::bindings::wasi::keyvalue::atomics;
+use crate::bindings::wasi::keyvalue::store as kv;
 
 /// Reads the settings with `wasi:config/store.get-all` (keys in `docs/contacts.md`).
 ///
@@ -238,7 +220,7 @@ impl Transport for HttpTransport {
 /// The `default` key-value store, or nothing when the host has none to give.
 #[derive(Debug)]
 pub struct KeyValueCache {
-    bucket: Result<kv::Bucket, String>,
+    bucket: Result<kv::Bucket, CacheError>,
 }
 
 fn kv_error(e: kv::Error) -> String {
@@ -254,24 +236,25 @@ impl KeyValueCache {
     /// the service treats as a miss.
     pub fn open(name: &str) -> Self {
         KeyValueCache {
-            bucket: kv::open(name).map_err(|e| format!("store {name:?}: {}", kv_error(e))),
+            bucket: kv::open(name)
+                .map_err(|e| CacheError(format!("store {name:?}: {}", kv_error(e)))),
         }
     }
 }
 
 impl Cache for KeyValueCache {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
-        let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
+        let bucket = self.bucket.as_ref().map_err(Clone::clone)?;
         bucket.get(key).map_err(|e| CacheError(kv_error(e)))
     }
 
     fn set(&self, key: &str, value: &[u8]) -> Result<(), CacheError> {
-        let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
+        let bucket = self.bucket.as_ref().map_err(Clone::clone)?;
         bucket.set(key, value).map_err(|e| CacheError(kv_error(e)))
     }
 
     fn delete(&self, key: &str) -> Result<(), CacheError> {
-        let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
+        let bucket = self.bucket.as_ref().map_err(Clone::clone)?;
         bucket.delete(key).map_err(|e| CacheError(kv_error(e)))
     }
 
@@ -281,7 +264,7 @@ impl Cache for KeyValueCache {
         expected: Option<&[u8]>,
         value: &[u8],
     ) -> Result<bool, CacheError> {
-        let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
+        let bucket = self.bucket.as_ref().map_err(Clone::clone)?;
         // wasi:keyvalue's compare-and-swap compares with the value seen when the
         // handle was made; a handle that saw something else is a lost race.
         let cas = atomics::Cas::new(bucket, key).map_err(|e| CacheError(kv_error(e)))?;
@@ -297,7 +280,7 @@ impl Cache for KeyValueCache {
     }
 
     fn increment(&self, key: &str, delta: i64) -> Result<i64, CacheError> {
-        let bucket = self.bucket.as_ref().map_err(|e| CacheError(e.clone()))?;
+        let bucket = self.bucket.as_ref().map_err(Clone::clone)?;
         atomics::increment(bucket, key, delta).map_err(|e| CacheError(kv_error(e)))
     }
 }

@@ -19,7 +19,7 @@ mod contacts;
 #[allow(missing_docs, reason = "generated from the WIT")]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../../wit/address", "../../wit/parish", "../../wit/contacts", "../../wit"],
+        path: "../../wit",
         world: "council:services/capabilities",
         // The address and parish imports are the façade's bindings; only contacts
         // is generated here.

@@ -3,7 +3,8 @@
 //!
 //! All logic lives in `council-areas`; this crate binds it to the WIT world, finds its
 //! files (`AREAS_INDEX`, default `/data/areas.idx`; `ROUTING_RULES`, default
-//! `/data/rules`; `OSTN15_GRID`, default `/data/ostn15.grid`) and converts records.
+//! `/data/rules`; `OSTN15_GRID`, default `/data/ostn15.grid`) and converts a BNG
+//! query point to WGS84 with OSTN15. The records are the crate's own (see `bindings`).
 //! It stores no addresses: routing by postcode or UPRN is composed by the caller with
 //! `council:address`.
 
@@ -15,9 +16,29 @@ use council_capability::{DataFile, OpenError, OpenOnce, data_path, open_data_fil
 
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 mod bindings {
+    // The component's world as wit/ declares it. The records, enums and errors are
+    // council-areas' own types (`with:`): the generated lift and lower code builds and
+    // reads them by field and case name, so there is nothing to convert. Only the
+    // query `point` (and its `bng-point`) stays generated: the crate answers in WGS84
+    // and this component converts a BNG point itself.
     wit_bindgen::generate!({
-        path: "../../wit/parish",
+        path: "../../wit",
         world: "council:parish/parish-routing",
+        with: {
+            "council:parish/areas@0.1.0/wgs84-point": council_areas::Wgs84Point,
+            "council:parish/areas@0.1.0/area-type": council_areas::AreaType,
+            "council:parish/areas@0.1.0/area": council_areas::Area,
+            "council:parish/areas@0.1.0/area-details": council_areas::AreaDetails,
+            "council:parish/areas@0.1.0/error": council_areas::IndexError,
+            "council:parish/routing@0.1.0/answer-option": council_areas::AnswerOption,
+            "council:parish/routing@0.1.0/question": council_areas::Question,
+            "council:parish/routing@0.1.0/question-set": council_areas::QuestionSet,
+            "council:parish/routing@0.1.0/answer": council_areas::Answer,
+            "council:parish/routing@0.1.0/route-request": council_areas::RouteRequest,
+            "council:parish/routing@0.1.0/body-tier": council_areas::BodyTier,
+            "council:parish/routing@0.1.0/decision": council_areas::Decision,
+            "council:parish/routing@0.1.0/error": council_areas::RouteError,
+        },
     });
     /// The component's exports.
     pub struct Component;
@@ -28,6 +49,61 @@ use bindings::Component;
 use bindings::exports::council::parish::areas as wit_areas;
 use bindings::exports::council::parish::routing as wit_routing;
 
+/// Proves at compile time that a core enum bound with `with:` has exactly the cases
+/// of wit-bindgen's own twin of it, with the same discriminants, and that its `_lift`
+/// inverts them: wit-bindgen lowers an enum with `as` and lifts it with `_lift`, by
+/// discriminant, so a case out of the WIT's order would be read as another case.
+/// (wit-bindgen still emits the twin of every type of an exported interface.)
+macro_rules! same_cases {
+    ($wit:ty, $core:ty { $($case:ident),+ $(,)? }) => {
+        const _: () = {
+            type Wit = $wit;
+            type Core = $core;
+            $(assert!(
+                Wit::$case as u8 == Core::$case as u8
+                    && matches!(Core::_lift(Wit::$case as u8), Core::$case)
+            );)+
+            // Both matches are exhaustive: neither side has a case the list lacks.
+            #[allow(dead_code, reason = "compiled for its exhaustiveness check only")]
+            fn every_case(wit: Wit, core: Core) {
+                match wit { $(Wit::$case => {})+ }
+                match core { $(Core::$case => {})+ }
+            }
+        };
+    };
+}
+
+same_cases!(
+    wit_areas::AreaType,
+    lib::AreaType {
+        Cpc,
+        Cpw,
+        Ncp,
+        Dis,
+        Diw,
+        Cty,
+        Ced,
+        Uta,
+        Utw,
+        Mtd,
+        Mtw,
+        Lbo,
+        Lbw,
+        Coi,
+        Lgd,
+        Wmc
+    }
+);
+same_cases!(
+    wit_routing::BodyTier,
+    lib::BodyTier {
+        Parish,
+        District,
+        County,
+        NotCouncil
+    }
+);
+
 thread_local! {
     static INDEX: OpenOnce<lib::AreaIndex<DataFile>> = const { OpenOnce::new() };
     static RULES: OpenOnce<lib::RuleBook> = const { OpenOnce::new() };
@@ -36,8 +112,8 @@ thread_local! {
 
 /// Runs `f` with the instance's boundary index, opening it on first use.
 fn with_index<T>(
-    f: impl FnOnce(&lib::AreaIndex<DataFile>) -> Result<T, wit_areas::Error>,
-) -> Result<T, wit_areas::Error> {
+    f: impl FnOnce(&lib::AreaIndex<DataFile>) -> Result<T, lib::IndexError>,
+) -> Result<T, lib::IndexError> {
     INDEX.with(|once| {
         let index = once
             .get_or_open(|| {
@@ -45,36 +121,36 @@ fn with_index<T>(
                 let file = open_data_file("boundary index", &path)?;
                 lib::AreaIndex::open_named(file, &path).map_err(OpenError::refused)
             })
-            .map_err(|e| wit_areas::Error::IndexUnavailable(e.to_string()))?;
+            .map_err(|e| lib::IndexError::IndexUnavailable(e.to_string()))?;
         f(index)
     })
 }
 
 /// Runs `f` with the instance's routing rules, loading them on first use.
 fn with_rules<T>(
-    f: impl FnOnce(&lib::RuleBook) -> Result<T, wit_routing::Error>,
-) -> Result<T, wit_routing::Error> {
+    f: impl FnOnce(&lib::RuleBook) -> Result<T, lib::RouteError>,
+) -> Result<T, lib::RouteError> {
     RULES.with(|once| {
         let rules = once
             .get_or_open(|| {
                 let dir = data_path("ROUTING_RULES", "/data/rules");
                 lib::RuleBook::load_dir(&dir).map_err(OpenError::refused)
             })
-            .map_err(|e| wit_routing::Error::RulesUnavailable(e.to_string()))?;
+            .map_err(|e| lib::RouteError::RulesUnavailable(e.to_string()))?;
         f(rules)
     })
 }
 
 /// A query point as WGS84 longitude and latitude; BNG is converted with OSTN15.
-fn to_lon_lat(point: wit_areas::Point) -> Result<(f64, f64), wit_areas::Error> {
+fn to_lon_lat(point: wit_areas::Point) -> Result<(f64, f64), lib::IndexError> {
     match point {
         wit_areas::Point::Wgs84(p) => Ok((p.longitude, p.latitude)),
         wit_areas::Point::Bng(p) => GRID.with(|once| {
             let grid = once
                 .get_or_open(council_capability::open_ostn15_grid)
-                .map_err(|e| wit_areas::Error::IndexUnavailable(e.to_string()))?;
+                .map_err(|e| lib::IndexError::IndexUnavailable(e.to_string()))?;
             let lon_lat = council_bng::to_lonlat(Bng::new(p.easting, p.northing), grid)
-                .map_err(|e| wit_areas::Error::InvalidPoint(e.to_string()))?;
+                .map_err(|e| lib::IndexError::InvalidPoint(e.to_string()))?;
             Ok((lon_lat.lon, lon_lat.lat))
         }),
     }
@@ -83,198 +159,36 @@ fn to_lon_lat(point: wit_areas::Point) -> Result<(f64, f64), wit_areas::Error> {
 impl wit_areas::Guest for Component {
     fn areas_at(
         at: wit_areas::Point,
-        types: Vec<wit_areas::AreaType>,
-    ) -> Result<Vec<wit_areas::Area>, wit_areas::Error> {
+        types: Vec<lib::AreaType>,
+    ) -> Result<Vec<lib::Area>, lib::IndexError> {
         let (lon, lat) = to_lon_lat(at)?;
-        let types: Vec<lib::AreaType> = types.into_iter().map(area_type_from_wit).collect();
-        with_index(|index| {
-            index
-                .areas_at(lon, lat, &types)
-                .map(|areas| areas.into_iter().map(area_to_wit).collect())
-                .map_err(index_error)
-        })
+        with_index(|index| index.areas_at(lon, lat, &types))
     }
 
-    fn area_by_code(code: String) -> Result<Option<wit_areas::AreaDetails>, wit_areas::Error> {
-        with_index(|index| {
-            index
-                .area_by_code(&code)
-                .map_err(index_error)
-                .map(|details| {
-                    details.map(|d| wit_areas::AreaDetails {
-                        area: area_to_wit(d.area),
-                        min: point_to_wit(d.min),
-                        max: point_to_wit(d.max),
-                        polygon_count: d.polygon_count,
-                        vertex_count: d.vertex_count,
-                        children: d.children,
-                        generation: d.generation,
-                    })
-                })
-        })
+    fn area_by_code(code: String) -> Result<Option<lib::AreaDetails>, lib::IndexError> {
+        with_index(|index| index.area_by_code(&code))
     }
 
-    fn geometry(code: String) -> Result<Option<Vec<wit_areas::Polygon>>, wit_areas::Error> {
-        with_index(|index| {
-            index.geometry(&code).map_err(index_error).map(|polygons| {
-                polygons.map(|polygons| {
-                    polygons
-                        .into_iter()
-                        .map(|rings| {
-                            rings
-                                .into_iter()
-                                .map(|ring| ring.into_iter().map(point_to_wit).collect())
-                                .collect()
-                        })
-                        .collect()
-                })
-            })
-        })
+    fn geometry(code: String) -> Result<Option<Vec<lib::Polygon>>, lib::IndexError> {
+        with_index(|index| index.geometry(&code))
     }
 
-    fn list_areas(
-        types: Vec<wit_areas::AreaType>,
-    ) -> Result<Vec<wit_areas::Area>, wit_areas::Error> {
-        let types: Vec<lib::AreaType> = types.into_iter().map(area_type_from_wit).collect();
-        with_index(|index| {
-            index
-                .list_areas(&types)
-                .map(|areas| areas.into_iter().map(area_to_wit).collect())
-                .map_err(index_error)
-        })
+    fn list_areas(types: Vec<lib::AreaType>) -> Result<Vec<lib::Area>, lib::IndexError> {
+        with_index(|index| index.list_areas(&types))
     }
 }
 
 impl wit_routing::Guest for Component {
-    fn categories() -> Result<Vec<wit_routing::QuestionSet>, wit_routing::Error> {
-        with_rules(|rules| {
-            Ok(rules
-                .categories()
-                .into_iter()
-                .map(question_set_to_wit)
-                .collect())
-        })
+    fn categories() -> Result<Vec<lib::QuestionSet>, lib::RouteError> {
+        with_rules(|rules| Ok(rules.categories()))
     }
 
-    fn questions(category: String) -> Result<Option<wit_routing::QuestionSet>, wit_routing::Error> {
-        with_rules(|rules| Ok(rules.questions(&category).map(question_set_to_wit)))
+    fn questions(category: String) -> Result<Option<lib::QuestionSet>, lib::RouteError> {
+        with_rules(|rules| Ok(rules.questions(&category)))
     }
 
-    fn route(
-        request: wit_routing::RouteRequest,
-    ) -> Result<wit_routing::Decision, wit_routing::Error> {
-        let request = lib::RouteRequest {
-            category: request.category,
-            answers: request
-                .answers
-                .into_iter()
-                .map(|a| lib::Answer {
-                    question_id: a.question_id,
-                    value: a.value,
-                })
-                .collect(),
-            areas: request.areas.into_iter().map(area_from_wit).collect(),
-        };
-        with_rules(|rules| {
-            let decision = rules.route(&request).map_err(route_error)?;
-            Ok(wit_routing::Decision {
-                tier: match decision.tier {
-                    lib::BodyTier::Parish => wit_routing::BodyTier::Parish,
-                    lib::BodyTier::District => wit_routing::BodyTier::District,
-                    lib::BodyTier::County => wit_routing::BodyTier::County,
-                    lib::BodyTier::NotCouncil => wit_routing::BodyTier::NotCouncil,
-                },
-                area: decision.area.map(area_to_wit),
-                rule_id: decision.rule_id,
-                reason: decision.reason,
-            })
-        })
-    }
-}
-
-// ---- conversions ----
-
-fn index_error(e: lib::IndexError) -> wit_areas::Error {
-    match e {
-        lib::IndexError::InvalidPoint(m) => wit_areas::Error::InvalidPoint(m),
-        lib::IndexError::IndexUnavailable(m) => wit_areas::Error::IndexUnavailable(m),
-        lib::IndexError::Other(m) => wit_areas::Error::Other(m),
-    }
-}
-
-fn route_error(e: lib::RouteError) -> wit_routing::Error {
-    match e {
-        lib::RouteError::UnknownCategory(m) => wit_routing::Error::UnknownCategory(m),
-        lib::RouteError::InvalidAnswers(m) => wit_routing::Error::InvalidAnswers(m),
-        lib::RouteError::MissingArea(m) => wit_routing::Error::MissingArea(m),
-        lib::RouteError::RulesUnavailable(m) => wit_routing::Error::RulesUnavailable(m),
-        lib::RouteError::Other(m) => wit_routing::Error::Other(m),
-    }
-}
-
-fn point_to_wit(p: lib::Wgs84Point) -> wit_areas::Wgs84Point {
-    wit_areas::Wgs84Point {
-        longitude: p.longitude,
-        latitude: p.latitude,
-    }
-}
-
-macro_rules! area_type_mapping {
-    ($($variant:ident),* $(,)?) => {
-        fn area_type_from_wit(t: wit_areas::AreaType) -> lib::AreaType {
-            match t { $(wit_areas::AreaType::$variant => lib::AreaType::$variant,)* }
-        }
-        fn area_type_to_wit(t: lib::AreaType) -> wit_areas::AreaType {
-            match t { $(lib::AreaType::$variant => wit_areas::AreaType::$variant,)* }
-        }
-    };
-}
-area_type_mapping!(
-    Cpc, Cpw, Ncp, Dis, Diw, Cty, Ced, Uta, Utw, Mtd, Mtw, Lbo, Lbw, Coi, Lgd, Wmc
-);
-
-fn area_to_wit(a: lib::Area) -> wit_areas::Area {
-    wit_areas::Area {
-        code: a.code,
-        name: a.name,
-        area_type: area_type_to_wit(a.area_type),
-        parent_code: a.parent_code,
-        country: a.country,
-    }
-}
-
-fn area_from_wit(a: wit_areas::Area) -> lib::Area {
-    lib::Area {
-        code: a.code,
-        name: a.name,
-        area_type: area_type_from_wit(a.area_type),
-        parent_code: a.parent_code,
-        country: a.country,
-    }
-}
-
-fn question_set_to_wit(q: lib::QuestionSet) -> wit_routing::QuestionSet {
-    wit_routing::QuestionSet {
-        category: q.category,
-        title: q.title,
-        questions: q
-            .questions
-            .into_iter()
-            .map(|q| wit_routing::Question {
-                id: q.id,
-                text: q.text,
-                hint: q.hint,
-                options: q
-                    .options
-                    .into_iter()
-                    .map(|o| wit_routing::AnswerOption {
-                        value: o.value,
-                        label: o.label,
-                        hint: o.hint,
-                    })
-                    .collect(),
-            })
-            .collect(),
+    fn route(request: lib::RouteRequest) -> Result<lib::Decision, lib::RouteError> {
+        with_rules(|rules| rules.route(&request))
     }
 }
 

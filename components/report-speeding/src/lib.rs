@@ -38,7 +38,7 @@ mod submit;
 #[allow(missing_docs, reason = "generated from the WIT")]
 mod bindings {
     wit_bindgen::generate!({
-        path: ["../../wit/address", "../../wit/parish", "../../wit/contacts", "../../wit"],
+        path: "../../wit",
         world: "council:services/capabilities",
         generate_all,
     });

@@ -4,7 +4,8 @@
 //!   classifications, organisations, cross references, successors; postcode units).
 //! - [`index`]: the versioned on-disk index and [`AddressIndex`], which answers every
 //!   query with a few positioned reads (`docs/address-index.md`).
-//! - [`types`]: the records of `wit/address/lookup.wit`, one to one.
+//! - [`types`]: the records of `wit/address/lookup.wit`, which the components bind
+//!   directly.
 //! - [`postcode`], [`text`], [`classification`]: postcode rules, address text
 //!   normalisation, the AddressBase classification scheme and Surrey's sets.
 //! - [`output`]: OS Places, plain JSON, GeoJSON and Surrey presentation shapes.

@@ -1,9 +1,15 @@
 //! The records, enums and errors of `council:address/lookup` (`wit/address/lookup.wit`),
-//! mirrored one to one so that the component's glue is a mechanical field copy.
+//! in the shape wit-bindgen gives them, so that the components bind these types
+//! directly (wit-bindgen's `with:` remapping) instead of copying generated twins.
 //!
-//! WIT `kebab-case` names become `snake_case` fields; WIT `option<T>` is `Option<T>`,
-//! `list<T>` is `Vec<T>`, variants are enums. Every doc comment here repeats the
-//! contract's meaning; the WIT file is the authority.
+//! The shape is what wit-bindgen's generated lift and lower code builds and takes
+//! apart by name: WIT `kebab-case` fields become `snake_case` fields, `option<T>` is
+//! `Option<T>`, `list<T>` is `Vec<T>`, a variant's cases are `UpperCamelCase` tuple
+//! variants, and an `enum` is a fieldless enum whose cases are declared in the WIT's
+//! order: it crosses the ABI as its discriminant, lowered with `as` and lifted with
+//! its `_lift` function, the one item wit-bindgen asks of a remapped type beyond its
+//! shape. Every doc comment here repeats the contract's meaning; the WIT file is the
+//! authority.
 
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +64,19 @@ pub enum Dataset {
     Dpa,
     /// Land and Property Identifier: the council's BS 7666 gazetteer address.
     Lpi,
+}
+
+impl Dataset {
+    /// The case with discriminant `val` (its position in WIT `dataset`): how
+    /// wit-bindgen's generated code lifts this enum in the components that bind it.
+    #[doc(hidden)]
+    pub const fn _lift(val: u8) -> Self {
+        match val {
+            0 => Dataset::Dpa,
+            1 => Dataset::Lpi,
+            _ => panic!("invalid `dataset` discriminant"),
+        }
+    }
 }
 
 /// A BS 7666 primary or secondary addressable object (WIT `addressable-object`).
@@ -250,6 +269,21 @@ pub enum ClassificationSet {
     Electoral,
 }
 
+impl ClassificationSet {
+    /// The case with discriminant `val` (its position in WIT `classification-set`): how
+    /// wit-bindgen's generated code lifts this enum in the components that bind it.
+    #[doc(hidden)]
+    pub const fn _lift(val: u8) -> Self {
+        match val {
+            0 => ClassificationSet::Residential,
+            1 => ClassificationSet::Commercial,
+            2 => ClassificationSet::ResidentialAndCommercial,
+            3 => ClassificationSet::Electoral,
+            _ => panic!("invalid `classification-set` discriminant"),
+        }
+    }
+}
+
 /// A classification filter (WIT `classification-filter`); several are combined with OR.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum ClassificationFilter {
@@ -268,6 +302,19 @@ pub enum SortOrder {
     AddressOrder,
     /// Ascending UPRN.
     Uprn,
+}
+
+impl SortOrder {
+    /// The case with discriminant `val` (its position in WIT `sort-order`): how
+    /// wit-bindgen's generated code lifts this enum in the components that bind it.
+    #[doc(hidden)]
+    pub const fn _lift(val: u8) -> Self {
+        match val {
+            0 => SortOrder::AddressOrder,
+            1 => SortOrder::Uprn,
+            _ => panic!("invalid `sort-order` discriminant"),
+        }
+    }
 }
 
 /// Options shared by every list query (WIT `query-options`).

@@ -2,7 +2,7 @@
 //!
 //! The crate implements the logic of the `council:parish` WIT interfaces
 //! (`wit/parish/areas.wit`, `wit/parish/routing.wit`); the `parish-routing` component
-//! binds it. Its types mirror the WIT records one for one.
+//! binds it, and its types serve as the WIT records themselves (wit-bindgen `with:`).
 //!
 //! # Examples
 //!

@@ -1,5 +1,14 @@
-//! The records of `council:parish/areas` (`wit/parish/areas.wit`) as Rust types, so
-//! the component binding is a field-by-field copy.
+//! The records of `council:parish/areas` (`wit/parish/areas.wit`) as Rust types, in
+//! the shape wit-bindgen gives them, so that the parish-routing component binds them
+//! directly (wit-bindgen's `with:` remapping); the routing records in [`crate::rules`]
+//! are bound the same way.
+//!
+//! The shape is what wit-bindgen's generated lift and lower code builds and takes
+//! apart by name: WIT `kebab-case` fields become `snake_case` fields, `option<T>` is
+//! `Option<T>`, `list<T>` is `Vec<T>`, and an `enum` is a fieldless enum whose cases
+//! are declared in the WIT's order: it crosses the ABI as its discriminant, lowered
+//! with `as` and lifted with its `_lift` function, the one item wit-bindgen asks of a
+//! remapped type beyond its shape.
 
 use std::fmt;
 use std::str::FromStr;
@@ -109,6 +118,18 @@ impl AreaType {
     /// The type stored as `b` in the index, if any.
     pub fn from_u8(b: u8) -> Option<AreaType> {
         AreaType::ALL.get(usize::from(b)).copied()
+    }
+
+    /// The case with discriminant `val` (its position in WIT `area-type`, which
+    /// [`AreaType::ALL`] follows): how wit-bindgen's generated code lifts this enum in
+    /// the components that bind it.
+    #[doc(hidden)]
+    pub const fn _lift(val: u8) -> Self {
+        if (val as usize) < AreaType::ALL.len() {
+            AreaType::ALL[val as usize]
+        } else {
+            panic!("invalid `area-type` discriminant")
+        }
     }
 
     /// Position in the smallest-to-largest order of `areas_at` results: parish ward,
@@ -238,4 +259,22 @@ pub struct AreaDetails {
     pub children: Vec<String>,
     /// The boundary release it came from (`ONS Parishes May 2023`).
     pub generation: String,
+}
+
+// `BodyTier` is a routing record and is declared with the rules; its ABI lift is kept
+// here with the other enum's.
+impl crate::rules::BodyTier {
+    /// The case with discriminant `val` (its position in WIT `body-tier`): how
+    /// wit-bindgen's generated code lifts this enum in the components that bind it.
+    #[doc(hidden)]
+    pub const fn _lift(val: u8) -> Self {
+        use crate::rules::BodyTier;
+        match val {
+            0 => BodyTier::Parish,
+            1 => BodyTier::District,
+            2 => BodyTier::County,
+            3 => BodyTier::NotCouncil,
+            _ => panic!("invalid `body-tier` discriminant"),
+        }
+    }
 }

@@ -8,7 +8,7 @@
 //! - [`io::Clock`] — wall-clock time and sleeping.
 //!
 //! [`service::ContactService`] implements the WIT functions of
-//! `council:contacts/directory` over them; [`model`] mirrors the WIT records;
+//! `council:contacts/directory` over them; [`model`] holds the WIT records;
 //! [`moderngov`] parses what councils really return; [`matching`] matches a body
 //! found by routing; [`directory`] reads the static directory; [`openreferral`]
 //! renders Open Referral UK. Settings and their keys are in [`settings`] and

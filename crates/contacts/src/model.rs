@@ -1,8 +1,17 @@
 //! The records, enums and error cases of `council:contacts/directory` (see
-//! `wit/contacts/directory.wit`), mirrored one-to-one so the component glue is a
-//! field-by-field copy. Field names are the WIT names in `snake_case`; enum values
-//! serialise as the WIT case names (`parish-council`), which is also the plain JSON
-//! rendering served over HTTP.
+//! `wit/contacts/directory.wit`), in the shape wit-bindgen gives them, so that the
+//! contact-fetch component binds these types directly (wit-bindgen's `with:`
+//! remapping) instead of copying generated twins. Enum values serialise as the WIT
+//! case names (`parish-council`), which is also the plain JSON rendering served over
+//! HTTP.
+//!
+//! The shape is what wit-bindgen's generated lift and lower code builds and takes
+//! apart by name: WIT `kebab-case` fields become `snake_case` fields, `option<T>` is
+//! `Option<T>`, `list<T>` is `Vec<T>`, a variant's cases are `UpperCamelCase` tuple
+//! variants, and an `enum` is a fieldless enum whose cases are declared in the WIT's
+//! order: it crosses the ABI as its discriminant, lowered with `as` and lifted with
+//! its `_lift` function, the one item wit-bindgen asks of a remapped type beyond its
+//! shape.
 
 use serde::{Deserialize, Serialize};
 
@@ -70,6 +79,22 @@ pub enum BodyKind {
     Other,
 }
 
+impl BodyKind {
+    /// The case with discriminant `val` (its position in WIT `body-kind`): how
+    /// wit-bindgen's generated code lifts this enum in the components that bind it.
+    #[doc(hidden)]
+    pub const fn _lift(val: u8) -> Self {
+        match val {
+            0 => BodyKind::ParishCouncil,
+            1 => BodyKind::DistrictCouncil,
+            2 => BodyKind::CountyCouncil,
+            3 => BodyKind::UnitaryCouncil,
+            4 => BodyKind::Other,
+            _ => panic!("invalid `body-kind` discriminant"),
+        }
+    }
+}
+
 /// A council body and how to contact it (WIT `body`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Body {
@@ -98,6 +123,19 @@ pub enum Source {
     Moderngov,
     /// The static directory in the data mount.
     Directory,
+}
+
+impl Source {
+    /// The case with discriminant `val` (its position in WIT `source`): how
+    /// wit-bindgen's generated code lifts this enum in the components that bind it.
+    #[doc(hidden)]
+    pub const fn _lift(val: u8) -> Self {
+        match val {
+            0 => Source::Moderngov,
+            1 => Source::Directory,
+            _ => panic!("invalid `source` discriminant"),
+        }
+    }
 }
 
 /// Provenance of an answer (WIT `provenance`).

@@ -34,7 +34,7 @@ pub use router::{Extension, Facade};
 #[allow(missing_docs, reason = "generated from the WIT")]
 pub mod bindings {
     wit_bindgen::generate!({
-        path: ["../../wit/address", "../../wit/parish", "../../wit/contacts", "../../wit"],
+        path: "../../wit",
         world: "council:services/address-and-areas",
         generate_all,
     });
