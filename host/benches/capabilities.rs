@@ -55,7 +55,7 @@ use council_address::generate::{self, Rng};
 use council_address::import::{self, Format, ImportOptions};
 use council_address::{AddressIndex, AddressView, Dataset, QueryOptions};
 use council_areas::AreaIndex;
-use council_host::runtime::{
+use council_host::serve::runtime::{
     HostState, RuntimeOptions, build_engine, build_linker, capability_store, compile_cached,
 };
 use wasmtime::component::{

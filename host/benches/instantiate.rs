@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use council_app::manifest::Manifest;
-use council_host::runtime::{App, RuntimeOptions, build_engine};
+use council_host::serve::runtime::{App, RuntimeOptions, build_engine};
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
     let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
