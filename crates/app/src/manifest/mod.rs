@@ -13,12 +13,11 @@
 //! This module holds the declarations and the whole-manifest checks; `rules` checks one
 //! component table or trigger table, and `error` says what can be wrong.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::allowed_hosts::AllowedHost;
 use crate::routes::Route;
 use crate::variables::Template;
 
