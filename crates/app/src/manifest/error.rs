@@ -34,8 +34,8 @@ pub enum ManifestError {
         path: PathBuf,
         /// The component id.
         id: String,
-        /// What is wrong.
-        source: ComponentError,
+        /// What is wrong (boxed: it is the largest error, and `Result`s carry it).
+        source: Box<ComponentError>,
     },
     /// Occurs when a `[[trigger.http]]` table breaks one of Spin's rules.
     #[error("{path}: [[trigger.http]] #{number}: {source}")]

@@ -516,7 +516,7 @@ impl Manifest {
                     ManifestError::Component {
                         path: path.to_path_buf(),
                         id: id.clone(),
-                        source,
+                        source: Box::new(source),
                     }
                 })?;
             components.insert(id, component);
