@@ -19,7 +19,7 @@ use council_address::{AddressIndex, AddressView, Dataset, QueryOptions};
 use council_address_generate::{self as generate, Rng};
 use council_areas::AreaIndex;
 use council_areas_testdata::national;
-use council_host::runtime::{
+use council_host::serve::runtime::{
     HostState, RuntimeOptions, build_engine, build_linker, capability_store, compile_cached,
 };
 use council_test_support::percentile;

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use council_app::manifest::Manifest;
-use council_host::runtime::{App, RuntimeOptions, build_engine};
+use council_host::serve::runtime::{App, RuntimeOptions, build_engine};
 use council_test_support::percentile;
 
 fn measure(root: &Path, manifest: &Path, component: &str, iterations: usize) {

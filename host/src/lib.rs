@@ -2,30 +2,26 @@
 //! wasmtime, for councils that self-host the same `.wasm` binaries they could deploy
 //! to Spin.
 //!
-//! The pieces, in the order a request meets them:
+//! The library is grouped by job, as wasmtime's and Spin's crates are; the command
+//! line (`src/main.rs`, one file per command in `src/commands/`) is a thin layer over
+//! it. The pieces, in the order a request meets them:
 //!
 //! 1. [`council_app::manifest`] reads `spin.toml` and applies Spin's rules, and
 //!    [`council_app::compose`] plugs each component's dependencies into it with
 //!    wac-graph, as Spin does at load time (the `council-app` crate: everything about
 //!    an application short of running it).
-//! 2. [`runtime`] compiles (with an on-disk cache keyed by content hash), links every
-//!    interface the host provides — WASI 0.2, `wasi:http`, [`keyvalue`]
-//!    (`wasi:keyvalue@0.2.0-draft2` on SQLite) and [`config`]
-//!    (`wasi:config@0.2.0-draft-2024-09-27`) — and pre-instantiates.
-//! 3. [`server`] accepts connections within the [`limits`] that keep one client from
-//!    holding what all need, reads each request whole, routes it with Spin's
-//!    [`council_app::routes`] syntax and runs it in a fresh instance with a memory cap
-//!    and a deadline; [`outgoing`] refuses outgoing requests to hosts outside the
-//!    component's [`council_app::allowed_hosts`].
-//! 4. [`metrics`] counts what happens, served with health checks by [`admin`].
+//! 2. [`serve::runtime`] compiles (with an on-disk cache keyed by content hash), links
+//!    every interface the host provides — WASI 0.2, `wasi:http`, and the interfaces in
+//!    [`wasi`]: [`wasi::keyvalue`] (`wasi:keyvalue@0.2.0-draft2` on SQLite) and
+//!    [`wasi::config`] (`wasi:config@0.2.0-draft-2024-09-27`) — and pre-instantiates.
+//! 3. [`serve::server`] accepts connections within the [`serve::limits`] that keep one
+//!    client from holding what all need, reads each request whole, routes it with
+//!    Spin's [`council_app::routes`] syntax and runs it in a fresh instance with a
+//!    memory cap and a deadline; [`wasi::outgoing_http`] refuses outgoing requests to
+//!    hosts outside the component's [`council_app::allowed_hosts`].
+//! 4. [`serve::metrics`] counts what happens, served with health checks by
+//!    [`serve::admin`].
 #![deny(missing_docs)]
 
-pub mod admin;
-pub mod bindings;
-pub mod config;
-pub mod keyvalue;
-pub mod limits;
-pub mod metrics;
-pub mod outgoing;
-pub mod runtime;
-pub mod server;
+pub mod serve;
+pub mod wasi;

@@ -10,7 +10,7 @@
 //! with `wasi:http`'s `HTTP-request-denied` error, which the component sees as an
 //! ordinary error.
 
-use crate::variables::{ResolvedVariables, Template, VariableError};
+use crate::variables::{ResolvedVariables, Template, TemplateError, VariableError};
 
 /// One parsed entry.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +48,9 @@ pub enum OutboundError {
         /// What is wrong.
         reason: String,
     },
+    /// Occurs when an entry's template is malformed (the message names the entry).
+    #[error(transparent)]
+    Template(#[from] TemplateError),
     /// Occurs when a template in an entry cannot be resolved.
     #[error("`{entry}`: {source}")]
     Variable {
@@ -69,12 +72,13 @@ fn default_port(scheme: &str) -> Option<u16> {
 impl AllowedHost {
     /// Checks an entry as written in the manifest. Entries with templates are only
     /// checked for template syntax here; they are parsed fully once resolved.
-    pub fn check_syntax(entry: &str) -> Result<(), String> {
+    pub fn check_syntax(entry: &str) -> Result<(), OutboundError> {
         if entry.contains("{{") {
-            Template::parse(entry).map(|_| ())
+            Template::parse(entry)?;
         } else {
-            Self::parse(entry).map(|_| ()).map_err(|e| e.to_string())
+            Self::parse(entry)?;
         }
+        Ok(())
     }
 
     /// Parses a resolved entry.
@@ -98,7 +102,7 @@ impl AllowedHost {
         if rest.contains('/') {
             return Err(malformed("an allowed host cannot contain a path"));
         }
-        let (host, port) = split_host_port(rest).map_err(|r| malformed(&r))?;
+        let (host, port) = split_host_port(rest).map_err(malformed)?;
         if host.is_empty() {
             return Err(malformed("the host is empty"));
         }
@@ -188,18 +192,20 @@ impl AllowedHost {
     }
 }
 
-fn split_host_port(text: &str) -> Result<(&str, Option<&str>), String> {
+/// Splits `host[:port]` (the host may be a bracketed IPv6 literal); the error is the
+/// reason the text is malformed.
+fn split_host_port(text: &str) -> Result<(&str, Option<&str>), &'static str> {
     if let Some(rest) = text.strip_prefix('[') {
         // IPv6 literal: `[::1]:8080`.
         let Some(end) = rest.find(']') else {
-            return Err("unclosed `[` in an IPv6 host".into());
+            return Err("unclosed `[` in an IPv6 host");
         };
         let host = &text[..end + 2];
         let after = &rest[end + 1..];
         return match after.strip_prefix(':') {
             Some(port) => Ok((host, Some(port))),
             None if after.is_empty() => Ok((host, None)),
-            None => Err("unexpected text after the IPv6 host".into()),
+            None => Err("unexpected text after the IPv6 host"),
         };
     }
     Ok(match text.rsplit_once(':') {
@@ -228,11 +234,7 @@ impl AllowedHosts {
     ) -> Result<Self, OutboundError> {
         let mut parsed = Vec::new();
         for entry in entries {
-            let rendered = Template::parse(entry)
-                .map_err(|reason| OutboundError::Malformed {
-                    entry: entry.clone(),
-                    reason,
-                })?
+            let rendered = Template::parse(entry)?
                 .render(variables)
                 .map_err(|source| OutboundError::Variable {
                     entry: entry.clone(),

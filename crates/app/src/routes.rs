@@ -41,11 +41,28 @@ pub struct RouteMatch {
     pub component_route: String,
 }
 
+/// Errors parsing a route; each holds the route as written.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RouteError {
+    /// Occurs when the route does not start with `/`.
+    #[error("route `{0}` must start with `/`")]
+    NotAbsolute(String),
+    /// Occurs when the route has `//`.
+    #[error("route `{0}` has an empty segment")]
+    EmptySegment(String),
+    /// Occurs when `...` stands anywhere but at the end.
+    #[error("route `{0}`: `...` is only allowed at the end")]
+    WildcardNotLast(String),
+    /// Occurs when a segment is a bare `:`.
+    #[error("route `{0}` has a parameter without a name")]
+    UnnamedParameter(String),
+}
+
 impl Route {
     /// Parses a route as written in `[[trigger.http]] route = "..."`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, RouteError> {
         if !text.starts_with('/') {
-            return Err(format!("route `{text}` must start with `/`"));
+            return Err(RouteError::NotAbsolute(text.to_string()));
         }
         let mut rest = &text[1..];
         let mut wildcard = false;
@@ -60,14 +77,14 @@ impl Route {
         if !rest.is_empty() {
             for part in rest.split('/') {
                 if part.is_empty() {
-                    return Err(format!("route `{text}` has an empty segment"));
+                    return Err(RouteError::EmptySegment(text.to_string()));
                 }
                 if part == "..." {
-                    return Err(format!("route `{text}`: `...` is only allowed at the end"));
+                    return Err(RouteError::WildcardNotLast(text.to_string()));
                 }
                 if let Some(name) = part.strip_prefix(':') {
                     if name.is_empty() {
-                        return Err(format!("route `{text}` has a parameter without a name"));
+                        return Err(RouteError::UnnamedParameter(text.to_string()));
                     }
                     segments.push(Segment::Param(name.to_string()));
                 } else {

@@ -25,7 +25,7 @@ enum Part {
 
 impl Template {
     /// Parses a template; `{{` must be closed by `}}` around a variable name.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, TemplateError> {
         let mut parts = Vec::new();
         let mut rest = text;
         while let Some(start) = rest.find("{{") {
@@ -34,7 +34,9 @@ impl Template {
             }
             let after = &rest[start + 2..];
             let Some(end) = after.find("}}") else {
-                return Err(format!("`{text}`: `{{{{` is not closed by `}}}}`"));
+                return Err(TemplateError::Unclosed {
+                    template: text.to_string(),
+                });
             };
             let name = after[..end].trim();
             if name.is_empty()
@@ -42,7 +44,10 @@ impl Template {
                     .chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
             {
-                return Err(format!("`{text}`: `{name}` is not a variable name"));
+                return Err(TemplateError::NotAVariableName {
+                    template: text.to_string(),
+                    name: name.to_string(),
+                });
             }
             parts.push(Part::Variable(name.to_string()));
             rest = &after[end + 2..];
@@ -72,6 +77,26 @@ impl Template {
         }
         Ok(out)
     }
+}
+
+/// Errors parsing a template.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TemplateError {
+    /// Occurs when a `{{` has no `}}` after it.
+    #[error("`{template}`: `{{{{` is not closed by `}}}}`")]
+    Unclosed {
+        /// The whole template.
+        template: String,
+    },
+    /// Occurs when what stands between `{{` and `}}` is not a variable name
+    /// (lowercase letters, digits and underscores).
+    #[error("`{template}`: `{name}` is not a variable name")]
+    NotAVariableName {
+        /// The whole template.
+        template: String,
+        /// What stands where the name should be.
+        name: String,
+    },
 }
 
 /// Errors resolving variables.

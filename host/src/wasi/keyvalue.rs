@@ -21,7 +21,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{Connection, OptionalExtension, params};
 use wasmtime::component::{HasData, Resource, ResourceTable};
 
-use crate::bindings::keyvalue::wasi::keyvalue::{atomics, batch, store};
+use crate::wasi::bindings::keyvalue::wasi::keyvalue::{atomics, batch, store};
 
 /// Errors opening the key-value database.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +43,11 @@ pub enum KeyValueError {
         source: rusqlite::Error,
     },
 }
+
+/// The key-value database does not answer (what `/readyz` reports).
+#[derive(Debug, thiserror::Error)]
+#[error("{0:?}")]
+pub struct StoreUnreachable(pub store::Error);
 
 /// The SQLite database holding every store of one application.
 #[derive(Debug)]
@@ -327,6 +332,37 @@ impl From<wasmtime::component::ResourceTableError> for KeyValueFailure {
     }
 }
 
+/// A failed `swap`, as the bindings see it: `wasi:keyvalue/atomics.cas-error` for the
+/// guest (the value changed, or the store failed), or a trap.
+#[derive(Debug)]
+pub enum CasFailure {
+    /// Given to the guest.
+    Guest(atomics::CasError),
+    /// Ends the instance.
+    Trap(wasmtime::Error),
+}
+
+impl From<atomics::CasError> for CasFailure {
+    fn from(e: atomics::CasError) -> Self {
+        CasFailure::Guest(e)
+    }
+}
+
+impl From<KeyValueFailure> for CasFailure {
+    fn from(failure: KeyValueFailure) -> Self {
+        match failure {
+            KeyValueFailure::Guest(e) => CasFailure::Guest(atomics::CasError::StoreError(e)),
+            KeyValueFailure::Trap(e) => CasFailure::Trap(e),
+        }
+    }
+}
+
+impl From<wasmtime::component::ResourceTableError> for CasFailure {
+    fn from(e: wasmtime::component::ResourceTableError) -> Self {
+        KeyValueFailure::from(e).into()
+    }
+}
+
 /// The view the generated bindings are implemented for.
 #[derive(Debug)]
 pub struct KeyValueView<'a> {
@@ -480,12 +516,8 @@ impl atomics::Host for KeyValueView<'_> {
         off_the_executor(&database, move |db| db.increment(&label, &key, delta)).await
     }
 
-    async fn swap(
-        &mut self,
-        cas: Resource<Cas>,
-        value: Vec<u8>,
-    ) -> wasmtime::Result<Result<(), atomics::CasError>> {
-        let cas = self.table.delete(cas).map_err(table_error)?;
+    async fn swap(&mut self, cas: Resource<Cas>, value: Vec<u8>) -> Result<(), CasFailure> {
+        let cas = self.table.delete(cas)?;
         let database = cas.database.clone();
         let (label, key, seen) = (cas.label.clone(), cas.key.clone(), cas.seen.clone());
         let outcome = off_the_executor(&database, move |db| {
@@ -496,18 +528,21 @@ impl atomics::Host for KeyValueView<'_> {
                 false => db.get(&label, &key).map(Some),
             }
         })
-        .await;
-        Ok(match outcome {
-            Ok(None) => Ok(()),
-            Ok(Some(seen)) => {
+        .await?;
+        match outcome {
+            None => Ok(()),
+            Some(seen) => {
                 let fresh = Cas { seen, ..cas };
-                Err(atomics::CasError::CasFailed(
-                    self.table.push(fresh).map_err(table_error)?,
-                ))
+                Err(atomics::CasError::CasFailed(self.table.push(fresh)?).into())
             }
-            Err(KeyValueFailure::Guest(e)) => Err(atomics::CasError::StoreError(e)),
-            Err(KeyValueFailure::Trap(e)) => return Err(e),
-        })
+        }
+    }
+
+    fn convert_cas_error(&mut self, failure: CasFailure) -> wasmtime::Result<atomics::CasError> {
+        match failure {
+            CasFailure::Guest(e) => Ok(e),
+            CasFailure::Trap(e) => Err(e),
+        }
     }
 }
 

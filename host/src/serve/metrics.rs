@@ -1,6 +1,6 @@
 //! What the host counts, and its rendering in the Prometheus text exposition format
 //! (version 0.0.4, <https://prometheus.io/docs/instrumenting/exposition_formats/>),
-//! served on the admin listener's `/metrics` (see [`crate::admin`]).
+//! served on the admin listener's `/metrics` (see [`crate::serve::admin`]).
 //!
 //! Everything is kept in plain atomics and small maps behind a mutex: the host counts
 //! a few events per request, and a scrape renders them all. Labels come only from

@@ -28,10 +28,12 @@ use wasmtime_wasi::{FsPerms, WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::p2::bindings::ProxyPre;
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::config::ConfigCtx;
-use crate::keyvalue::{KeyValueCtx, KeyValueDatabase, KeyValueError, KeyValueView};
-use crate::metrics::Metrics;
-use crate::outgoing::OutboundHooks;
+use crate::serve::metrics::Metrics;
+use crate::wasi::config::ConfigCtx;
+use crate::wasi::keyvalue::{
+    KeyValueCtx, KeyValueDatabase, KeyValueError, KeyValueView, StoreUnreachable,
+};
+use crate::wasi::outgoing_http::OutgoingHttpHooks;
 use council_app::allowed_hosts::{AllowedHosts, OutboundError};
 use council_app::compose::{ComposeError, compose_component};
 use council_app::manifest::{ComponentDecl, FilesMount, Manifest};
@@ -283,7 +285,7 @@ fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()
 pub struct HostState {
     wasi: WasiCtx,
     http: WasiHttpCtx,
-    hooks: OutboundHooks,
+    hooks: OutgoingHttpHooks,
     table: ResourceTable,
     keyvalue: KeyValueCtx,
     config: ConfigCtx,
@@ -392,11 +394,11 @@ pub fn build_linker(engine: &Engine) -> wasmtime::Result<Linker<HostState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
     wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
-    crate::keyvalue::add_to_linker(&mut linker, |state: &mut HostState| KeyValueView {
+    crate::wasi::keyvalue::add_to_linker(&mut linker, |state: &mut HostState| KeyValueView {
         ctx: &state.keyvalue,
         table: &mut state.table,
     })?;
-    crate::config::add_to_linker(&mut linker, |state: &mut HostState| &state.config)?;
+    crate::wasi::config::add_to_linker(&mut linker, |state: &mut HostState| &state.config)?;
     Ok(linker)
 }
 
@@ -533,10 +535,10 @@ impl App {
     }
 
     /// Whether every key-value store the components use answers (for `/readyz`).
-    pub fn stores_reachable(&self) -> Result<(), String> {
+    pub fn stores_reachable(&self) -> Result<(), StoreUnreachable> {
         match &self.keyvalue {
             None => Ok(()),
-            Some(database) => database.check().map_err(|e| format!("{e:?}")),
+            Some(database) => database.check().map_err(StoreUnreachable),
         }
     }
 }
@@ -604,7 +606,7 @@ fn new_store(
     let state = HostState {
         wasi: wasi.build(),
         http: WasiHttpCtx::new(),
-        hooks: OutboundHooks::new(
+        hooks: OutgoingHttpHooks::new(
             parts.id.to_string(),
             parts.allowed_hosts,
             options.outgoing_timeout,

@@ -9,44 +9,22 @@
 //! `export`, and that every variable a component uses is declared by the application.
 //! Whether each dependency name matches an import of the component is checked when the
 //! component's binary is read (see [`crate::compose`]).
+//!
+//! This module holds the declarations and the whole-manifest checks; `rules` checks one
+//! component table or trigger table, and `error` says what can be wrong.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-use crate::allowed_hosts::AllowedHost;
 use crate::routes::Route;
 use crate::variables::Template;
 
-/// Errors found while reading or checking a manifest.
-#[derive(Debug, thiserror::Error)]
-pub enum ManifestError {
-    /// Occurs when the manifest file cannot be read.
-    #[error("cannot read manifest {path}: {source}")]
-    Read {
-        /// The manifest's path.
-        path: PathBuf,
-        /// The underlying I/O error.
-        source: std::io::Error,
-    },
-    /// Occurs when the manifest is not valid TOML or does not have the expected shape.
-    #[error("{path}: {message}")]
-    Syntax {
-        /// The manifest's path.
-        path: PathBuf,
-        /// The TOML parser's message, which includes line and column.
-        message: String,
-    },
-    /// Occurs when the manifest is well formed but breaks one of Spin's rules.
-    #[error("{path}: {message}")]
-    Invalid {
-        /// The manifest's path.
-        path: PathBuf,
-        /// What is wrong, naming the component, trigger or variable.
-        message: String,
-    },
-}
+mod error;
+mod rules;
+
+pub use error::{ComponentError, DependencyNameError, ManifestError, ScheduleError, TriggerError};
 
 /// A parsed and checked application manifest.
 #[derive(Debug, Clone)]
@@ -149,57 +127,6 @@ pub struct ScheduledRequest {
     pub bearer_variable: Option<String>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSchedule {
-    path: String,
-    every_seconds: u64,
-    #[serde(default)]
-    bearer_variable: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawCouncilHostTool {
-    #[serde(default)]
-    schedule: Vec<RawSchedule>,
-}
-
-fn parse_schedule(
-    tool: Option<toml::Value>,
-    app_variables: &BTreeMap<String, VariableDecl>,
-) -> Result<Vec<ScheduledRequest>, String> {
-    let Some(ours) = tool.and_then(|t| t.get("council-host").cloned()) else {
-        return Ok(Vec::new());
-    };
-    let raw: RawCouncilHostTool = ours
-        .try_into()
-        .map_err(|e: toml::de::Error| format!("tool.council-host: {e}"))?;
-    raw.schedule
-        .into_iter()
-        .map(|entry| {
-            if !entry.path.starts_with('/') {
-                return Err(format!("tool.council-host.schedule path `{}` must start with `/`", entry.path));
-            }
-            if entry.every_seconds == 0 {
-                return Err(format!("tool.council-host.schedule `{}`: every_seconds must be at least 1", entry.path));
-            }
-            if let Some(name) = &entry.bearer_variable
-                && !app_variables.contains_key(name) {
-                    return Err(format!(
-                        "tool.council-host.schedule `{}`: bearer_variable `{name}` is not declared in `[variables]`",
-                        entry.path
-                    ));
-                }
-            Ok(ScheduledRequest {
-                path: entry.path,
-                every: std::time::Duration::from_secs(entry.every_seconds),
-                bearer_variable: entry.bearer_variable,
-            })
-        })
-        .collect()
-}
-
 /// How a dependency is named: a whole package or one interface.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DependencyName {
@@ -224,11 +151,13 @@ pub enum DependencyName {
 
 impl DependencyName {
     /// Parses a dependency key as Spin accepts it.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, DependencyNameError> {
         let (name, version) = match text.split_once('@') {
             Some((name, version)) => {
                 if version.is_empty() {
-                    return Err(format!("`{text}`: empty version after `@`"));
+                    return Err(DependencyNameError::EmptyVersion {
+                        name: text.to_string(),
+                    });
                 }
                 (name, Some(version.to_string()))
             }
@@ -239,15 +168,16 @@ impl DependencyName {
             None => (name, None),
         };
         let Some((namespace, pkg)) = package.split_once(':') else {
-            return Err(format!(
-                "`{text}` is neither a package (`ns:pkg`) nor an interface (`ns:pkg/iface`) name"
-            ));
+            return Err(DependencyNameError::NotPackageOrInterface {
+                name: text.to_string(),
+            });
         };
         for part in [namespace, pkg].into_iter().chain(interface) {
             if !is_kebab_name(part) {
-                return Err(format!(
-                    "`{text}`: `{part}` is not a valid WIT name (lowercase kebab-case)"
-                ));
+                return Err(DependencyNameError::NotKebabCase {
+                    name: text.to_string(),
+                    part: part.to_string(),
+                });
             }
         }
         Ok(match interface {
@@ -581,8 +511,14 @@ impl Manifest {
 
         let mut components = BTreeMap::new();
         for (id, raw_component) in raw.component {
-            let component = ComponentDecl::from_raw(&id, raw_component, &raw.variables)
-                .map_err(|message| invalid(format!("component `{id}`: {message}")))?;
+            let component =
+                ComponentDecl::from_raw(&id, raw_component, &raw.variables).map_err(|source| {
+                    ManifestError::Component {
+                        path: path.to_path_buf(),
+                        id: id.clone(),
+                        source: Box::new(source),
+                    }
+                })?;
             components.insert(id, component);
         }
 
@@ -598,7 +534,11 @@ impl Manifest {
                 .map_err(|e: toml::de::Error| syntax(format!("[[trigger.http]]: {e}")))?;
             for (index, trigger) in list.into_iter().enumerate() {
                 http_triggers.push(HttpTrigger::from_raw(trigger, &components).map_err(
-                    |message| invalid(format!("[[trigger.http]] #{}: {message}", index + 1)),
+                    |source| ManifestError::Trigger {
+                        path: path.to_path_buf(),
+                        number: index + 1,
+                        source,
+                    },
                 )?);
             }
         }
@@ -664,275 +604,6 @@ fn is_variable_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
-}
-
-fn is_component_id(id: &str) -> bool {
-    // Spin ids are kebab-case words of lowercase letters and digits.
-    !id.is_empty()
-        && id.split('-').all(|word| {
-            !word.is_empty()
-                && word
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
-        })
-        && id.chars().next().is_some_and(|c| c.is_ascii_lowercase())
-}
-
-impl HttpTrigger {
-    fn from_raw(
-        raw: RawHttpTrigger,
-        components: &BTreeMap<String, ComponentDecl>,
-    ) -> Result<Self, String> {
-        if raw.components.is_some() {
-            return Err("`components` (middleware chains) is not supported by council-host".into());
-        }
-        if let Some(executor) = &raw.executor {
-            let kind = executor.get("type").and_then(|t| t.as_str());
-            if kind.is_some_and(|k| k != "http") {
-                return Err(format!(
-                    "executor `{}` is not supported by council-host (only WASI HTTP components)",
-                    kind.unwrap_or_default()
-                ));
-            }
-        }
-        let _ = raw.id;
-        let component = match raw.component {
-            Some(toml::Value::String(id)) => id,
-            Some(_) => {
-                return Err(
-                    "inline component tables in triggers are not supported; declare `[component.<id>]` and refer to its id"
-                        .into(),
-                );
-            }
-            None => return Err("`component` is missing".into()),
-        };
-        if !components.contains_key(&component) {
-            return Err(format!("component `{component}` is not declared"));
-        }
-        let route = match raw.route {
-            RawRoute::Path(path) => Some(Route::parse(&path)?),
-            RawRoute::Private { .. } => None,
-        };
-        Ok(Self { route, component })
-    }
-}
-
-impl ComponentDecl {
-    fn from_raw(
-        id: &str,
-        raw: RawComponent,
-        app_variables: &BTreeMap<String, VariableDecl>,
-    ) -> Result<Self, String> {
-        if !is_component_id(id) {
-            return Err("component ids are lowercase kebab-case (letters, digits, `-`)".into());
-        }
-        let source = match raw.source {
-            toml::Value::String(path) => PathBuf::from(path),
-            _ => {
-                return Err(
-                    "only a local file `source` is supported by council-host (no URL or registry sources)".into(),
-                );
-            }
-        };
-        if !raw.allowed_http_hosts.is_empty() {
-            return Err("`allowed_http_hosts` is deprecated; use `allowed_outbound_hosts`".into());
-        }
-        if !raw.sqlite_databases.is_empty() || !raw.ai_models.is_empty() {
-            return Err("`sqlite_databases` and `ai_models` are Spin-specific and not provided by council-host".into());
-        }
-        let _ = (raw.targets, raw.profile);
-        let schedule = parse_schedule(raw.tool, app_variables)?;
-
-        let mut files = Vec::new();
-        for entry in raw.files {
-            files.push(match entry {
-                RawFiles::Pattern(pattern) => {
-                    if Path::new(&pattern).is_absolute() || pattern.split('/').any(|p| p == "..") {
-                        return Err(format!(
-                            "files pattern `{pattern}` must be relative and stay inside the application directory"
-                        ));
-                    }
-                    FilesMount::Pattern(pattern)
-                }
-                RawFiles::Directory {
-                    source,
-                    destination,
-                } => {
-                    if !destination.starts_with('/') {
-                        return Err(format!(
-                            "files destination `{destination}` must be an absolute guest path"
-                        ));
-                    }
-                    FilesMount::Directory {
-                        source: PathBuf::from(source),
-                        destination,
-                    }
-                }
-            });
-        }
-
-        for host in &raw.allowed_outbound_hosts {
-            AllowedHost::check_syntax(host).map_err(|e| format!("allowed_outbound_hosts: {e}"))?;
-            for name in Template::parse(host)
-                .map_err(|e| format!("allowed_outbound_hosts `{host}`: {e}"))?
-                .variable_names()
-            {
-                if !app_variables.contains_key(name) {
-                    return Err(format!(
-                        "allowed_outbound_hosts `{host}` uses variable `{name}`, which `[variables]` does not declare"
-                    ));
-                }
-            }
-        }
-
-        for label in &raw.key_value_stores {
-            if label.is_empty()
-                || !label
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-            {
-                return Err(format!(
-                    "key_value_stores: `{label}` is not a valid store label"
-                ));
-            }
-        }
-
-        let mut variables = BTreeMap::new();
-        for (name, template) in raw.variables {
-            if !is_variable_name(&name) {
-                return Err(format!(
-                    "variable `{name}`: names are lowercase letters, digits and underscores"
-                ));
-            }
-            let template =
-                Template::parse(&template).map_err(|e| format!("variable `{name}`: {e}"))?;
-            for used in template.variable_names() {
-                if !app_variables.contains_key(used) {
-                    return Err(format!(
-                        "variable `{name}` uses `{{{{ {used} }}}}`, which `[variables]` does not declare"
-                    ));
-                }
-            }
-            variables.insert(name, template);
-        }
-
-        let mut dependencies = Vec::new();
-        for (key, raw_dep) in raw.dependencies {
-            let name = DependencyName::parse(&key)?;
-            let table = match raw_dep {
-                RawDependency::Version(_) => {
-                    return Err(format!(
-                        "dependency `{key}`: registry dependencies are not supported by council-host; use `{{ path = \"...\" }}`"
-                    ));
-                }
-                RawDependency::Table(table) => table,
-            };
-            let mut path = None;
-            let mut component = None;
-            let mut export = None;
-            for (field, value) in table {
-                let text = || {
-                    value
-                        .as_str()
-                        .map(str::to_string)
-                        .ok_or_else(|| format!("dependency `{key}`: `{field}` must be a string"))
-                };
-                match field.as_str() {
-                    "path" => path = Some(text()?),
-                    "component" => component = Some(text()?),
-                    "export" => export = Some(text()?),
-                    "inherit_configuration" => {
-                        return Err(format!(
-                            "dependency `{key}`: per-dependency `inherit_configuration` is Spin 4 only; use the component's `dependencies_inherit_configuration`"
-                        ));
-                    }
-                    "version" | "registry" | "package" | "url" | "digest" => {
-                        return Err(format!(
-                            "dependency `{key}`: `{field}` sources are not supported by council-host; use `path` or `component`"
-                        ));
-                    }
-                    other => return Err(format!("dependency `{key}`: unknown field `{other}`")),
-                }
-            }
-            if matches!(name, DependencyName::Package { .. }) && export.is_some() {
-                return Err(format!(
-                    "dependency `{key}` names a whole package, so it cannot have an `export`"
-                ));
-            }
-            let source = match (path, component) {
-                (Some(path), None) => DependencySource::Path(PathBuf::from(path)),
-                (None, Some(component)) => DependencySource::Component(component),
-                _ => {
-                    return Err(format!(
-                        "dependency `{key}` needs exactly one of `path` or `component`"
-                    ));
-                }
-            };
-            dependencies.push(Dependency {
-                name,
-                source,
-                export,
-            });
-        }
-        check_disjoint(&dependencies)?;
-
-        let build_command = raw.build.map(|build| {
-            let _ = (build.workdir, build.watch);
-            match build.command {
-                RawCommands::One(command) => vec![command],
-                RawCommands::Many(commands) => commands,
-            }
-        });
-
-        Ok(Self {
-            id: id.to_string(),
-            source,
-            files,
-            exclude_files: raw.exclude_files,
-            allowed_outbound_hosts: raw.allowed_outbound_hosts,
-            key_value_stores: raw.key_value_stores,
-            environment: raw.environment,
-            variables,
-            dependencies,
-            dependencies_inherit_configuration: raw
-                .dependencies_inherit_configuration
-                .unwrap_or(false),
-            build_command,
-            schedule,
-            description: raw.description,
-        })
-    }
-}
-
-/// Spin requires dependency names to be disjoint: a package-form name may not overlap
-/// an interface-form name from the same package, and no name may appear twice.
-fn check_disjoint(dependencies: &[Dependency]) -> Result<(), String> {
-    let mut packages = BTreeSet::new();
-    let mut interfaces = BTreeSet::new();
-    for dep in dependencies {
-        match &dep.name {
-            DependencyName::Package { package, .. } => {
-                if !packages.insert(package.clone()) {
-                    return Err(format!("dependency package `{package}` is named twice"));
-                }
-            }
-            DependencyName::Interface {
-                package, interface, ..
-            } => {
-                if !interfaces.insert((package.clone(), interface.clone())) {
-                    return Err(format!("dependency `{package}/{interface}` is named twice"));
-                }
-            }
-        }
-    }
-    for (package, interface) in &interfaces {
-        if packages.contains(package) {
-            return Err(format!(
-                "dependencies `{package}` and `{package}/{interface}` overlap; Spin requires disjoint names"
-            ));
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]

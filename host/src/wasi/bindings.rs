@@ -10,14 +10,18 @@ pub mod keyvalue {
         path: "../wit/deps/keyvalue-2024-10-17",
         world: "wasi:keyvalue/imports",
         // Async: the store is SQLite on disk, which can wait on its lock, so every
-        // operation runs on tokio's blocking pool (see `crate::keyvalue`).
+        // operation runs on tokio's blocking pool (see `crate::wasi::keyvalue`).
         imports: { default: async | trappable },
+        // Host functions return `Result<T, KeyValueFailure>` (or `CasFailure`), which
+        // holds either the error the guest is given or a trap; `convert_error` and
+        // `convert_cas_error` split them, as wasmtime's own WASI bindings do.
         trappable_error_type: {
-            "wasi:keyvalue/store.error" => crate::keyvalue::KeyValueFailure,
+            "wasi:keyvalue/store.error" => crate::wasi::keyvalue::KeyValueFailure,
+            "wasi:keyvalue/atomics.cas-error" => crate::wasi::keyvalue::CasFailure,
         },
         with: {
-            "wasi:keyvalue/store.bucket": crate::keyvalue::Bucket,
-            "wasi:keyvalue/atomics.cas": crate::keyvalue::Cas,
+            "wasi:keyvalue/store.bucket": crate::wasi::keyvalue::Bucket,
+            "wasi:keyvalue/atomics.cas": crate::wasi::keyvalue::Cas,
         },
     });
 }
@@ -32,5 +36,8 @@ pub mod config {
         path: "../wit/deps/config-2024-09-27",
         world: "wasi:config/imports",
         imports: { default: trappable },
+        trappable_error_type: {
+            "wasi:config/store.error" => crate::wasi::config::ConfigFailure,
+        },
     });
 }

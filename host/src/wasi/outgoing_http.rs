@@ -1,9 +1,10 @@
-//! The host side of `wasi:http/outgoing-handler`: the allow-list check and default
+//! `wasi:http/outgoing-handler` on the host side: the allow-list check and default
 //! timeouts, in front of wasmtime's default HTTP client.
 //!
-//! A request to a destination not in the component's `allowed_outbound_hosts` is
-//! refused before any connection is made, with `HTTP-request-denied`: the guest sees
-//! an ordinary error it can report, nothing traps, and the host logs the refusal.
+//! A request to a destination not in the component's `allowed_outbound_hosts` (the
+//! list [`council_app::allowed_hosts`] parses) is refused before any connection is
+//! made, with `HTTP-request-denied`: the guest sees an ordinary error it can report,
+//! nothing traps, and the host logs the refusal.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,21 +15,21 @@ use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 use council_app::allowed_hosts::AllowedHosts;
 
 /// Per-request hooks for outgoing HTTP.
-pub struct OutboundHooks {
+pub struct OutgoingHttpHooks {
     component: String,
     allowed: Arc<AllowedHosts>,
     default_timeout: Duration,
 }
 
-impl std::fmt::Debug for OutboundHooks {
+impl std::fmt::Debug for OutgoingHttpHooks {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboundHooks")
+        f.debug_struct("OutgoingHttpHooks")
             .field("component", &self.component)
             .finish_non_exhaustive()
     }
 }
 
-impl OutboundHooks {
+impl OutgoingHttpHooks {
     /// Hooks for one component's request.
     pub fn new(component: String, allowed: Arc<AllowedHosts>, default_timeout: Duration) -> Self {
         Self {
@@ -48,7 +49,7 @@ type SendFuture = Box<
         > + Send,
 >;
 
-impl WasiHttpHooks for OutboundHooks {
+impl WasiHttpHooks for OutgoingHttpHooks {
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,

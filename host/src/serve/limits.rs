@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::metrics::{Cutoff, Metrics};
+use crate::serve::metrics::{Cutoff, Metrics};
 
 /// The address a per-client limit counts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
