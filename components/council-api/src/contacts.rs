@@ -27,7 +27,7 @@ pub fn handle(segments: &[&str], query: &Query) -> Result<Response<Body>, ApiErr
                 Some(k) => Some(parse_kind(k)?),
                 None => None,
             };
-            let q = wit::BodyQuery {
+            let q = lib::BodyQuery {
                 gss_code: query.text("gss").map(str::to_string),
                 name: query.text("name").map(str::to_string),
                 kind,
@@ -40,8 +40,8 @@ pub fn handle(segments: &[&str], query: &Query) -> Result<Response<Body>, ApiErr
             let list = wit::parish_councils().map_err(contacts_error)?;
             let stale = list.provenance.stale;
             let value = json!({
-                "bodies": list.bodies.into_iter().map(body_to_lib).collect::<Vec<_>>(),
-                "provenance": provenance_to_lib(list.provenance),
+                "bodies": list.bodies,
+                "provenance": list.provenance,
             });
             respond(&value, stale)
         }
@@ -66,6 +66,7 @@ pub fn handle(segments: &[&str], query: &Query) -> Result<Response<Body>, ApiErr
 /// Whether the address index has any address at `postcode`: `404` when it has none,
 /// `400` when it is not a postcode.
 fn known_postcode(postcode: &str) -> Result<(), ApiError> {
+    use council_address::{Dataset, LookupError, QueryOptions, SortOrder};
     use council_http_facade::bindings::council::address::lookup;
     if council_postcode::normalise(postcode).is_none() {
         return Err(ApiError::bad_request(
@@ -73,43 +74,46 @@ fn known_postcode(postcode: &str) -> Result<(), ApiError> {
             format!("{postcode:?} is not a UK postcode"),
         ));
     }
-    let options = lookup::QueryOptions {
-        datasets: vec![lookup::Dataset::Dpa, lookup::Dataset::Lpi],
+    let options = QueryOptions {
+        datasets: vec![Dataset::Dpa, Dataset::Lpi],
         classification: Vec::new(),
         include_historical: false,
         offset: 0,
         max_results: 1,
-        sort: lookup::SortOrder::AddressOrder,
+        sort: SortOrder::AddressOrder,
     };
     match lookup::by_postcode(postcode, &options) {
         Ok(page) if !page.results.is_empty() => Ok(()),
         Ok(_) => Err(ApiError::not_found(format!(
             "{postcode:?} has no addresses in this council's gazetteer, so its councillors are not looked up"
         ))),
-        Err(lookup::Error::InvalidPostcode(m)) => Err(ApiError::bad_request("invalid-postcode", m)),
+        Err(LookupError::InvalidPostcode(m)) => Err(ApiError::bad_request("invalid-postcode", m)),
         Err(e) => Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "address-index-unavailable",
-            format!("the address index could not be read: {e:?}"),
+            format!(
+                "the address index could not be read: {}",
+                council_http_facade::lookup_error_text(&e)
+            ),
         )),
     }
 }
 
-fn by_code(code: &str) -> wit::BodyQuery {
-    wit::BodyQuery {
+fn by_code(code: &str) -> lib::BodyQuery {
+    lib::BodyQuery {
         gss_code: Some(code.to_ascii_uppercase()),
         name: None,
         kind: None,
     }
 }
 
-fn parse_kind(text: &str) -> Result<wit::BodyKind, ApiError> {
+fn parse_kind(text: &str) -> Result<lib::BodyKind, ApiError> {
     Ok(match text {
-        "parish-council" => wit::BodyKind::ParishCouncil,
-        "district-council" => wit::BodyKind::DistrictCouncil,
-        "county-council" => wit::BodyKind::CountyCouncil,
-        "unitary-council" => wit::BodyKind::UnitaryCouncil,
-        "other" => wit::BodyKind::Other,
+        "parish-council" => lib::BodyKind::ParishCouncil,
+        "district-council" => lib::BodyKind::DistrictCouncil,
+        "county-council" => lib::BodyKind::CountyCouncil,
+        "unitary-council" => lib::BodyKind::UnitaryCouncil,
+        "other" => lib::BodyKind::Other,
         other => {
             return Err(ApiError::bad_request(
                 "invalid-parameter",
@@ -121,20 +125,20 @@ fn parse_kind(text: &str) -> Result<wit::BodyKind, ApiError> {
     })
 }
 
-fn contacts_error(e: wit::Error) -> ApiError {
+fn contacts_error(e: lib::Error) -> ApiError {
     match e {
-        wit::Error::InvalidQuery(m) => ApiError::bad_request("invalid-query", m),
-        wit::Error::UpstreamUnavailable(m) => {
+        lib::Error::InvalidQuery(m) => ApiError::bad_request("invalid-query", m),
+        lib::Error::UpstreamUnavailable(m) => {
             ApiError::new(StatusCode::BAD_GATEWAY, "upstream-unavailable", m)
         }
-        wit::Error::UpstreamInvalid(m) => {
+        lib::Error::UpstreamInvalid(m) => {
             ApiError::new(StatusCode::BAD_GATEWAY, "upstream-invalid", m)
         }
-        wit::Error::NotConfigured(m) => {
+        lib::Error::NotConfigured(m) => {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "not-configured", m)
         }
-        wit::Error::Unsupported(m) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "unsupported", m),
-        wit::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
+        lib::Error::Unsupported(m) => ApiError::new(StatusCode::NOT_IMPLEMENTED, "unsupported", m),
+        lib::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
     }
 }
 
@@ -149,13 +153,13 @@ fn respond(value: &serde_json::Value, stale: bool) -> Result<Response<Body>, Api
     Ok(response)
 }
 
-fn body(q: &wit::BodyQuery, open_referral: bool) -> Result<Response<Body>, ApiError> {
+fn body(q: &lib::BodyQuery, open_referral: bool) -> Result<Response<Body>, ApiError> {
     let answer = wit::find_body(q)
         .map_err(contacts_error)?
         .ok_or_else(|| ApiError::not_found("no body matches that code or name"))?;
     let stale = answer.provenance.stale;
-    let body = body_to_lib(answer.body);
-    let provenance = provenance_to_lib(answer.provenance);
+    let body = answer.body;
+    let provenance = answer.provenance;
     let value = if open_referral {
         let mut oruk = to_open_referral(&body);
         oruk["provenance"] = serde_json::to_value(&provenance).unwrap_or_default();
@@ -167,68 +171,13 @@ fn body(q: &wit::BodyQuery, open_referral: bool) -> Result<Response<Body>, ApiEr
 }
 
 fn councillors(
-    result: Result<wit::CouncillorAnswer, wit::Error>,
+    result: Result<lib::CouncillorAnswer, lib::Error>,
 ) -> Result<Response<Body>, ApiError> {
     let answer = result.map_err(contacts_error)?;
     let stale = answer.provenance.stale;
     let value = json!({
-        "wards": answer.wards.into_iter().map(|w| lib::Ward {
-            name: w.name,
-            councillors: w.councillors.into_iter().map(|c| lib::Councillor {
-                id: c.id,
-                name: c.name,
-                party: c.party,
-                ward: c.ward,
-                key_posts: c.key_posts,
-                work: contact_to_lib(c.work),
-                home: contact_to_lib(c.home),
-                photo_url: c.photo_url,
-                terms: c.terms.into_iter().map(|t| lib::Term { start: t.start, end: t.end }).collect(),
-            }).collect(),
-        }).collect::<Vec<_>>(),
-        "provenance": provenance_to_lib(answer.provenance),
+        "wards": answer.wards,
+        "provenance": answer.provenance,
     });
     respond(&value, stale)
-}
-
-fn contact_to_lib(c: wit::ContactDetails) -> lib::ContactDetails {
-    lib::ContactDetails {
-        name: c.name,
-        role: c.role,
-        email: c.email,
-        phone: c.phone,
-        address: c.address,
-        postcode: c.postcode,
-    }
-}
-
-fn body_to_lib(b: wit::Body) -> lib::Body {
-    lib::Body {
-        id: b.id,
-        name: b.name,
-        kind: match b.kind {
-            wit::BodyKind::ParishCouncil => lib::BodyKind::ParishCouncil,
-            wit::BodyKind::DistrictCouncil => lib::BodyKind::DistrictCouncil,
-            wit::BodyKind::CountyCouncil => lib::BodyKind::CountyCouncil,
-            wit::BodyKind::UnitaryCouncil => lib::BodyKind::UnitaryCouncil,
-            wit::BodyKind::Other => lib::BodyKind::Other,
-        },
-        gss_code: b.gss_code,
-        website: b.website,
-        contact: contact_to_lib(b.contact),
-    }
-}
-
-fn provenance_to_lib(p: wit::Provenance) -> lib::Provenance {
-    lib::Provenance {
-        source: match p.source {
-            wit::Source::Moderngov => lib::Source::Moderngov,
-            wit::Source::Directory => lib::Source::Directory,
-        },
-        url: p.url,
-        fetched_at: p.fetched_at,
-        age_seconds: p.age_seconds,
-        stale: p.stale,
-        stale_reason: p.stale_reason,
-    }
 }

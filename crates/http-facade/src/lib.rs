@@ -6,7 +6,9 @@
 //! `council:parish/{areas,routing}` through [`bindings`], generated here for the
 //! `council:services/address-and-areas` world; a component whose world imports more
 //! (council-api's contacts) maps these interfaces to [`bindings`] with wit-bindgen's
-//! `with` and adds its own routes as an [`Extension`].
+//! `with` and adds its own routes as an [`Extension`]. `council:address`'s records are
+//! bound to `council-address`'s own types (`with:` below), so the routes hand what the
+//! capability returns straight to that crate's output functions.
 //!
 //! Routes, by module:
 //!
@@ -20,13 +22,30 @@
 
 #![deny(missing_docs)]
 
-mod convert;
 pub mod http;
 mod mapit;
 mod places;
 mod router;
 
 pub use router::{Extension, Facade};
+
+/// An address lookup error as clients have always seen it in free text (the health
+/// check's `error`, council-api's "address index could not be read"): the shape of
+/// the `Debug` that wit-bindgen generates for the WIT `error` variant, e.g.
+/// `Error::IndexUnavailable("no index")`. `council_address::LookupError`, which the
+/// bindings now return, derives a `Debug` without the `Error::` prefix, so the old
+/// text is written out here rather than changed under the clients.
+pub fn lookup_error_text(e: &council_address::LookupError) -> String {
+    use council_address::LookupError as E;
+    let (case, message) = match e {
+        E::InvalidPostcode(m) => ("InvalidPostcode", m),
+        E::InvalidQuery(m) => ("InvalidQuery", m),
+        E::OutOfRange(m) => ("OutOfRange", m),
+        E::IndexUnavailable(m) => ("IndexUnavailable", m),
+        E::Other(m) => ("Other", m),
+    };
+    format!("Error::{case}({message:?})")
+}
 
 /// The imports every façade makes, generated from the
 /// `council:services/address-and-areas` world (wit/world.wit).
@@ -36,6 +55,66 @@ pub mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "council:services/address-and-areas",
+        // council:address's records are council-address's own types, which its
+        // output functions (OS Places, GeoJSON, Surrey) render: nothing to convert.
+        // The enums' case order is checked against the WIT where they are exported
+        // (address-lookup's `same_cases!`); wit-bindgen lifts them with their `_lift`.
+        with: {
+            "council:address/lookup@0.2.0/bng-point": council_address::BngPoint,
+            "council:address/lookup@0.2.0/wgs84-point": council_address::Wgs84Point,
+            "council:address/lookup@0.2.0/point": council_address::Point,
+            "council:address/lookup@0.2.0/location": council_address::Location,
+            "council:address/lookup@0.2.0/dataset": council_address::Dataset,
+            "council:address/lookup@0.2.0/addressable-object": council_address::AddressableObject,
+            "council:address/lookup@0.2.0/postal-address": council_address::PostalAddress,
+            "council:address/lookup@0.2.0/gazetteer-address": council_address::GazetteerAddress,
+            "council:address/lookup@0.2.0/address-view": council_address::AddressView,
+            "council:address/lookup@0.2.0/address": council_address::Address,
+            "council:address/lookup@0.2.0/address-match": council_address::AddressMatch,
+            "council:address/lookup@0.2.0/page": council_address::Page,
+            "council:address/lookup@0.2.0/classification-set": council_address::ClassificationSet,
+            "council:address/lookup@0.2.0/classification-filter": council_address::ClassificationFilter,
+            "council:address/lookup@0.2.0/sort-order": council_address::SortOrder,
+            "council:address/lookup@0.2.0/query-options": council_address::QueryOptions,
+            "council:address/lookup@0.2.0/postcode-unit": council_address::PostcodeUnit,
+            "council:address/lookup@0.2.0/index-info": council_address::IndexInfo,
+            "council:address/lookup@0.2.0/error": council_address::LookupError,
+        },
         generate_all,
     });
+}
+
+#[cfg(test)]
+mod tests {
+    use council_address::LookupError;
+
+    use super::lookup_error_text;
+
+    /// The text wit-bindgen 0.57's generated `Debug` gave for the bindings' own
+    /// `Error` (`f.debug_tuple("Error::{Case}").field(e)`), which clients saw.
+    #[test]
+    fn lookup_errors_read_as_the_generated_debug_did() {
+        assert_eq!(
+            lookup_error_text(&LookupError::IndexUnavailable(
+                "no index at \"/data/address.idx\"".into()
+            )),
+            r#"Error::IndexUnavailable("no index at \"/data/address.idx\"")"#
+        );
+        assert_eq!(
+            lookup_error_text(&LookupError::InvalidPostcode("M31".into())),
+            r#"Error::InvalidPostcode("M31")"#
+        );
+        assert_eq!(
+            lookup_error_text(&LookupError::InvalidQuery("q".into())),
+            r#"Error::InvalidQuery("q")"#
+        );
+        assert_eq!(
+            lookup_error_text(&LookupError::OutOfRange("far".into())),
+            r#"Error::OutOfRange("far")"#
+        );
+        assert_eq!(
+            lookup_error_text(&LookupError::Other("broken".into())),
+            r#"Error::Other("broken")"#
+        );
+    }
 }

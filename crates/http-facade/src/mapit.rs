@@ -63,16 +63,19 @@ fn areas_error(e: areas::Error) -> ApiError {
     }
 }
 
-fn lookup_error(e: lookup::Error) -> ApiError {
+fn lookup_error(e: council_address::LookupError) -> ApiError {
     match e {
-        lookup::Error::InvalidPostcode(m) => ApiError::bad_request("invalid-postcode", m),
-        lookup::Error::InvalidQuery(m) | lookup::Error::OutOfRange(m) => {
-            ApiError::bad_request("invalid-query", m)
+        council_address::LookupError::InvalidPostcode(m) => {
+            ApiError::bad_request("invalid-postcode", m)
         }
-        lookup::Error::IndexUnavailable(m) => {
+        council_address::LookupError::InvalidQuery(m)
+        | council_address::LookupError::OutOfRange(m) => ApiError::bad_request("invalid-query", m),
+        council_address::LookupError::IndexUnavailable(m) => {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m)
         }
-        lookup::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
+        council_address::LookupError::Other(m) => {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m)
+        }
     }
 }
 
@@ -250,7 +253,7 @@ fn point(srid: &str, coordinates: &str, query: &Query) -> Result<Response<Body>,
 /// The MapIt `/postcode` body for a position.
 fn located(
     postcode: Option<&str>,
-    location: &lookup::Location,
+    location: &council_address::Location,
     query: &Query,
 ) -> Result<Value, ApiError> {
     let types = parse_types(query.text("type").unwrap_or(""))?;
@@ -305,13 +308,13 @@ fn by_postcode(postcode: &str, query: &Query) -> Result<Response<Body>, ApiError
 
 fn by_uprn(uprn: &str, query: &Query) -> Result<Response<Body>, ApiError> {
     let number: u64 = http::parse_number("uprn", uprn)?;
-    let options = lookup::QueryOptions {
-        datasets: vec![lookup::Dataset::Dpa, lookup::Dataset::Lpi],
+    let options = council_address::QueryOptions {
+        datasets: vec![council_address::Dataset::Dpa, council_address::Dataset::Lpi],
         classification: Vec::new(),
         include_historical: false,
         offset: 0,
         max_results: 0,
-        sort: lookup::SortOrder::AddressOrder,
+        sort: council_address::SortOrder::AddressOrder,
     };
     let addresses = lookup::by_uprn(number, &options).map_err(lookup_error)?;
     let Some(address) = addresses.first() else {
@@ -551,13 +554,13 @@ fn locate(location: &Value) -> Result<(areas::Point, String), ApiError> {
         .as_u64()
         .or_else(|| location["uprn"].as_str().and_then(|s| s.parse().ok()))
     {
-        let options = lookup::QueryOptions {
-            datasets: vec![lookup::Dataset::Dpa, lookup::Dataset::Lpi],
+        let options = council_address::QueryOptions {
+            datasets: vec![council_address::Dataset::Dpa, council_address::Dataset::Lpi],
             classification: Vec::new(),
             include_historical: false,
             offset: 0,
             max_results: 0,
-            sort: lookup::SortOrder::AddressOrder,
+            sort: council_address::SortOrder::AddressOrder,
         };
         let found = lookup::by_uprn(uprn, &options).map_err(lookup_error)?;
         let address = found

@@ -168,7 +168,7 @@ fn health() -> Result<Response<Body>, ApiError> {
         "address-index": match address {
             Ok(info) => json!({"format-version": info.format_version, "epoch": info.epoch, "built": info.built,
                 "sources": info.sources, "addresses": info.address_count, "postcodes": info.postcode_count}),
-            Err(e) => json!({"error": format!("{e:?}")}),
+            Err(e) => json!({"error": crate::lookup_error_text(&e)}),
         },
         "boundary-index": match parishes {
             Ok(list) => json!({"parishes": list.len()}),

@@ -6,13 +6,15 @@
 //! - [`surrey`]: Surrey-compatible `/locate/addresses?postcode=|uprn=|usrn=`.
 //! - [`plain`]: plain JSON and GeoJSON under `/api/addresses/...`.
 //!
-//! The capability's records are turned into `council-address`'s own types
-//! (`crate::convert`) so that the crate's tested output functions render them.
+//! The capability's records arrive as `council-address`'s own types (bound with
+//! wit-bindgen's `with:` in [`crate::bindings`]), which the crate's tested output
+//! functions render as they are.
 
 mod os_places;
 mod plain;
 mod surrey;
 
+use council_address as lib;
 use wstd::http::{Body, Request, Response, StatusCode};
 
 use crate::bindings::council::address::lookup as wit;
@@ -41,25 +43,27 @@ pub async fn handle(
 
 /// A capability error as an HTTP error: the caller's mistakes are 400, a missing or
 /// broken index is 503 (the service, not the request, is at fault).
-fn lookup_error(e: wit::Error) -> ApiError {
+fn lookup_error(e: lib::LookupError) -> ApiError {
     match e {
-        wit::Error::InvalidPostcode(m) => ApiError::bad_request("invalid-postcode", m),
-        wit::Error::InvalidQuery(m) => ApiError::bad_request("invalid-query", m),
-        wit::Error::OutOfRange(m) => ApiError::bad_request("out-of-range", m),
-        wit::Error::IndexUnavailable(m) => {
+        lib::LookupError::InvalidPostcode(m) => ApiError::bad_request("invalid-postcode", m),
+        lib::LookupError::InvalidQuery(m) => ApiError::bad_request("invalid-query", m),
+        lib::LookupError::OutOfRange(m) => ApiError::bad_request("out-of-range", m),
+        lib::LookupError::IndexUnavailable(m) => {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m)
         }
-        wit::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
+        lib::LookupError::Other(m) => {
+            ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m)
+        }
     }
 }
 
-fn default_options() -> wit::QueryOptions {
-    wit::QueryOptions {
+fn default_options() -> lib::QueryOptions {
+    lib::QueryOptions {
         datasets: Vec::new(),
         classification: Vec::new(),
         include_historical: false,
         offset: 0,
         max_results: 0,
-        sort: wit::SortOrder::AddressOrder,
+        sort: lib::SortOrder::AddressOrder,
     }
 }

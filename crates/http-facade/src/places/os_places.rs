@@ -13,7 +13,6 @@ use serde_json::json;
 use wstd::http::{Body, Response, StatusCode};
 
 use super::{lookup_error, wit};
-use crate::convert;
 use crate::http::{self, ApiError, Query};
 
 /// OS Places' `maxresults` range.
@@ -99,7 +98,7 @@ fn fq_matches(group: &[FqTerm], a: &lib::Address) -> bool {
 
 /// The parsed common OS Places parameters.
 struct OsParams {
-    options: wit::QueryOptions,
+    options: lib::QueryOptions,
     /// Filter groups applied here rather than by the capability.
     post_filters: Vec<Vec<FqTerm>>,
     /// `lr`: keep only LPIs in this language (`ENG`, `CYM`).
@@ -169,22 +168,18 @@ fn os_params(query: &Query, default_max: u32) -> Result<OsParams, ApiError> {
     {
         for term in groups.remove(position) {
             if let FqTerm::Classification(code) = term {
-                classification.push(wit::ClassificationFilter::CodePrefix(code));
+                classification.push(lib::ClassificationFilter::CodePrefix(code));
             }
         }
     }
     let post = !groups.is_empty() || language.is_some();
-    let options = wit::QueryOptions {
-        datasets: datasets
-            .iter()
-            .copied()
-            .map(convert::dataset_to_wit)
-            .collect(),
+    let options = lib::QueryOptions {
+        datasets: datasets.clone(),
         classification,
         include_historical: false,
         offset: if post { 0 } else { offset },
         max_results: if post { 1000 } else { max_results },
-        sort: wit::SortOrder::AddressOrder,
+        sort: lib::SortOrder::AddressOrder,
     };
     let geojson = query
         .text("format")
@@ -250,7 +245,7 @@ fn finish_page(params: &OsParams, page: lib::Page) -> lib::Page {
 }
 
 /// A query point in `srs`: BNG `x,y`, or WGS84 `lat,lon`.
-fn parse_point(query: &Query) -> Result<wit::Point, ApiError> {
+fn parse_point(query: &Query) -> Result<lib::Point, ApiError> {
     let text = query.text("point").ok_or_else(|| {
         ApiError::bad_request(
             "missing-parameter",
@@ -261,10 +256,10 @@ fn parse_point(query: &Query) -> Result<wit::Point, ApiError> {
     point_in_srs(query, a, b)
 }
 
-fn point_in_srs(query: &Query, a: f64, b: f64) -> Result<wit::Point, ApiError> {
+fn point_in_srs(query: &Query, a: f64, b: f64) -> Result<lib::Point, ApiError> {
     let (srs, _) = parse_srs(query.text("srs"), "srs")?;
     Ok(match srs {
-        OutputSrs::Bng => wit::Point::Bng(wit::BngPoint {
+        OutputSrs::Bng => lib::Point::Bng(lib::BngPoint {
             easting: a,
             northing: b,
         }),
@@ -275,7 +270,7 @@ fn point_in_srs(query: &Query, a: f64, b: f64) -> Result<wit::Point, ApiError> {
                     format!("WGS84 points are latitude,longitude; `{a},{b}` is not one"),
                 ));
             }
-            wit::Point::Wgs84(wit::Wgs84Point {
+            lib::Point::Wgs84(lib::Wgs84Point {
                 longitude: b,
                 latitude: a,
             })
@@ -292,7 +287,7 @@ fn point_in_srs(query: &Query, a: f64, b: f64) -> Result<wit::Point, ApiError> {
                 ));
             }
             let p = council_bng::from_web_mercator(a, b);
-            wit::Point::Wgs84(wit::Wgs84Point {
+            lib::Point::Wgs84(lib::Wgs84Point {
                 longitude: p.lon,
                 latitude: p.lat,
             })
@@ -317,7 +312,7 @@ pub(super) fn respond(
                 )
             })?;
             let page = wit::by_postcode(postcode, &params.options).map_err(lookup_error)?;
-            (convert::page(page), format!("postcode={postcode}"), params)
+            (page, format!("postcode={postcode}"), params)
         }
         "uprn" => {
             let params = os_params(query, OS_MAX_RESULTS)?;
@@ -342,7 +337,7 @@ pub(super) fn respond(
                 results: list
                     .into_iter()
                     .map(|a| lib::AddressMatch {
-                        address: convert::address(a),
+                        address: a,
                         score: 1.0,
                         distance_m: None,
                     })
@@ -388,8 +383,7 @@ pub(super) fn respond(
                     v
                 }
             };
-            let mut page =
-                convert::page(wit::find(text, min_score, &params.options).map_err(lookup_error)?);
+            let mut page = wit::find(text, min_score, &params.options).map_err(lookup_error)?;
             // OS Places' matchprecision: the MATCH score rounded to this many decimals.
             let scale = 10f32.powi(precision.min(6) as i32);
             for m in &mut page.results {
@@ -405,7 +399,7 @@ pub(super) fn respond(
             let page = lib::Page {
                 total: list.len() as u32,
                 offset: 0,
-                results: list.into_iter().map(convert::address_match).collect(),
+                results: list,
             };
             (page, format!("query={text}"), params)
         }
@@ -418,7 +412,7 @@ pub(super) fn respond(
             };
             let page = wit::nearest(at, radius, &params.options).map_err(lookup_error)?;
             (
-                convert::page(page),
+                page,
                 format!("point={}", query.text("point").unwrap_or("")),
                 params,
             )
@@ -437,7 +431,7 @@ pub(super) fn respond(
             )?;
             let page = wit::within_radius(at, radius, &params.options).map_err(lookup_error)?;
             (
-                convert::page(page),
+                page,
                 format!(
                     "point={}&radius={radius}",
                     query.text("point").unwrap_or("")
@@ -467,7 +461,7 @@ pub(super) fn respond(
             let corner_b = point_in_srs(query, c, d)?;
             let page =
                 wit::within_bbox(corner_a, corner_b, &params.options).map_err(lookup_error)?;
-            (convert::page(page), format!("bbox={text}"), params)
+            (page, format!("bbox={text}"), params)
         }
         other => {
             return Err(ApiError::not_found(format!(

@@ -7,7 +7,6 @@ use council_address::output;
 use wstd::http::{Body, Response, StatusCode};
 
 use super::{default_options, lookup_error, wit};
-use crate::convert;
 use crate::http::{self, ApiError, Query};
 
 /// Answers `/api/addresses/{rest}`.
@@ -24,10 +23,10 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
         .map(str::to_ascii_lowercase)
         .as_deref()
     {
-        None | Some("dpa") => vec![wit::Dataset::Dpa],
-        Some("lpi") => vec![wit::Dataset::Lpi],
+        None | Some("dpa") => vec![lib::Dataset::Dpa],
+        Some("lpi") => vec![lib::Dataset::Lpi],
         Some("dpa,lpi") | Some("lpi,dpa") | Some("both") => {
-            vec![wit::Dataset::Dpa, wit::Dataset::Lpi]
+            vec![lib::Dataset::Dpa, lib::Dataset::Lpi]
         }
         Some(other) => {
             return Err(ApiError::bad_request(
@@ -41,13 +40,13 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
             .split(',')
             .map(|c| match c {
                 "residential" => {
-                    wit::ClassificationFilter::Named(wit::ClassificationSet::Residential)
+                    lib::ClassificationFilter::Named(lib::ClassificationSet::Residential)
                 }
                 "commercial" => {
-                    wit::ClassificationFilter::Named(wit::ClassificationSet::Commercial)
+                    lib::ClassificationFilter::Named(lib::ClassificationSet::Commercial)
                 }
-                "electoral" => wit::ClassificationFilter::Named(wit::ClassificationSet::Electoral),
-                prefix => wit::ClassificationFilter::CodePrefix(prefix.to_ascii_uppercase()),
+                "electoral" => lib::ClassificationFilter::Named(lib::ClassificationSet::Electoral),
+                prefix => lib::ClassificationFilter::CodePrefix(prefix.to_ascii_uppercase()),
             })
             .collect();
     }
@@ -74,7 +73,7 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
     let page: lib::Page = match name {
         "postcode" => {
             let postcode = need_key("postcode")?;
-            convert::page(wit::by_postcode(postcode, &options).map_err(lookup_error)?)
+            wit::by_postcode(postcode, &options).map_err(lookup_error)?
         }
         "uprn" => {
             let uprn: u64 = http::parse_number("uprn", need_key("UPRN")?)?;
@@ -88,7 +87,7 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
                 results: list
                     .into_iter()
                     .map(|a| lib::AddressMatch {
-                        address: convert::address(a),
+                        address: a,
                         score: 1.0,
                         distance_m: None,
                     })
@@ -97,7 +96,7 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
         }
         "usrn" => {
             let usrn: u64 = http::parse_number("usrn", need_key("USRN")?)?;
-            convert::page(wit::by_usrn(usrn, &options).map_err(lookup_error)?)
+            wit::by_usrn(usrn, &options).map_err(lookup_error)?
         }
         "find" => {
             let text = query.text("q").ok_or_else(|| {
@@ -107,7 +106,7 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
                 Some(m) => http::parse_number("min_score", m)?,
                 None => 0.0,
             };
-            convert::page(wit::find(text, min, &options).map_err(lookup_error)?)
+            wit::find(text, min, &options).map_err(lookup_error)?
         }
         "suggest" => {
             let text = query.get("q").unwrap_or("");
@@ -116,7 +115,7 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
             lib::Page {
                 total: list.len() as u32,
                 offset: 0,
-                results: list.into_iter().map(convert::address_match).collect(),
+                results: list,
             }
         }
         "nearest" => {
@@ -126,11 +125,11 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
                 query.text("easting"),
                 query.text("northing"),
             ) {
-                (Some(lon), Some(lat), _, _) => wit::Point::Wgs84(wit::Wgs84Point {
+                (Some(lon), Some(lat), _, _) => lib::Point::Wgs84(lib::Wgs84Point {
                     longitude: http::parse_number("lon", lon)?,
                     latitude: http::parse_number("lat", lat)?,
                 }),
-                (_, _, Some(e), Some(n)) => wit::Point::Bng(wit::BngPoint {
+                (_, _, Some(e), Some(n)) => lib::Point::Bng(lib::BngPoint {
                     easting: http::parse_number("easting", e)?,
                     northing: http::parse_number("northing", n)?,
                 }),
@@ -148,7 +147,7 @@ pub(super) fn respond(rest: &[&str], query: &Query) -> Result<Response<Body>, Ap
             if options.max_results == 0 {
                 options.max_results = 10;
             }
-            convert::page(wit::nearest(at, distance, &options).map_err(lookup_error)?)
+            wit::nearest(at, distance, &options).map_err(lookup_error)?
         }
         other => {
             return Err(ApiError::not_found(format!(

@@ -8,7 +8,6 @@ use serde_json::{Value, json};
 use wstd::http::{Body, Response, StatusCode};
 
 use super::{default_options, lookup_error, wit};
-use crate::convert;
 use crate::http::{self, ApiError, Query};
 
 /// Answers `/locate/addresses`.
@@ -16,17 +15,17 @@ pub(super) fn respond(query: &Query) -> Result<Response<Body>, ApiError> {
     let mut options = default_options();
     options.max_results = 1000;
     options.classification = match query.text("query").unwrap_or("all") {
-        "residential" => vec![wit::ClassificationFilter::Named(
-            wit::ClassificationSet::Residential,
+        "residential" => vec![lib::ClassificationFilter::Named(
+            lib::ClassificationSet::Residential,
         )],
-        "commercial" => vec![wit::ClassificationFilter::Named(
-            wit::ClassificationSet::Commercial,
+        "commercial" => vec![lib::ClassificationFilter::Named(
+            lib::ClassificationSet::Commercial,
         )],
-        "residentialAndCommercial" => vec![wit::ClassificationFilter::Named(
-            wit::ClassificationSet::ResidentialAndCommercial,
+        "residentialAndCommercial" => vec![lib::ClassificationFilter::Named(
+            lib::ClassificationSet::ResidentialAndCommercial,
         )],
-        "electoral" => vec![wit::ClassificationFilter::Named(
-            wit::ClassificationSet::Electoral,
+        "electoral" => vec![lib::ClassificationFilter::Named(
+            lib::ClassificationSet::Electoral,
         )],
         "all" => Vec::new(),
         other => {
@@ -39,7 +38,7 @@ pub(super) fn respond(query: &Query) -> Result<Response<Body>, ApiError> {
         }
     };
     // Surrey answered from AddressBase Premium's postal (DPA) view.
-    options.datasets = vec![wit::Dataset::Dpa];
+    options.datasets = vec![lib::Dataset::Dpa];
     let (addresses, gss) = if let Some(postcode) = query.text("postcode") {
         let page = wit::by_postcode(postcode, &options).map_err(lookup_error)?;
         let gss = wit::postcode(postcode)
@@ -67,7 +66,7 @@ pub(super) fn respond(query: &Query) -> Result<Response<Body>, ApiError> {
             &json!({"error": "a query parameter (postcode, uprn, usrn) is needed"}),
         )?);
     };
-    let addresses: Vec<lib::Address> = addresses.into_iter().map(convert::address).collect();
+    let addresses: Vec<lib::Address> = addresses;
     match query.text("format").unwrap_or("presentation") {
         "presentation" => {
             let list: Vec<Value> = addresses
