@@ -53,32 +53,8 @@ mod bindings {
 use bindings::Component;
 use bindings::exports::council::address::lookup as wit;
 
-/// Proves at compile time that a core enum bound with `with:` has exactly the cases
-/// of wit-bindgen's own twin of it, with the same discriminants, and that its `_lift`
-/// inverts them: wit-bindgen lowers an enum with `as` and lifts it with `_lift`, by
-/// discriminant, so a case out of the WIT's order would be read as another case.
-/// (wit-bindgen still emits the twin of every type of an exported interface.)
-macro_rules! same_cases {
-    ($wit:ty, $core:ty { $($case:ident),+ $(,)? }) => {
-        const _: () = {
-            type Wit = $wit;
-            type Core = $core;
-            $(assert!(
-                Wit::$case as u8 == Core::$case as u8
-                    && matches!(Core::_lift(Wit::$case as u8), Core::$case)
-            );)+
-            // Both matches are exhaustive: neither side has a case the list lacks.
-            #[allow(dead_code, reason = "compiled for its exhaustiveness check only")]
-            fn every_case(wit: Wit, core: Core) {
-                match wit { $(Wit::$case => {})+ }
-                match core { $(Core::$case => {})+ }
-            }
-        };
-    };
-}
-
-same_cases!(wit::Dataset, lib::Dataset { Dpa, Lpi });
-same_cases!(
+council_capability::same_cases!(wit::Dataset, lib::Dataset { Dpa, Lpi });
+council_capability::same_cases!(
     wit::ClassificationSet,
     lib::ClassificationSet {
         Residential,
@@ -87,7 +63,7 @@ same_cases!(
         Electoral
     }
 );
-same_cases!(wit::SortOrder, lib::SortOrder { AddressOrder, Uprn });
+council_capability::same_cases!(wit::SortOrder, lib::SortOrder { AddressOrder, Uprn });
 
 thread_local! {
     static INDEX: OpenOnce<lib::AddressIndex<DataFile>> = const { OpenOnce::new() };

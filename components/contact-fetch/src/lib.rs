@@ -63,31 +63,7 @@ mod bindings {
 use bindings::Component;
 use bindings::exports::council::contacts::directory as wit;
 
-/// Proves at compile time that a core enum bound with `with:` has exactly the cases
-/// of wit-bindgen's own twin of it, with the same discriminants, and that its `_lift`
-/// inverts them: wit-bindgen lowers an enum with `as` and lifts it with `_lift`, by
-/// discriminant, so a case out of the WIT's order would be read as another case.
-/// (wit-bindgen still emits the twin of every type of an exported interface.)
-macro_rules! same_cases {
-    ($wit:ty, $core:ty { $($case:ident),+ $(,)? }) => {
-        const _: () = {
-            type Wit = $wit;
-            type Core = $core;
-            $(assert!(
-                Wit::$case as u8 == Core::$case as u8
-                    && matches!(Core::_lift(Wit::$case as u8), Core::$case)
-            );)+
-            // Both matches are exhaustive: neither side has a case the list lacks.
-            #[allow(dead_code, reason = "compiled for its exhaustiveness check only")]
-            fn every_case(wit: Wit, core: Core) {
-                match wit { $(Wit::$case => {})+ }
-                match core { $(Core::$case => {})+ }
-            }
-        };
-    };
-}
-
-same_cases!(
+council_capability::same_cases!(
     wit::BodyKind,
     lib::BodyKind {
         ParishCouncil,
@@ -97,7 +73,7 @@ same_cases!(
         Other
     }
 );
-same_cases!(
+council_capability::same_cases!(
     wit::Source,
     lib::Source {
         Moderngov,
