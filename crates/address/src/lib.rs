@@ -4,6 +4,11 @@
 //!   classifications, organisations, cross references, successors; postcode units).
 //! - [`index`]: the versioned on-disk index and [`AddressIndex`], which answers every
 //!   query with a few positioned reads (`docs/address-index.md`).
+//! - `query` (the methods of [`AddressIndex`] behind `council:address/lookup`): keyed
+//!   look-ups (postcode, UPRN, USRN), spatial search (nearest, radius, box; BNG and
+//!   WGS84), free-text `find` and type-ahead `suggest` with their parsing and scoring.
+//! - [`view`]: a stored property as the `address` records of the WIT, one per DPA or
+//!   LPI view: single-line addresses, view order, Surrey's sort key.
 //! - [`types`]: the records of `wit/address/lookup.wit`, which the components bind
 //!   directly.
 //! - [`postcode`], [`text`], [`classification`]: postcode rules, address text

@@ -21,7 +21,8 @@
 //!   confirmed by a published specification.
 //!
 //! One subject, so one file: the tables are long because the formats are (a dozen
-//! record types in four families), and reading them side by side is the point.
+//! record types in four families), and reading them side by side is the point. How a
+//! field's text is checked against its column is `field_check.rs`.
 //!
 //! Code lists are OS's (docs.os.uk, AddressBase Premium technical specification,
 //! "Code lists and enumerations"); sizes are the specification's, widened where OS's own
@@ -112,14 +113,16 @@ pub(crate) struct Layout {
 
 use Kind::*;
 
-const fn m(name: &'static str, kind: Kind) -> Col {
+/// A column the specification makes mandatory.
+const fn required(name: &'static str, kind: Kind) -> Col {
     Col {
         name,
         kind,
         required: true,
     }
 }
-const fn o(name: &'static str, kind: Kind) -> Col {
+/// A column that may be empty.
+const fn optional(name: &'static str, kind: Kind) -> Col {
     Col {
         name,
         kind,
@@ -131,21 +134,21 @@ const CHANGE: Kind = Code(&["I", "U", "D"]);
 const UPRN: Kind = Int(12);
 const USRN: Kind = Int(8);
 const LANGUAGE: Kind = Code(&["ENG", "CYM", "GAE"]);
-const V1: &[Schema] = &[Schema::AbpV1];
+const ABP_V1: &[Schema] = &[Schema::AbpV1];
 const ABP: &[Schema] = &[Schema::AbpV1, Schema::AbpV2];
 const ALL: &[Schema] = &[Schema::AbpV1, Schema::AbpV2, Schema::Dtf73, Schema::Dtf81];
-const ABP_81: &[Schema] = &[Schema::AbpV1, Schema::AbpV2, Schema::Dtf81];
-const D73: &[Schema] = &[Schema::Dtf73];
-const D81: &[Schema] = &[Schema::Dtf81];
+const ABP_AND_DTF81: &[Schema] = &[Schema::AbpV1, Schema::AbpV2, Schema::Dtf81];
+const DTF73: &[Schema] = &[Schema::Dtf73];
+const DTF81: &[Schema] = &[Schema::Dtf81];
 
 /// The four dates that close most records, in AddressBase order.
 macro_rules! dates {
     () => {
         [
-            m("START_DATE", Date),
-            o("END_DATE", Date),
-            m("LAST_UPDATE_DATE", Date),
-            m("ENTRY_DATE", Date),
+            required("START_DATE", Date),
+            optional("END_DATE", Date),
+            required("LAST_UPDATE_DATE", Date),
+            required("ENTRY_DATE", Date),
         ]
     };
 }
@@ -154,7 +157,7 @@ const fn concat<const A: usize, const B: usize, const N: usize>(
     a: [Col; A],
     b: [Col; B],
 ) -> [Col; N] {
-    let mut out = [o("", Decimal); N];
+    let mut out = [optional("", Decimal); N];
     let mut i = 0;
     while i < A {
         out[i] = a[i];
@@ -167,411 +170,417 @@ const fn concat<const A: usize, const B: usize, const N: usize>(
     out
 }
 
-const C10: &[Col] = &[
-    m("RECORD_IDENTIFIER", Record(10)),
-    m("CUSTODIAN_NAME", Text(40)),
-    m("LOCAL_CUSTODIAN_CODE", Int(4)),
-    m("PROCESS_DATE", Date),
-    m("VOLUME_NUMBER", Int(3)),
-    m("ENTRY_DATE", Date),
-    m("TIME_STAMP", Time),
-    m("VERSION", Text(8)),
-    m("FILE_TYPE", Code(&["F", "C"])),
+// The column tables, named by what the record holds and its record identifier, then
+// the schema where the record type has more than one layout (`BLPU_21_V2`: record 21,
+// schema 2.0; `_DTF73`, `_DTF81`: the council extracts).
+
+const HEADER_10: &[Col] = &[
+    required("RECORD_IDENTIFIER", Record(10)),
+    required("CUSTODIAN_NAME", Text(40)),
+    required("LOCAL_CUSTODIAN_CODE", Int(4)),
+    required("PROCESS_DATE", Date),
+    required("VOLUME_NUMBER", Int(3)),
+    required("ENTRY_DATE", Date),
+    required("TIME_STAMP", Time),
+    required("VERSION", Text(8)),
+    required("FILE_TYPE", Code(&["F", "C"])),
 ];
 
 const STREET_HEAD: [Col; 10] = [
-    m("RECORD_IDENTIFIER", Record(11)),
-    m("CHANGE_TYPE", CHANGE),
-    m("PRO_ORDER", Int(16)),
-    m("USRN", USRN),
-    m("RECORD_TYPE", Code(&["1", "2", "3", "4", "9"])),
-    m("SWA_ORG_REF_NAMING", Int(4)),
-    o("STATE", Int(1)),
-    o("STATE_DATE", Date),
-    o("STREET_SURFACE", Int(1)),
-    o("STREET_CLASSIFICATION", Int(2)),
+    required("RECORD_IDENTIFIER", Record(11)),
+    required("CHANGE_TYPE", CHANGE),
+    required("PRO_ORDER", Int(16)),
+    required("USRN", USRN),
+    required("RECORD_TYPE", Code(&["1", "2", "3", "4", "9"])),
+    required("SWA_ORG_REF_NAMING", Int(4)),
+    optional("STATE", Int(1)),
+    optional("STATE_DATE", Date),
+    optional("STREET_SURFACE", Int(1)),
+    optional("STREET_CLASSIFICATION", Int(2)),
 ];
 const STREET_DATES_ABP: [Col; 5] = [
-    m("VERSION", Int(3)),
-    m("STREET_START_DATE", Date),
-    o("STREET_END_DATE", Date),
-    m("LAST_UPDATE_DATE", Date),
-    m("RECORD_ENTRY_DATE", Date),
+    required("VERSION", Int(3)),
+    required("STREET_START_DATE", Date),
+    optional("STREET_END_DATE", Date),
+    required("LAST_UPDATE_DATE", Date),
+    required("RECORD_ENTRY_DATE", Date),
 ];
 const STREET_DATES_73: [Col; 5] = [
-    m("VERSION", Int(3)),
-    m("RECORD_ENTRY_DATE", Date),
-    m("LAST_UPDATE_DATE", Date),
-    m("STREET_START_DATE", Date),
-    o("STREET_END_DATE", Date),
+    required("VERSION", Int(3)),
+    required("RECORD_ENTRY_DATE", Date),
+    required("LAST_UPDATE_DATE", Date),
+    required("STREET_START_DATE", Date),
+    optional("STREET_END_DATE", Date),
 ];
 const STREET_XY: [Col; 5] = [
-    o("STREET_START_X", Easting),
-    o("STREET_START_Y", Northing),
-    o("STREET_END_X", Easting),
-    o("STREET_END_Y", Northing),
-    m("STREET_TOLERANCE", Int(3)),
+    optional("STREET_START_X", Easting),
+    optional("STREET_START_Y", Northing),
+    optional("STREET_END_X", Easting),
+    optional("STREET_END_Y", Northing),
+    required("STREET_TOLERANCE", Int(3)),
 ];
 const STREET_XY_LL: [Col; 9] = [
-    o("STREET_START_X", Easting),
-    o("STREET_START_Y", Northing),
-    o("STREET_START_LAT", Latitude),
-    o("STREET_START_LONG", Longitude),
-    o("STREET_END_X", Easting),
-    o("STREET_END_Y", Northing),
-    o("STREET_END_LAT", Latitude),
-    o("STREET_END_LONG", Longitude),
-    m("STREET_TOLERANCE", Int(3)),
+    optional("STREET_START_X", Easting),
+    optional("STREET_START_Y", Northing),
+    optional("STREET_START_LAT", Latitude),
+    optional("STREET_START_LONG", Longitude),
+    optional("STREET_END_X", Easting),
+    optional("STREET_END_Y", Northing),
+    optional("STREET_END_LAT", Latitude),
+    optional("STREET_END_LONG", Longitude),
+    required("STREET_TOLERANCE", Int(3)),
 ];
-const C11_V2: [Col; 24] = concat(
+const STREET_11_V2: [Col; 24] = concat(
     concat::<10, 5, 15>(STREET_HEAD, STREET_DATES_ABP),
     STREET_XY_LL,
 );
-const C11_V1: [Col; 20] = concat(
+const STREET_11_V1: [Col; 20] = concat(
     concat::<10, 5, 15>(STREET_HEAD, STREET_DATES_ABP),
     STREET_XY,
 );
-const C11_73: [Col; 20] = concat(concat::<10, 5, 15>(STREET_HEAD, STREET_DATES_73), STREET_XY);
+const STREET_11_DTF73: [Col; 20] =
+    concat(concat::<10, 5, 15>(STREET_HEAD, STREET_DATES_73), STREET_XY);
 
 const DESCRIPTOR: [Col; 9] = [
-    m("RECORD_IDENTIFIER", Record(15)),
-    m("CHANGE_TYPE", CHANGE),
-    m("PRO_ORDER", Int(16)),
-    m("USRN", USRN),
-    m("STREET_DESCRIPTION", Text(110)),
-    o("LOCALITY", Text(35)),
-    o("TOWN_NAME", Text(30)),
-    m("ADMINISTRATIVE_AREA", Text(30)),
-    m("LANGUAGE", LANGUAGE),
+    required("RECORD_IDENTIFIER", Record(15)),
+    required("CHANGE_TYPE", CHANGE),
+    required("PRO_ORDER", Int(16)),
+    required("USRN", USRN),
+    required("STREET_DESCRIPTION", Text(110)),
+    optional("LOCALITY", Text(35)),
+    optional("TOWN_NAME", Text(30)),
+    required("ADMINISTRATIVE_AREA", Text(30)),
+    required("LANGUAGE", LANGUAGE),
 ];
-const C15_V2: [Col; 13] = concat(DESCRIPTOR, dates!());
+const DESCRIPTOR_15_V2: [Col; 13] = concat(DESCRIPTOR, dates!());
 
 const BLPU_HEAD: [Col; 8] = [
-    m("RECORD_IDENTIFIER", Record(21)),
-    m("CHANGE_TYPE", CHANGE),
-    m("PRO_ORDER", Int(16)),
-    m("UPRN", UPRN),
-    m("LOGICAL_STATUS", Code(&["1", "6", "8"])),
-    o("BLPU_STATE", Int(1)),
-    o("BLPU_STATE_DATE", Date),
-    o("PARENT_UPRN", UPRN),
+    required("RECORD_IDENTIFIER", Record(21)),
+    required("CHANGE_TYPE", CHANGE),
+    required("PRO_ORDER", Int(16)),
+    required("UPRN", UPRN),
+    required("LOGICAL_STATUS", Code(&["1", "6", "8"])),
+    optional("BLPU_STATE", Int(1)),
+    optional("BLPU_STATE_DATE", Date),
+    optional("PARENT_UPRN", UPRN),
 ];
 const RPC: Kind = Code(&["1", "2", "3", "4", "5", "9"]);
-const C21_V2: [Col; 22] = concat(
+const BLPU_21_V2: [Col; 22] = concat(
     BLPU_HEAD,
     [
         // Mandatory in Great Britain; AddressBase Premium Islands leaves X and Y
         // empty where the British National Grid does not reach (Channel Islands).
-        o("X_COORDINATE", Easting),
-        o("Y_COORDINATE", Northing),
-        o("LATITUDE", Latitude),
-        o("LONGITUDE", Longitude),
-        m("RPC", RPC),
-        m("LOCAL_CUSTODIAN_CODE", Int(4)),
-        m("COUNTRY", Code(&["E", "W", "S", "N", "L", "M", "J"])),
-        m("START_DATE", Date),
-        o("END_DATE", Date),
-        m("LAST_UPDATE_DATE", Date),
-        m("ENTRY_DATE", Date),
-        m("ADDRESSBASE_POSTAL", Code(&["D", "N", "C", "L"])),
-        m("POSTCODE_LOCATOR", Postcode),
-        m("MULTI_OCC_COUNT", Int(4)),
+        optional("X_COORDINATE", Easting),
+        optional("Y_COORDINATE", Northing),
+        optional("LATITUDE", Latitude),
+        optional("LONGITUDE", Longitude),
+        required("RPC", RPC),
+        required("LOCAL_CUSTODIAN_CODE", Int(4)),
+        required("COUNTRY", Code(&["E", "W", "S", "N", "L", "M", "J"])),
+        required("START_DATE", Date),
+        optional("END_DATE", Date),
+        required("LAST_UPDATE_DATE", Date),
+        required("ENTRY_DATE", Date),
+        required("ADDRESSBASE_POSTAL", Code(&["D", "N", "C", "L"])),
+        required("POSTCODE_LOCATOR", Postcode),
+        required("MULTI_OCC_COUNT", Int(4)),
     ],
 );
-const C21_V1: [Col; 19] = concat(
+const BLPU_21_V1: [Col; 19] = concat(
     BLPU_HEAD,
     [
-        m("X_COORDINATE", Easting),
-        m("Y_COORDINATE", Northing),
-        m("RPC", RPC),
-        m("LOCAL_CUSTODIAN_CODE", Int(4)),
-        m("START_DATE", Date),
-        o("END_DATE", Date),
-        m("LAST_UPDATE_DATE", Date),
-        m("ENTRY_DATE", Date),
-        m("POSTAL_ADDRESS", Code(&["S", "N", "C", "M"])),
-        m("POSTCODE_LOCATOR", Postcode),
-        m("MULTI_OCC_COUNT", Int(4)),
+        required("X_COORDINATE", Easting),
+        required("Y_COORDINATE", Northing),
+        required("RPC", RPC),
+        required("LOCAL_CUSTODIAN_CODE", Int(4)),
+        required("START_DATE", Date),
+        optional("END_DATE", Date),
+        required("LAST_UPDATE_DATE", Date),
+        required("ENTRY_DATE", Date),
+        required("POSTAL_ADDRESS", Code(&["S", "N", "C", "M"])),
+        required("POSTCODE_LOCATOR", Postcode),
+        required("MULTI_OCC_COUNT", Int(4)),
     ],
 );
 /// DTF 8.1 extracts without LATITUDE/LONGITUDE (unconfirmed; see the module doc).
-const C21_81: [Col; 20] = concat(
+const BLPU_21_DTF81: [Col; 20] = concat(
     [
-        m("RECORD_IDENTIFIER", Record(21)),
-        o("CHANGE_TYPE", CHANGE),
-        o("PRO_ORDER", Int(16)),
-        m("UPRN", UPRN),
-        m("LOGICAL_STATUS", Int(1)),
-        o("BLPU_STATE", Int(1)),
-        o("BLPU_STATE_DATE", Date),
-        o("PARENT_UPRN", UPRN),
+        required("RECORD_IDENTIFIER", Record(21)),
+        optional("CHANGE_TYPE", CHANGE),
+        optional("PRO_ORDER", Int(16)),
+        required("UPRN", UPRN),
+        required("LOGICAL_STATUS", Int(1)),
+        optional("BLPU_STATE", Int(1)),
+        optional("BLPU_STATE_DATE", Date),
+        optional("PARENT_UPRN", UPRN),
     ],
     [
-        o("X_COORDINATE", Easting),
-        o("Y_COORDINATE", Northing),
-        o("RPC", Int(1)),
-        o("LOCAL_CUSTODIAN_CODE", Int(4)),
-        o("COUNTRY", Code(&["E", "W", "S", "N", "L", "M", "J"])),
-        o("START_DATE", Date),
-        o("END_DATE", Date),
-        o("LAST_UPDATE_DATE", Date),
-        o("ENTRY_DATE", Date),
-        o("ADDRESSBASE_POSTAL", Code(&["D", "N", "C", "L"])),
-        o("POSTCODE_LOCATOR", Postcode),
-        o("MULTI_OCC_COUNT", Int(4)),
+        optional("X_COORDINATE", Easting),
+        optional("Y_COORDINATE", Northing),
+        optional("RPC", Int(1)),
+        optional("LOCAL_CUSTODIAN_CODE", Int(4)),
+        optional("COUNTRY", Code(&["E", "W", "S", "N", "L", "M", "J"])),
+        optional("START_DATE", Date),
+        optional("END_DATE", Date),
+        optional("LAST_UPDATE_DATE", Date),
+        optional("ENTRY_DATE", Date),
+        optional("ADDRESSBASE_POSTAL", Code(&["D", "N", "C", "L"])),
+        optional("POSTCODE_LOCATOR", Postcode),
+        optional("MULTI_OCC_COUNT", Int(4)),
     ],
 );
-const C21_73: &[Col] = &[
-    m("RECORD_IDENTIFIER", Record(21)),
-    o("CHANGE_TYPE", CHANGE),
-    o("PRO_ORDER", Int(16)),
-    m("UPRN", UPRN),
-    m("LOGICAL_STATUS", Int(1)),
-    o("BLPU_STATE", Int(1)),
-    o("BLPU_STATE_DATE", Date),
-    o("BLPU_CLASS", Text(6)),
-    o("PARENT_UPRN", UPRN),
-    o("X_COORDINATE", Easting),
-    o("Y_COORDINATE", Northing),
-    o("RPC", Int(1)),
-    o("LOCAL_CUSTODIAN_CODE", Int(4)),
-    o("START_DATE", Date),
-    o("END_DATE", Date),
-    o("LAST_UPDATE_DATE", Date),
-    o("ENTRY_DATE", Date),
-    o("ORGANISATION", Text(100)),
-    o("WARD_CODE", Text(10)),
-    o("PARISH_CODE", Text(10)),
-    o("CUSTODIAN_ONE", Int(4)),
-    o("CUSTODIAN_TWO", Int(4)),
-    o("CAN_KEY", Text(14)),
+const BLPU_21_DTF73: &[Col] = &[
+    required("RECORD_IDENTIFIER", Record(21)),
+    optional("CHANGE_TYPE", CHANGE),
+    optional("PRO_ORDER", Int(16)),
+    required("UPRN", UPRN),
+    required("LOGICAL_STATUS", Int(1)),
+    optional("BLPU_STATE", Int(1)),
+    optional("BLPU_STATE_DATE", Date),
+    optional("BLPU_CLASS", Text(6)),
+    optional("PARENT_UPRN", UPRN),
+    optional("X_COORDINATE", Easting),
+    optional("Y_COORDINATE", Northing),
+    optional("RPC", Int(1)),
+    optional("LOCAL_CUSTODIAN_CODE", Int(4)),
+    optional("START_DATE", Date),
+    optional("END_DATE", Date),
+    optional("LAST_UPDATE_DATE", Date),
+    optional("ENTRY_DATE", Date),
+    optional("ORGANISATION", Text(100)),
+    optional("WARD_CODE", Text(10)),
+    optional("PARISH_CODE", Text(10)),
+    optional("CUSTODIAN_ONE", Int(4)),
+    optional("CUSTODIAN_TWO", Int(4)),
+    optional("CAN_KEY", Text(14)),
 ];
 
-const C23: [Col; 12] = concat(
+const XREF_23: [Col; 12] = concat(
     [
-        m("RECORD_IDENTIFIER", Record(23)),
-        m("CHANGE_TYPE", CHANGE),
-        m("PRO_ORDER", Int(16)),
-        m("UPRN", UPRN),
-        m("XREF_KEY", Text(14)),
-        m("CROSS_REFERENCE", Text(50)),
-        o("VERSION", Int(3)),
-        m("SOURCE", Text(6)),
+        required("RECORD_IDENTIFIER", Record(23)),
+        required("CHANGE_TYPE", CHANGE),
+        required("PRO_ORDER", Int(16)),
+        required("UPRN", UPRN),
+        required("XREF_KEY", Text(14)),
+        required("CROSS_REFERENCE", Text(50)),
+        optional("VERSION", Int(3)),
+        required("SOURCE", Text(6)),
     ],
     dates!(),
 );
-const C23_73: &[Col] = &[
-    m("RECORD_IDENTIFIER", Record(23)),
-    o("CHANGE_TYPE", CHANGE),
-    o("PRO_ORDER", Int(16)),
-    m("UPRN", UPRN),
-    m("XREF_KEY", Text(14)),
-    o("START_DATE", Date),
-    o("LAST_UPDATE_DATE", Date),
-    o("ENTRY_DATE", Date),
-    o("END_DATE", Date),
-    o("CROSS_REFERENCE", Text(50)),
-    o("SOURCE", Text(6)),
+const XREF_23_DTF73: &[Col] = &[
+    required("RECORD_IDENTIFIER", Record(23)),
+    optional("CHANGE_TYPE", CHANGE),
+    optional("PRO_ORDER", Int(16)),
+    required("UPRN", UPRN),
+    required("XREF_KEY", Text(14)),
+    optional("START_DATE", Date),
+    optional("LAST_UPDATE_DATE", Date),
+    optional("ENTRY_DATE", Date),
+    optional("END_DATE", Date),
+    optional("CROSS_REFERENCE", Text(50)),
+    optional("SOURCE", Text(6)),
 ];
 
-const AO: [Col; 10] = [
-    o("SAO_START_NUMBER", Int(4)),
-    o("SAO_START_SUFFIX", Text(2)),
-    o("SAO_END_NUMBER", Int(4)),
-    o("SAO_END_SUFFIX", Text(2)),
-    o("SAO_TEXT", Text(90)),
-    o("PAO_START_NUMBER", Int(4)),
-    o("PAO_START_SUFFIX", Text(2)),
-    o("PAO_END_NUMBER", Int(4)),
-    o("PAO_END_SUFFIX", Text(2)),
-    o("PAO_TEXT", Text(90)),
+/// An LPI's secondary (SAO) then primary (PAO) addressable object.
+const ADDRESSABLE_OBJECTS: [Col; 10] = [
+    optional("SAO_START_NUMBER", Int(4)),
+    optional("SAO_START_SUFFIX", Text(2)),
+    optional("SAO_END_NUMBER", Int(4)),
+    optional("SAO_END_SUFFIX", Text(2)),
+    optional("SAO_TEXT", Text(90)),
+    optional("PAO_START_NUMBER", Int(4)),
+    optional("PAO_START_SUFFIX", Text(2)),
+    optional("PAO_END_NUMBER", Int(4)),
+    optional("PAO_END_SUFFIX", Text(2)),
+    optional("PAO_TEXT", Text(90)),
 ];
-const C24: [Col; 26] = concat(
+const LPI_24: [Col; 26] = concat(
     concat::<11, 10, 21>(
         [
-            m("RECORD_IDENTIFIER", Record(24)),
-            m("CHANGE_TYPE", CHANGE),
-            m("PRO_ORDER", Int(16)),
-            m("UPRN", UPRN),
-            m("LPI_KEY", Text(14)),
-            m("LANGUAGE", LANGUAGE),
-            m("LOGICAL_STATUS", Code(&["1", "3", "6", "8"])),
-            m("START_DATE", Date),
-            o("END_DATE", Date),
-            m("LAST_UPDATE_DATE", Date),
-            m("ENTRY_DATE", Date),
+            required("RECORD_IDENTIFIER", Record(24)),
+            required("CHANGE_TYPE", CHANGE),
+            required("PRO_ORDER", Int(16)),
+            required("UPRN", UPRN),
+            required("LPI_KEY", Text(14)),
+            required("LANGUAGE", LANGUAGE),
+            required("LOGICAL_STATUS", Code(&["1", "3", "6", "8"])),
+            required("START_DATE", Date),
+            optional("END_DATE", Date),
+            required("LAST_UPDATE_DATE", Date),
+            required("ENTRY_DATE", Date),
         ],
-        AO,
+        ADDRESSABLE_OBJECTS,
     ),
     [
-        m("USRN", USRN),
-        m("USRN_MATCH_INDICATOR", Code(&["1", "2"])),
-        o("AREA_NAME", Text(40)),
-        o("LEVEL", Text(30)),
-        o("OFFICIAL_FLAG", Code(&["Y", "N"])),
+        required("USRN", USRN),
+        required("USRN_MATCH_INDICATOR", Code(&["1", "2"])),
+        optional("AREA_NAME", Text(40)),
+        optional("LEVEL", Text(30)),
+        optional("OFFICIAL_FLAG", Code(&["Y", "N"])),
     ],
 );
-const C24_73: [Col; 30] = concat(
+const LPI_24_DTF73: [Col; 30] = concat(
     concat::<11, 10, 21>(
         [
-            m("RECORD_IDENTIFIER", Record(24)),
-            o("CHANGE_TYPE", CHANGE),
-            o("PRO_ORDER", Int(16)),
-            m("UPRN", UPRN),
-            m("LPI_KEY", Text(14)),
-            o("LANGUAGE", LANGUAGE),
-            m("LOGICAL_STATUS", Int(1)),
-            o("START_DATE", Date),
-            o("END_DATE", Date),
-            o("ENTRY_DATE", Date),
-            o("LAST_UPDATE_DATE", Date),
+            required("RECORD_IDENTIFIER", Record(24)),
+            optional("CHANGE_TYPE", CHANGE),
+            optional("PRO_ORDER", Int(16)),
+            required("UPRN", UPRN),
+            required("LPI_KEY", Text(14)),
+            optional("LANGUAGE", LANGUAGE),
+            required("LOGICAL_STATUS", Int(1)),
+            optional("START_DATE", Date),
+            optional("END_DATE", Date),
+            optional("ENTRY_DATE", Date),
+            optional("LAST_UPDATE_DATE", Date),
         ],
-        AO,
+        ADDRESSABLE_OBJECTS,
     ),
     [
-        o("USRN", USRN),
-        o("LEVEL", Text(30)),
-        o("POSTALLY_ADDRESSABLE", Text(1)),
-        o("POSTCODE", Postcode),
-        o("POST_TOWN", Text(30)),
-        o("OFFICIAL_FLAG", Code(&["Y", "N"])),
-        o("CUSTODIAN_ONE", Int(4)),
-        o("CUSTODIAN_TWO", Int(4)),
-        o("CAN_KEY", Text(14)),
+        optional("USRN", USRN),
+        optional("LEVEL", Text(30)),
+        optional("POSTALLY_ADDRESSABLE", Text(1)),
+        optional("POSTCODE", Postcode),
+        optional("POST_TOWN", Text(30)),
+        optional("OFFICIAL_FLAG", Code(&["Y", "N"])),
+        optional("CUSTODIAN_ONE", Int(4)),
+        optional("CUSTODIAN_TWO", Int(4)),
+        optional("CAN_KEY", Text(14)),
     ],
 );
 
 const DPA_NAMES: [Col; 9] = [
-    o("ORGANISATION_NAME", Text(60)),
-    o("DEPARTMENT_NAME", Text(60)),
-    o("SUB_BUILDING_NAME", Text(30)),
-    o("BUILDING_NAME", Text(80)),
-    o("BUILDING_NUMBER", Int(4)),
-    o("DEPENDENT_THOROUGHFARE", Text(80)),
-    o("THOROUGHFARE", Text(80)),
-    o("DOUBLE_DEPENDENT_LOCALITY", Text(35)),
-    o("DEPENDENT_LOCALITY", Text(35)),
+    optional("ORGANISATION_NAME", Text(60)),
+    optional("DEPARTMENT_NAME", Text(60)),
+    optional("SUB_BUILDING_NAME", Text(30)),
+    optional("BUILDING_NAME", Text(80)),
+    optional("BUILDING_NUMBER", Int(4)),
+    optional("DEPENDENT_THOROUGHFARE", Text(80)),
+    optional("THOROUGHFARE", Text(80)),
+    optional("DOUBLE_DEPENDENT_LOCALITY", Text(35)),
+    optional("DEPENDENT_LOCALITY", Text(35)),
 ];
 const DPA_TAIL: [Col; 11] = concat(
     [
-        o("WELSH_DEPENDENT_THOROUGHFARE", Text(80)),
-        o("WELSH_THOROUGHFARE", Text(80)),
-        o("WELSH_DOUBLE_DEPENDENT_LOCALITY", Text(35)),
-        o("WELSH_DEPENDENT_LOCALITY", Text(35)),
-        o("WELSH_POST_TOWN", Text(30)),
-        o("PO_BOX_NUMBER", Text(6)),
-        m("PROCESS_DATE", Date),
+        optional("WELSH_DEPENDENT_THOROUGHFARE", Text(80)),
+        optional("WELSH_THOROUGHFARE", Text(80)),
+        optional("WELSH_DOUBLE_DEPENDENT_LOCALITY", Text(35)),
+        optional("WELSH_DEPENDENT_LOCALITY", Text(35)),
+        optional("WELSH_POST_TOWN", Text(30)),
+        optional("PO_BOX_NUMBER", Text(6)),
+        required("PROCESS_DATE", Date),
     ],
     dates!(),
 );
-const C28_V2: [Col; 29] = concat(
+const DPA_28_V2: [Col; 29] = concat(
     concat::<14, 4, 18>(
         concat::<5, 9, 14>(
             [
-                m("RECORD_IDENTIFIER", Record(28)),
-                m("CHANGE_TYPE", CHANGE),
-                m("PRO_ORDER", Int(16)),
-                m("UPRN", UPRN),
-                m("UDPRN", Int(8)),
+                required("RECORD_IDENTIFIER", Record(28)),
+                required("CHANGE_TYPE", CHANGE),
+                required("PRO_ORDER", Int(16)),
+                required("UPRN", UPRN),
+                required("UDPRN", Int(8)),
             ],
             DPA_NAMES,
         ),
         [
-            m("POST_TOWN", Text(30)),
-            m("POSTCODE", Postcode),
-            m("POSTCODE_TYPE", Code(&["S", "L"])),
-            m("DELIVERY_POINT_SUFFIX", Suffix),
+            required("POST_TOWN", Text(30)),
+            required("POSTCODE", Postcode),
+            required("POSTCODE_TYPE", Code(&["S", "L"])),
+            required("DELIVERY_POINT_SUFFIX", Suffix),
         ],
     ),
     DPA_TAIL,
 );
 /// Schema 1.0: PARENT_ADDRESSABLE_UPRN after UPRN, the UDPRN called RM_UDPRN, no
 /// DELIVERY_POINT_SUFFIX: the same 29 columns as schema 2.0, in another order.
-const C28_V1: [Col; 29] = concat(
+const DPA_28_V1: [Col; 29] = concat(
     concat::<15, 3, 18>(
         concat::<6, 9, 15>(
             [
-                m("RECORD_IDENTIFIER", Record(28)),
-                m("CHANGE_TYPE", CHANGE),
-                m("PRO_ORDER", Int(16)),
-                m("UPRN", UPRN),
-                o("PARENT_ADDRESSABLE_UPRN", UPRN),
-                m("UDPRN", Int(8)),
+                required("RECORD_IDENTIFIER", Record(28)),
+                required("CHANGE_TYPE", CHANGE),
+                required("PRO_ORDER", Int(16)),
+                required("UPRN", UPRN),
+                optional("PARENT_ADDRESSABLE_UPRN", UPRN),
+                required("UDPRN", Int(8)),
             ],
             DPA_NAMES,
         ),
         [
-            m("POST_TOWN", Text(30)),
-            m("POSTCODE", Postcode),
-            m("POSTCODE_TYPE", Code(&["S", "L"])),
+            required("POST_TOWN", Text(30)),
+            required("POSTCODE", Postcode),
+            required("POSTCODE_TYPE", Code(&["S", "L"])),
         ],
     ),
     DPA_TAIL,
 );
 
-const C29: &[Col] = &[
-    m("RECORD_IDENTIFIER", Record(29)),
-    o("GAZ_NAME", Text(60)),
-    o("GAZ_SCOPE", Text(60)),
-    o("TER_OF_USE", Text(60)),
-    o("LINKED_DATA", Text(100)),
-    o("GAZ_OWNER", Text(15)),
-    o("NGAZ_FREQ", Text(1)),
-    o("CUSTODIAN_NAME", Text(40)),
-    o("CUSTODIAN_UPRN", UPRN),
-    o("LOCAL_CUSTODIAN_CODE", Int(4)),
-    o("CO_ORD_SYSTEM", Text(40)),
-    o("CO_ORD_UNIT", Text(10)),
-    o("META_DATE", Date),
-    o("CLASS_SCHEME", Text(60)),
-    o("GAZ_DATE", Date),
-    o("LANGUAGE", Text(3)),
-    o("CHARACTER_SET", Text(30)),
+const METADATA_29: &[Col] = &[
+    required("RECORD_IDENTIFIER", Record(29)),
+    optional("GAZ_NAME", Text(60)),
+    optional("GAZ_SCOPE", Text(60)),
+    optional("TER_OF_USE", Text(60)),
+    optional("LINKED_DATA", Text(100)),
+    optional("GAZ_OWNER", Text(15)),
+    optional("NGAZ_FREQ", Text(1)),
+    optional("CUSTODIAN_NAME", Text(40)),
+    optional("CUSTODIAN_UPRN", UPRN),
+    optional("LOCAL_CUSTODIAN_CODE", Int(4)),
+    optional("CO_ORD_SYSTEM", Text(40)),
+    optional("CO_ORD_UNIT", Text(10)),
+    optional("META_DATE", Date),
+    optional("CLASS_SCHEME", Text(60)),
+    optional("GAZ_DATE", Date),
+    optional("LANGUAGE", Text(3)),
+    optional("CHARACTER_SET", Text(30)),
 ];
-const C30: [Col; 10] = concat(
+const SUCCESSOR_30: [Col; 10] = concat(
     concat::<5, 4, 9>(
         [
-            m("RECORD_IDENTIFIER", Record(30)),
-            m("CHANGE_TYPE", CHANGE),
-            m("PRO_ORDER", Int(16)),
-            m("UPRN", UPRN),
-            m("SUCC_KEY", Text(14)),
+            required("RECORD_IDENTIFIER", Record(30)),
+            required("CHANGE_TYPE", CHANGE),
+            required("PRO_ORDER", Int(16)),
+            required("UPRN", UPRN),
+            required("SUCC_KEY", Text(14)),
         ],
         dates!(),
     ),
-    [m("SUCCESSOR", UPRN)],
+    [required("SUCCESSOR", UPRN)],
 );
-const C31: [Col; 11] = concat(
+const ORGANISATION_31: [Col; 11] = concat(
     [
-        m("RECORD_IDENTIFIER", Record(31)),
-        m("CHANGE_TYPE", CHANGE),
-        m("PRO_ORDER", Int(16)),
-        m("UPRN", UPRN),
-        m("ORG_KEY", Text(14)),
-        m("ORGANISATION", Text(100)),
-        o("LEGAL_NAME", Text(60)),
+        required("RECORD_IDENTIFIER", Record(31)),
+        required("CHANGE_TYPE", CHANGE),
+        required("PRO_ORDER", Int(16)),
+        required("UPRN", UPRN),
+        required("ORG_KEY", Text(14)),
+        required("ORGANISATION", Text(100)),
+        optional("LEGAL_NAME", Text(60)),
     ],
     dates!(),
 );
-const C32: [Col; 12] = concat(
+const CLASSIFICATION_32: [Col; 12] = concat(
     [
-        m("RECORD_IDENTIFIER", Record(32)),
-        m("CHANGE_TYPE", CHANGE),
-        m("PRO_ORDER", Int(16)),
-        m("UPRN", UPRN),
-        m("CLASS_KEY", Text(14)),
-        m("CLASSIFICATION_CODE", Text(6)),
-        m("CLASS_SCHEME", Text(60)),
-        m("SCHEME_VERSION", Decimal),
+        required("RECORD_IDENTIFIER", Record(32)),
+        required("CHANGE_TYPE", CHANGE),
+        required("PRO_ORDER", Int(16)),
+        required("UPRN", UPRN),
+        required("CLASS_KEY", Text(14)),
+        required("CLASSIFICATION_CODE", Text(6)),
+        required("CLASS_SCHEME", Text(60)),
+        required("SCHEME_VERSION", Decimal),
     ],
     dates!(),
 );
-const C99: &[Col] = &[
-    m("RECORD_IDENTIFIER", Record(99)),
-    m("NEXT_VOLUME_NUMBER", Int(3)),
-    m("RECORD_COUNT", Int(16)),
-    m("ENTRY_DATE", Date),
-    m("TIME_STAMP", Time),
+const TRAILER_99: &[Col] = &[
+    required("RECORD_IDENTIFIER", Record(99)),
+    required("NEXT_VOLUME_NUMBER", Int(3)),
+    required("RECORD_COUNT", Int(16)),
+    required("ENTRY_DATE", Date),
+    required("TIME_STAMP", Time),
 ];
 
 /// Every layout, most likely first within a record type.
@@ -580,31 +589,31 @@ pub(crate) static LAYOUTS: &[Layout] = &[
         record: 10,
         schemas: ALL,
         label: "header",
-        cols: C10,
+        cols: HEADER_10,
     },
     Layout {
         record: 11,
         schemas: &[Schema::AbpV2, Schema::Dtf81],
         label: "schema 2.0, with start/end latitude/longitude",
-        cols: &C11_V2,
+        cols: &STREET_11_V2,
     },
     Layout {
         record: 11,
         schemas: &[Schema::AbpV1, Schema::Dtf81],
         label: "schema 1.0, without latitude/longitude",
-        cols: &C11_V1,
+        cols: &STREET_11_V1,
     },
     Layout {
         record: 11,
-        schemas: D73,
+        schemas: DTF73,
         label: "DTF 7.3 date order",
-        cols: &C11_73,
+        cols: &STREET_11_DTF73,
     },
     Layout {
         record: 15,
         schemas: &[Schema::AbpV2, Schema::Dtf81],
         label: "schema 2.0, with dates",
-        cols: &C15_V2,
+        cols: &DESCRIPTOR_15_V2,
     },
     Layout {
         record: 15,
@@ -616,91 +625,91 @@ pub(crate) static LAYOUTS: &[Layout] = &[
         record: 21,
         schemas: &[Schema::AbpV2, Schema::Dtf81],
         label: "schema 2.0, with LATITUDE, LONGITUDE, COUNTRY",
-        cols: &C21_V2,
+        cols: &BLPU_21_V2,
     },
     Layout {
         record: 21,
-        schemas: V1,
+        schemas: ABP_V1,
         label: "schema 1.0, POSTAL_ADDRESS, without LATITUDE, LONGITUDE, COUNTRY",
-        cols: &C21_V1,
+        cols: &BLPU_21_V1,
     },
     Layout {
         record: 21,
-        schemas: D81,
+        schemas: DTF81,
         label: "DTF 8.1 without LATITUDE, LONGITUDE",
-        cols: &C21_81,
+        cols: &BLPU_21_DTF81,
     },
     Layout {
         record: 21,
-        schemas: D73,
+        schemas: DTF73,
         label: "DTF 7.3, BLPU_CLASS and ORGANISATION inline",
-        cols: C21_73,
+        cols: BLPU_21_DTF73,
     },
     Layout {
         record: 23,
-        schemas: ABP_81,
+        schemas: ABP_AND_DTF81,
         label: "standard",
-        cols: &C23,
+        cols: &XREF_23,
     },
     Layout {
         record: 23,
-        schemas: D73,
+        schemas: DTF73,
         label: "DTF 7.3",
-        cols: C23_73,
+        cols: XREF_23_DTF73,
     },
     Layout {
         record: 24,
-        schemas: ABP_81,
+        schemas: ABP_AND_DTF81,
         label: "standard",
-        cols: &C24,
+        cols: &LPI_24,
     },
     Layout {
         record: 24,
-        schemas: D73,
+        schemas: DTF73,
         label: "DTF 7.3, postal fields inline",
-        cols: &C24_73,
+        cols: &LPI_24_DTF73,
     },
     Layout {
         record: 28,
         schemas: &[Schema::AbpV2, Schema::Dtf81],
         label: "schema 2.0, UDPRN and DELIVERY_POINT_SUFFIX",
-        cols: &C28_V2,
+        cols: &DPA_28_V2,
     },
     Layout {
         record: 28,
-        schemas: V1,
+        schemas: ABP_V1,
         label: "schema 1.0, PARENT_ADDRESSABLE_UPRN and RM_UDPRN",
-        cols: &C28_V1,
+        cols: &DPA_28_V1,
     },
     Layout {
         record: 29,
         schemas: ALL,
         label: "metadata",
-        cols: C29,
+        cols: METADATA_29,
     },
     Layout {
         record: 30,
         schemas: ALL,
         label: "standard",
-        cols: &C30,
+        cols: &SUCCESSOR_30,
     },
     Layout {
         record: 31,
         schemas: ALL,
         label: "standard",
-        cols: &C31,
+        cols: &ORGANISATION_31,
     },
     Layout {
         record: 32,
         schemas: ALL,
         label: "standard",
-        cols: &C32,
+        cols: &CLASSIFICATION_32,
     },
     Layout {
         record: 99,
         schemas: ALL,
         label: "trailer",
-        cols: C99,
+        cols: TRAILER_99,
     },
 ];
 
@@ -746,145 +755,5 @@ pub(crate) fn canonical(name: &str) -> &str {
         "RPA" => "RPC",
         "NEXT_VOLUME_NAME" => "NEXT_VOLUME_NUMBER",
         other => other,
-    }
-}
-
-/// Checks one field's text against its column; `Err` is the reason, to follow
-/// "column NAME: ".
-pub(crate) fn check(col: &Col, raw: &str) -> Result<(), String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        return if col.required {
-            Err("is empty, and the specification makes it mandatory".into())
-        } else {
-            Ok(())
-        };
-    }
-    match col.kind {
-        Record(n) => {
-            if v.parse::<u8>().ok() == Some(n) {
-                Ok(())
-            } else {
-                Err(format!("'{v}' is not {n}"))
-            }
-        }
-        Int(digits) => {
-            let t = v
-                .strip_suffix(".0")
-                .or_else(|| v.strip_suffix(".00"))
-                .unwrap_or(v);
-            if !t.is_empty() && t.len() <= digits as usize && t.bytes().all(|b| b.is_ascii_digit())
-            {
-                Ok(())
-            } else {
-                Err(format!(
-                    "'{v}' is not a whole number of at most {digits} digits"
-                ))
-            }
-        }
-        Text(max) => {
-            let n = v.chars().count();
-            if n <= max as usize {
-                Ok(())
-            } else {
-                Err(format!(
-                    "{n} characters, more than the {max} the specification allows"
-                ))
-            }
-        }
-        Date => {
-            let b = v.as_bytes();
-            if b.len() == 10
-                && b[4] == b'-'
-                && b[7] == b'-'
-                && crate::model::Date::parse(v).is_some()
-            {
-                Ok(())
-            } else {
-                Err(format!("'{v}' is not a date (CCYY-MM-DD)"))
-            }
-        }
-        Time => {
-            let b = v.as_bytes();
-            let ok = match b.len() {
-                8 => b[2] == b':' && b[5] == b':' && hms(&b[0..2], &b[3..5], &b[6..8]),
-                6 => hms(&b[0..2], &b[2..4], &b[4..6]),
-                _ => false,
-            };
-            if ok {
-                Ok(())
-            } else {
-                Err(format!("'{v}' is not a time (HH:MM:SS)"))
-            }
-        }
-        Easting => range(
-            v,
-            0.0,
-            700_000.0,
-            "a British National Grid easting (0 to 700000 m)",
-        ),
-        Northing => range(
-            v,
-            0.0,
-            1_250_000.0,
-            "a British National Grid northing (0 to 1250000 m)",
-        ),
-        Latitude => range(
-            v,
-            49.0,
-            61.0,
-            "an ETRS89 latitude in the British Isles (49 to 61)",
-        ),
-        Longitude => range(
-            v,
-            -11.0,
-            2.5,
-            "an ETRS89 longitude in the British Isles (-11 to 2.5)",
-        ),
-        Postcode => {
-            // Stored with a single space (`DD5 3BZ`): the shape and the area are checked.
-            if v.len() <= 8 && crate::postcode::Postcode::parse_lenient(v).is_some() {
-                Ok(())
-            } else {
-                Err(format!("'{v}' is not a postcode"))
-            }
-        }
-        Suffix => {
-            let b = v.as_bytes();
-            if b.len() == 2 && b[0].is_ascii_digit() && b[1].is_ascii_uppercase() {
-                Ok(())
-            } else {
-                Err(format!(
-                    "'{v}' is not a delivery point suffix (a digit and a letter, as in 1A)"
-                ))
-            }
-        }
-        Code(list) => {
-            if list.contains(&v) {
-                Ok(())
-            } else {
-                Err(format!("'{v}' is not one of {}", list.join(", ")))
-            }
-        }
-        Decimal => match v.parse::<f64>() {
-            Ok(f) if f.is_finite() => Ok(()),
-            _ => Err(format!("'{v}' is not a number")),
-        },
-    }
-}
-
-fn hms(h: &[u8], m: &[u8], s: &[u8]) -> bool {
-    let n = |d: &[u8]| -> Option<u32> {
-        d.iter()
-            .all(u8::is_ascii_digit)
-            .then(|| d.iter().fold(0, |a, b| a * 10 + u32::from(b - b'0')))
-    };
-    matches!((n(h), n(m), n(s)), (Some(h), Some(m), Some(s)) if h < 24 && m < 60 && s < 60)
-}
-
-fn range(v: &str, lo: f64, hi: f64, what: &str) -> Result<(), String> {
-    match v.parse::<f64>() {
-        Ok(f) if f.is_finite() && (lo..=hi).contains(&f) => Ok(()),
-        _ => Err(format!("'{v}' is not {what}")),
     }
 }

@@ -7,8 +7,14 @@
 //! its file, line and reason ([`RowError`]) and counted; a file of the wrong format, a
 //! truncated file (trailer count mismatch, missing trailer) or mixed-up column counts
 //! stop the import with an [`ImportError`] naming the file and line.
+//!
+//! - `abp`: AddressBase Premium and DTF files (records 10 to 99), full and
+//!   change-only; `flat`: AddressBase Plus, OS Open UPRN, Code-Point Open, plain CSV.
+//! - `layout`: the column layouts as data; `field_check`: a field checked against its
+//!   column; `fields`: a record's fields by column name, typed.
 
 mod abp;
+mod field_check;
 mod fields;
 mod flat;
 mod layout;

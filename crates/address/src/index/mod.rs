@@ -9,7 +9,7 @@ mod write;
 
 pub(crate) use form::{FormView, SearchForm};
 pub(crate) use postings::OrdSet;
-pub use read::{AddressIndex, ReadStats};
+pub use read::{AddressIndex, ReadStats, TableShapeError};
 pub(crate) use read::{PropEntry, TermInfo};
 pub use write::{BuildStats, write_index};
 
@@ -82,6 +82,16 @@ pub enum IndexError {
         name: String,
         /// What was wrong.
         what: String,
+    },
+    /// A fixed table's shape in the directory does not fit the format or the file.
+    #[error("{name}: corrupt index: {table} table: {problem}")]
+    BadTable {
+        /// The index's name.
+        name: String,
+        /// The table (`postcode`, `UPRN`, `USRN`, `spatial`, `WGS84 spatial`).
+        table: &'static str,
+        /// What is wrong with its shape.
+        problem: TableShapeError,
     },
     /// Writing failed.
     #[error("writing the index failed: {0}")]

@@ -116,8 +116,9 @@ pub fn write_index<W: Write + Seek>(
         .iter()
         .enumerate()
         .map(|(i, p)| {
-            let (dc, dh, lc, lh) = view::view_counts(&p.sp.property);
-            let c = |x: usize| x.min(255) as u8;
+            let (dpa_cur, dpa_hist, lpi_cur, lpi_hist) = view::view_counts(&p.sp.property);
+            // The counts are stored in a byte each; more than 255 reads as 255.
+            let saturate = |x: usize| x.min(255) as u8;
             PropMeta {
                 rank: rank[i],
                 uprn_rank: uprn_rank[i],
@@ -127,10 +128,10 @@ pub fn write_index<W: Write + Seek>(
                     .classification_code()
                     .and_then(|c| class_id.get(c).copied())
                     .unwrap_or(0),
-                dpa_cur: c(dc),
-                dpa_hist: c(dh),
-                lpi_cur: c(lc),
-                lpi_hist: c(lh),
+                dpa_cur: saturate(dpa_cur),
+                dpa_hist: saturate(dpa_hist),
+                lpi_cur: saturate(lpi_cur),
+                lpi_hist: saturate(lpi_hist),
                 flags: u8::from(p.sp.property.is_historical()),
             }
         })
@@ -152,8 +153,8 @@ pub fn write_index<W: Write + Seek>(
         })?;
         rec_pos.push((out.pos, bytes.len() as u32));
         out.write(&bytes)?;
-        let (dc, dh, lc, lh) = view::view_counts(&p.sp.property);
-        address_records += (dc + dh + lc + lh) as u64;
+        let (dpa_cur, dpa_hist, lpi_cur, lpi_hist) = view::view_counts(&p.sp.property);
+        address_records += (dpa_cur + dpa_hist + lpi_cur + lpi_hist) as u64;
     }
     dir.records = Blob {
         offset: rec_start,

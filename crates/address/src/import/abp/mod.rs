@@ -42,8 +42,10 @@ use std::io::Read;
 use csv::StringRecord;
 
 use super::fields::{ColumnMap, Fields};
+mod errors;
 mod records;
 
+use errors::{HeaderRowMismatch, LayoutMismatch};
 pub(crate) use records::postal_v1_as_v2;
 use records::{ChangeRecord, apply, parse_record};
 
@@ -104,11 +106,11 @@ impl RecordColumns {
     /// The layout named by a header row: the one whose every column the header
     /// has, the widest first (schema 2.0's street has every schema 1.0 name).
     fn named(
-        cands: &[&'static Layout],
+        candidates: &[&'static Layout],
         names: &[String],
-    ) -> Result<(RecordColumns, Vec<String>), String> {
+    ) -> Result<(RecordColumns, Vec<String>), HeaderRowMismatch> {
         let mut best: Option<&'static Layout> = None;
-        for l in cands {
+        for l in candidates {
             if l.cols.iter().all(|c| names.iter().any(|n| n == c.name))
                 && best.is_none_or(|b| l.cols.len() > b.cols.len())
             {
@@ -116,19 +118,17 @@ impl RecordColumns {
             }
         }
         let Some(layout) = best else {
-            let l = cands[0];
-            let missing: Vec<&str> = l
-                .cols
-                .iter()
-                .filter(|c| !names.iter().any(|n| n == c.name))
-                .map(|c| c.name)
-                .collect();
-            return Err(format!(
-                "the header row lacks {} (record type {}, {}), and matches no other layout of the record type",
-                missing.join(", "),
-                l.record,
-                l.label
-            ));
+            let l = candidates[0];
+            return Err(HeaderRowMismatch {
+                missing: l
+                    .cols
+                    .iter()
+                    .filter(|c| !names.iter().any(|n| n == c.name))
+                    .map(|c| c.name)
+                    .collect(),
+                record: l.record,
+                layout: l.label,
+            });
         };
         let idx: Vec<usize> = layout
             .cols
@@ -157,22 +157,18 @@ impl RecordColumns {
         ))
     }
 
-    /// Checks every column of a row; `Err` names the column and the reason.
-    fn validate(&self, rec: &StringRecord) -> Result<(), String> {
-        validate(self.layout, &self.idx, rec)
-    }
-}
-
-fn validate(layout: &Layout, idx: &[usize], rec: &StringRecord) -> Result<(), String> {
-    for (col, &i) in layout.cols.iter().zip(idx) {
-        if let Err(reason) = layout::check(col, rec.get(i).unwrap_or("")) {
-            return Err(format!(
-                "column {}: {reason} (record type {}, {} layout)",
-                col.name, layout.record, layout.label
-            ));
+    /// Checks every column of a row; `Err` names the first column that does not fit.
+    fn validate(&self, rec: &StringRecord) -> Result<(), LayoutMismatch> {
+        for (col, &i) in self.layout.cols.iter().zip(&self.idx) {
+            col.check_named(rec.get(i).unwrap_or(""))
+                .map_err(|column| LayoutMismatch {
+                    column,
+                    record: self.layout.record,
+                    layout: self.layout.label,
+                })?;
         }
+        Ok(())
     }
-    Ok(())
 }
 
 /// The schemas a flavour of file may be in, before its header record says which.
@@ -316,8 +312,8 @@ impl<'f> SupplyReader<'f> {
             });
         }
         imp.report.count_record_type(record_type);
-        if let Err(reason) = columns.validate(record) {
-            return state.refuse(imp, record_type, reason);
+        if let Err(mismatch) = columns.validate(record) {
+            return state.refuse(imp, record_type, &mismatch);
         }
         let fields = Fields {
             record,
@@ -422,11 +418,11 @@ impl FileState<'_> {
                     }
                     columns
                 }
-                Err(reason) => {
+                Err(mismatch) => {
                     return Err(ImportError::WrongFormat {
                         file: self.file.into(),
                         line: 1,
-                        reason,
+                        reason: mismatch.to_string(),
                     });
                 }
             },
@@ -503,8 +499,9 @@ impl FileState<'_> {
         &mut self,
         imp: &mut Importer,
         record_type: u8,
-        reason: String,
+        mismatch: &LayoutMismatch,
     ) -> Result<(), ImportError> {
+        let reason = mismatch.to_string();
         if matches!(record_type, 10 | 99) {
             return Err(ImportError::WrongFormat {
                 file: self.file.into(),
@@ -755,11 +752,7 @@ fn first_field(record: &StringRecord) -> &str {
 
 /// Explains a first row that is not an AddressBase/DTF record.
 fn wrong_format_first(file: &str, line: u64, rec: &StringRecord) -> ImportError {
-    let first = rec
-        .get(0)
-        .unwrap_or("")
-        .trim()
-        .trim_start_matches('\u{feff}');
+    let first = first_field(rec);
     let upper = first.to_ascii_uppercase();
     let hint = if upper == "UPRN" && rec.len() >= 70 {
         "a header row (UPRN, UDPRN, ...) where AddressBase Premium has none: this looks like AddressBase Plus (format addressbase-plus)".to_string()

@@ -4,13 +4,13 @@
 use std::collections::HashMap;
 
 use super::super::Importer;
-use super::super::fields::Fields;
+use super::super::fields::{Fields, PAO_COLUMNS, SAO_COLUMNS};
 use super::Change;
+use super::errors::RecordError;
 use crate::model::{
     Blpu, Classification, CrossReference, Dpa, Gazetteer, Lpi, Organisation, Property, Street,
     StreetDescriptor, Successor,
 };
-use crate::types::AddressableObject;
 
 /// A change, as read: what and how.
 pub(super) enum ChangeRecord {
@@ -25,46 +25,26 @@ pub(super) enum ChangeRecord {
     Class(u64, Classification),
 }
 
-/// The column names of an LPI's primary (PAO) or secondary (SAO) addressable object:
-/// start number, start suffix, end number, end suffix, text.
-type ObjectColumns = [&'static str; 5];
-const PAO_COLUMNS: ObjectColumns = [
-    "PAO_START_NUMBER",
-    "PAO_START_SUFFIX",
-    "PAO_END_NUMBER",
-    "PAO_END_SUFFIX",
-    "PAO_TEXT",
-];
-const SAO_COLUMNS: ObjectColumns = [
-    "SAO_START_NUMBER",
-    "SAO_START_SUFFIX",
-    "SAO_END_NUMBER",
-    "SAO_END_SUFFIX",
-    "SAO_TEXT",
-];
-
-fn addressable_object(
+/// Reads a record of an AddressBase Premium or DTF file (one that fits its layout) as
+/// the model holds it. `record_identifier` is the record's first field, its
+/// AddressBase Premium record type: 11 street, 15 street descriptor, 21 BLPU (basic
+/// land and property unit), 23 cross reference, 24 LPI (land and property
+/// identifier), 28 DPA (Royal Mail delivery point address), 30 successor, 31
+/// organisation, 32 classification (AddressBase Premium technical specification,
+/// "Record types").
+pub(super) fn parse_record(
+    record_identifier: u8,
     row: &Fields<'_>,
-    [start_number, start_suffix, end_number, end_suffix, text]: &ObjectColumns,
-) -> Result<AddressableObject, String> {
-    Ok(AddressableObject {
-        start_number: row.number(start_number)?,
-        start_suffix: row.text(start_suffix),
-        end_number: row.number(end_number)?,
-        end_suffix: row.text(end_suffix),
-        text: row.text(text),
-    })
-}
-
-pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, String> {
-    Ok(match rt {
+) -> Result<ChangeRecord, RecordError> {
+    Ok(match record_identifier {
         11 => {
-            let xy = |x: &str, y: &str| -> Result<Option<(f64, f64)>, String> {
-                Ok(match (row.decimal(x)?, row.decimal(y)?) {
-                    (Some(a), Some(b)) => Some((a, b)),
-                    _ => None,
-                })
-            };
+            let xy =
+                |x: &'static str, y: &'static str| -> Result<Option<(f64, f64)>, RecordError> {
+                    Ok(match (row.decimal(x)?, row.decimal(y)?) {
+                        (Some(a), Some(b)) => Some((a, b)),
+                        _ => None,
+                    })
+                };
             ChangeRecord::Street(Street {
                 usrn: row.required_number("USRN")?,
                 record_type: row.number("RECORD_TYPE")?,
@@ -89,9 +69,7 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
         15 => ChangeRecord::Descriptor(
             row.required_number("USRN")?,
             StreetDescriptor {
-                description: row
-                    .text("STREET_DESCRIPTION")
-                    .ok_or("STREET_DESCRIPTION is empty")?,
+                description: row.required_text("STREET_DESCRIPTION")?,
                 locality: row.text("LOCALITY"),
                 town: row.text("TOWN_NAME"),
                 administrative_area: row.text("ADMINISTRATIVE_AREA"),
@@ -103,9 +81,7 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
             },
         ),
         21 => {
-            let status: u8 = row
-                .number("LOGICAL_STATUS")?
-                .ok_or("LOGICAL_STATUS is empty")?;
+            let status: u8 = row.required_number("LOGICAL_STATUS")?;
             let b = Blpu {
                 logical_status: status,
                 state: row.number("BLPU_STATE")?,
@@ -131,13 +107,16 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
                 parish_code: row.text("PARISH_CODE"),
             };
             if b.x.is_some() != b.y.is_some() {
-                return Err(
-                    "column Y_COORDINATE: only one of X_COORDINATE and Y_COORDINATE is given"
-                        .into(),
-                );
+                return Err(RecordError::HalfPosition {
+                    first: "X_COORDINATE",
+                    second: "Y_COORDINATE",
+                });
             }
             if b.latitude.is_some() != b.longitude.is_some() {
-                return Err("column LONGITUDE: only one of LATITUDE and LONGITUDE is given".into());
+                return Err(RecordError::HalfPosition {
+                    first: "LATITUDE",
+                    second: "LONGITUDE",
+                });
             }
             ChangeRecord::Blpu(
                 row.required_number("UPRN")?,
@@ -149,7 +128,7 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
         23 => ChangeRecord::Xref(
             row.required_number("UPRN")?,
             CrossReference {
-                xref_key: row.text("XREF_KEY").ok_or("XREF_KEY is empty")?,
+                xref_key: row.required_text("XREF_KEY")?,
                 cross_reference: row.text("CROSS_REFERENCE").unwrap_or_default(),
                 version: row.number("VERSION")?,
                 source: row.text("SOURCE"),
@@ -160,21 +139,19 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
             },
         ),
         24 => {
-            let status: u8 = row
-                .number("LOGICAL_STATUS")?
-                .ok_or("LOGICAL_STATUS is empty")?;
+            let status: u8 = row.required_number("LOGICAL_STATUS")?;
             ChangeRecord::Lpi(
                 row.required_number("UPRN")?,
                 Lpi {
-                    lpi_key: row.text("LPI_KEY").ok_or("LPI_KEY is empty")?,
+                    lpi_key: row.required_text("LPI_KEY")?,
                     language: row.text("LANGUAGE").unwrap_or_else(|| "ENG".into()),
                     logical_status: status,
                     start_date: row.date("START_DATE")?,
                     end_date: row.date("END_DATE")?,
                     last_update_date: row.date("LAST_UPDATE_DATE")?,
                     entry_date: row.date("ENTRY_DATE")?,
-                    sao: addressable_object(row, &SAO_COLUMNS)?,
-                    pao: addressable_object(row, &PAO_COLUMNS)?,
+                    sao: row.addressable_object(&SAO_COLUMNS)?,
+                    pao: row.addressable_object(&PAO_COLUMNS)?,
                     usrn: row.number("USRN")?,
                     usrn_match_indicator: row.text("USRN_MATCH_INDICATOR"),
                     area_name: row.text("AREA_NAME"),
@@ -220,7 +197,7 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
         30 => ChangeRecord::Successor(
             row.required_number("UPRN")?,
             Successor {
-                succ_key: row.text("SUCC_KEY").ok_or("SUCC_KEY is empty")?,
+                succ_key: row.required_text("SUCC_KEY")?,
                 successor: row.number("SUCCESSOR")?,
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
@@ -231,8 +208,8 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
         31 => ChangeRecord::Org(
             row.required_number("UPRN")?,
             Organisation {
-                org_key: row.text("ORG_KEY").ok_or("ORG_KEY is empty")?,
-                organisation: row.text("ORGANISATION").ok_or("ORGANISATION is empty")?,
+                org_key: row.required_text("ORG_KEY")?,
+                organisation: row.required_text("ORGANISATION")?,
                 legal_name: row.text("LEGAL_NAME"),
                 start_date: row.date("START_DATE")?,
                 end_date: row.date("END_DATE")?,
@@ -243,10 +220,8 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
         32 => ChangeRecord::Class(
             row.required_number("UPRN")?,
             Classification {
-                class_key: row.text("CLASS_KEY").ok_or("CLASS_KEY is empty")?,
-                code: row
-                    .text("CLASSIFICATION_CODE")
-                    .ok_or("CLASSIFICATION_CODE is empty")?,
+                class_key: row.required_text("CLASS_KEY")?,
+                code: row.required_text("CLASSIFICATION_CODE")?,
                 scheme: row.text("CLASS_SCHEME"),
                 scheme_version: row.decimal("SCHEME_VERSION").ok().flatten(),
                 start_date: row.date("START_DATE")?,
@@ -255,7 +230,7 @@ pub(super) fn parse_record(rt: u8, row: &Fields<'_>) -> Result<ChangeRecord, Str
                 entry_date: row.date("ENTRY_DATE")?,
             },
         ),
-        other => return Err(format!("record type {other} is not handled")),
+        other => return Err(RecordError::Unhandled(other)),
     })
 }
 

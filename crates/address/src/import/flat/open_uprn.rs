@@ -6,9 +6,9 @@ use std::io::Read;
 use csv::StringRecord;
 
 use super::super::fields::Fields;
-use super::super::layout::{self, Col, Kind};
+use super::super::layout::{Col, Kind};
 use super::super::{ImportError, Importer};
-use super::{Cols, csv_err, csv_reader};
+use super::{Cols, FlatRowError, csv_err, csv_reader};
 
 pub(crate) fn read_open_uprn<Rd: Read>(
     imp: &mut Importer,
@@ -58,7 +58,7 @@ pub(crate) fn read_open_uprn<Rd: Read>(
             record: &rec,
             columns: &c.map,
         };
-        let parsed = (|| -> Result<_, String> {
+        let parsed = (|| -> Result<_, FlatRowError> {
             // OS Open UPRN technical specification: UPRN integer (12), X float (8,2),
             // Y float (9,2), LATITUDE float (9,7), LONGITUDE float (8,7), all [1].
             for (name, kind) in [
@@ -74,29 +74,28 @@ pub(crate) fn read_open_uprn<Rd: Read>(
                         kind,
                         required: name == "UPRN",
                     };
-                    layout::check(&col, raw)
-                        .map_err(|reason| format!("column {name}: {reason}"))?;
+                    col.check_named(raw)?;
                 }
             }
-            let uprn: u64 = row.number("UPRN")?.ok_or("UPRN is empty")?;
+            let uprn: u64 = row.required_number("UPRN")?;
             let xy = match (row.decimal("X_COORDINATE")?, row.decimal("Y_COORDINATE")?) {
                 (Some(x), Some(y)) => Some((x, y)),
                 _ => None,
             };
-            let ll = match (row.decimal("LATITUDE")?, row.decimal("LONGITUDE")?) {
-                (Some(a), Some(b)) => Some((a, b)),
+            let lat_lon = match (row.decimal("LATITUDE")?, row.decimal("LONGITUDE")?) {
+                (Some(lat), Some(lon)) => Some((lat, lon)),
                 _ => None,
             };
-            if xy.is_none() && ll.is_none() {
-                return Err("no coordinates".to_string());
+            if xy.is_none() && lat_lon.is_none() {
+                return Err(FlatRowError::NoCoordinates);
             }
-            Ok((uprn, xy, ll))
+            Ok((uprn, xy, lat_lon))
         })();
         match parsed {
-            Ok((u, xy, ll)) => {
-                imp.open_uprn.insert(u, (xy, ll));
+            Ok((uprn, xy, lat_lon)) => {
+                imp.open_uprn.insert(uprn, (xy, lat_lon));
             }
-            Err(e) => imp.report.reject(file, line, e),
+            Err(reason) => imp.report.reject(file, line, reason.to_string()),
         }
     }
     imp.gaz.add_source("open-uprn");

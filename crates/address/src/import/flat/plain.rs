@@ -6,14 +6,15 @@ use std::io::Read;
 
 use csv::StringRecord;
 
-use super::super::layout::{self, Col, Kind};
+use super::super::field_check;
+use super::super::layout::{Col, Kind};
 use super::super::{ImportError, Importer};
-use super::{Cols, clean_postcode, csv_err, csv_reader};
+use super::{Cols, FlatRowError, clean_postcode, csv_err, csv_reader};
 use crate::model::{Blpu, Classification, Dpa, Property};
 use crate::postcode::Postcode;
 
 /// Column names accepted by the plain CSV importer.
-const ID: &[&str] = &["UPRN", "ID", "UNIQUE_ID", "REFERENCE", "REF"];
+const IDENTIFIER: &[&str] = &["UPRN", "ID", "UNIQUE_ID", "REFERENCE", "REF"];
 const ADDRESS: &[&str] = &[
     "ADDRESS",
     "ADDRESS_CONCAT",
@@ -24,6 +25,9 @@ const ADDRESS: &[&str] = &[
 const POSTCODE: &[&str] = &["POSTCODE", "POST_CODE", "POSTCODE_LOCATOR", "PCD"];
 const EASTING: &[&str] = &["EASTING", "X", "X_COORDINATE"];
 const NORTHING: &[&str] = &["NORTHING", "Y", "Y_COORDINATE"];
+const LATITUDE: &[&str] = &["LATITUDE", "LAT"];
+const LONGITUDE: &[&str] = &["LONGITUDE", "LON", "LNG", "LONG"];
+const CLASS: &[&str] = &["CLASSIFICATION_CODE", "CLASS", "CLASSIFICATION"];
 
 /// Last words that make an address part a street (Royal Mail's and BS 7666's common
 /// thoroughfare descriptors).
@@ -184,9 +188,6 @@ fn address_lines_into(parts: &[String], d: &mut Dpa) {
         d.dependent_locality = Some(body[t + 1..].join(", "));
     }
 }
-const LAT: &[&str] = &["LATITUDE", "LAT"];
-const LON: &[&str] = &["LONGITUDE", "LON", "LNG", "LONG"];
-const CLASS: &[&str] = &["CLASSIFICATION_CODE", "CLASS", "CLASSIFICATION"];
 
 /// Identifiers for rows without one: far above any real UPRN's range would be
 /// nicer, but UPRNs use all 12 digits; these start at 9 999 000 000 000 (13 digits).
@@ -252,30 +253,31 @@ pub(crate) fn read_plain<Rd: Read>(
             });
         }
         imp.report.count("csv");
-        let get = |names: &[&str]| -> Option<String> {
+        let get = |names: &[&'static str]| -> Option<String> {
             c.idx(names)
                 .and_then(|i| rec.get(i))
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
         };
-        let num = |names: &[&str]| -> Result<Option<f64>, String> {
+        let num = |names: &[&'static str]| -> Result<Option<f64>, FlatRowError> {
             match get(names) {
                 None => Ok(None),
-                Some(v) => v
-                    .parse::<f64>()
-                    .ok()
-                    .filter(|x| x.is_finite())
-                    .map(Some)
-                    .ok_or_else(|| format!("{} '{v}' is not a number", names[0])),
+                Some(value) => match value.parse::<f64>() {
+                    Ok(x) if x.is_finite() => Ok(Some(x)),
+                    _ => Err(FlatRowError::NotNumber {
+                        column: names[0],
+                        value,
+                    }),
+                },
             }
         };
-        let row = (|| -> Result<(Property, Vec<String>), String> {
+        let row = (|| -> Result<(Property, Vec<String>), FlatRowError> {
             let mut notes = Vec::new();
-            let id = match get(ID) {
+            let id = match get(IDENTIFIER) {
                 Some(v) => v
                     .parse::<u64>()
-                    .map_err(|_| format!("UPRN/ID '{v}' is not a whole number"))?,
+                    .map_err(|_| FlatRowError::IdNotWholeNumber(v))?,
                 None => {
                     next_id += 1;
                     next_id
@@ -316,14 +318,14 @@ pub(crate) fn read_plain<Rd: Read>(
                 parts.pop();
             }
             if parts.is_empty() {
-                return Err("the address is empty".into());
+                return Err(FlatRowError::EmptyAddress);
             }
             let (mut e, mut n) = (num(EASTING)?, num(NORTHING)?);
-            let (mut lat, mut lon) = (num(LAT)?, num(LON)?);
+            let (mut lat, mut lon) = (num(LATITUDE)?, num(LONGITUDE)?);
             // Positions are checked as AddressBase's are (layout.rs). A council's own
             // CSV is not a misread when a position is wrong: the address is kept,
             // without that position, and the warning names the column and why.
-            let mut unusable = |what: &str, reason: String| {
+            let mut unusable = |what: &str, reason: &dyn std::fmt::Display| {
                 notes.push(format!(
                     "{what}: {reason}: the address is kept without this position"
                 ));
@@ -337,8 +339,8 @@ pub(crate) fn read_plain<Rd: Read>(
                     kind,
                     required: false,
                 };
-                if let Some(Err(reason)) = v.map(|v| layout::check(&col, &v.to_string())) {
-                    unusable(&format!("column {name}"), reason);
+                if let Some(Err(reason)) = v.map(|v| field_check::check(&col, &v.to_string())) {
+                    unusable(&format!("column {name}"), &reason);
                     (e, n) = (None, None);
                 }
             }
@@ -351,22 +353,19 @@ pub(crate) fn read_plain<Rd: Read>(
                     kind,
                     required: false,
                 };
-                if let Some(Err(reason)) = v.map(|v| layout::check(&col, &v.to_string())) {
-                    unusable(&format!("column {name}"), reason);
+                if let Some(Err(reason)) = v.map(|v| field_check::check(&col, &v.to_string())) {
+                    unusable(&format!("column {name}"), &reason);
                     (lat, lon) = (None, None);
                 }
             }
             if e.is_some() != n.is_some() {
-                unusable(
-                    "columns EASTING, NORTHING",
-                    "only one of the two is given".into(),
-                );
+                unusable("columns EASTING, NORTHING", &"only one of the two is given");
                 (e, n) = (None, None);
             }
             if lat.is_some() != lon.is_some() {
                 unusable(
                     "columns LATITUDE, LONGITUDE",
-                    "only one of the two is given".into(),
+                    &"only one of the two is given",
                 );
                 (lat, lon) = (None, None);
             }
@@ -412,7 +411,7 @@ pub(crate) fn read_plain<Rd: Read>(
                     imp.report.changes.inserted += 1;
                 }
             }
-            Err(e) => imp.report.reject(file, line, e),
+            Err(reason) => imp.report.reject(file, line, reason.to_string()),
         }
     }
     if cols.is_none() {

@@ -6,12 +6,12 @@ use std::io::Read;
 
 use csv::StringRecord;
 
-use super::super::fields::Fields;
-use super::super::layout::{self, Col, Kind};
+use super::super::field_check::ColumnError;
+use super::super::fields::{Fields, PAO_COLUMNS, SAO_COLUMNS};
+use super::super::layout::{Col, Kind};
 use super::super::{ImportError, Importer};
-use super::{Cols, clean_postcode, csv_err, csv_reader};
+use super::{Cols, FlatRowError, clean_postcode, csv_err, csv_reader};
 use crate::model::{Blpu, Classification, Dpa, Lpi, Organisation, Property, StreetNames};
-use crate::types::AddressableObject;
 
 const ABPLUS: [&str; 77] = [
     "UPRN",
@@ -241,7 +241,8 @@ const PLUS_TYPED: &[(&str, Kind, bool)] = &[
     ("MULTI_OCC_COUNT", Kind::Int(4), false),
 ];
 
-fn check_plus_row(r: &Fields<'_>) -> Result<(), String> {
+/// Checks the typed columns of a row ([`PLUS_TYPED`]) that the file has.
+fn check_plus_row(r: &Fields<'_>) -> Result<(), ColumnError> {
     for &(name, kind, required) in PLUS_TYPED {
         let Some(raw) = r.raw(name) else {
             continue;
@@ -251,7 +252,7 @@ fn check_plus_row(r: &Fields<'_>) -> Result<(), String> {
             kind,
             required,
         };
-        layout::check(&col, raw).map_err(|reason| format!("column {name}: {reason}"))?;
+        col.check_named(raw)?;
     }
     Ok(())
 }
@@ -334,7 +335,10 @@ pub(crate) fn read_abplus<Rd: Read>(
             record: &rec,
             columns: &cols.map,
         };
-        match check_plus_row(&row).and_then(|()| abplus_row(&row)) {
+        let read = check_plus_row(&row)
+            .map_err(FlatRowError::from)
+            .and_then(|()| abplus_row(&row));
+        match read {
             Ok((change, p, warn)) => {
                 if let Some(w) = warn {
                     imp.report.warn(file, line, w);
@@ -362,7 +366,7 @@ pub(crate) fn read_abplus<Rd: Read>(
                     }
                 }
             }
-            Err(reason) => imp.report.reject(file, line, reason),
+            Err(reason) => imp.report.reject(file, line, reason.to_string()),
         }
     }
     if line == 0 {
@@ -387,13 +391,15 @@ pub(crate) fn read_abplus<Rd: Read>(
     Ok(())
 }
 
-fn abplus_row(r: &Fields<'_>) -> Result<(char, Property, Option<String>), String> {
-    let uprn: u64 = r.number("UPRN")?.ok_or("UPRN is empty")?;
+/// One AddressBase Plus row as a property: its change type (`I`, `U` or `D`), the
+/// property, and a warning when a postcode was corrected.
+fn abplus_row(r: &Fields<'_>) -> Result<(char, Property, Option<String>), FlatRowError> {
+    let uprn: u64 = r.required_number("UPRN")?;
     let change = match r.get("CHANGE_TYPE") {
         None | Some("I") => 'I',
         Some("U") => 'U',
         Some("D") => 'D',
-        Some(o) => return Err(format!("CHANGE_TYPE '{o}' is not I, U or D")),
+        Some(other) => return Err(FlatRowError::ChangeType(other.to_string())),
     };
     let mut warn = None;
     let mut p = Property::new(uprn);
@@ -403,7 +409,12 @@ fn abplus_row(r: &Fields<'_>) -> Result<(char, Property, Option<String>), String
                 warn = w;
                 Some(p.to_string())
             }
-            Err(e) => return Err(format!("POSTCODE_LOCATOR {e}")),
+            Err(postcode) => {
+                return Err(FlatRowError::Postcode {
+                    column: "POSTCODE_LOCATOR",
+                    postcode,
+                });
+            }
         },
         None => None,
     };
@@ -448,17 +459,8 @@ fn abplus_row(r: &Fields<'_>) -> Result<(char, Property, Option<String>), String
             ..Organisation::default()
         });
     }
-    let ao = |pre: &str| -> Result<AddressableObject, String> {
-        Ok(AddressableObject {
-            start_number: r.number(&format!("{pre}_START_NUMBER"))?,
-            start_suffix: r.text(&format!("{pre}_START_SUFFIX")),
-            end_number: r.number(&format!("{pre}_END_NUMBER"))?,
-            end_suffix: r.text(&format!("{pre}_END_SUFFIX")),
-            text: r.text(&format!("{pre}_TEXT")),
-        })
-    };
-    let sao = ao("SAO")?;
-    let pao = ao("PAO")?;
+    let sao = r.addressable_object(&SAO_COLUMNS)?;
+    let pao = r.addressable_object(&PAO_COLUMNS)?;
     let street = r.text("STREET_DESCRIPTION");
     if street.is_some() || !pao.is_empty() {
         p.lpis.push(Lpi {
@@ -489,7 +491,10 @@ fn abplus_row(r: &Fields<'_>) -> Result<(char, Property, Option<String>), String
         let postcode = match r.get("POSTCODE") {
             Some(pc) => Some(
                 clean_postcode(pc)
-                    .map_err(|e| format!("POSTCODE {e}"))?
+                    .map_err(|postcode| FlatRowError::Postcode {
+                        column: "POSTCODE",
+                        postcode,
+                    })?
                     .0
                     .to_string(),
             ),
