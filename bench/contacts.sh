@@ -3,7 +3,8 @@
 #
 # Runs the real application (spin.toml: council-api composed with contact-fetch,
 # address-lookup and parish-routing) on council-host, against a ModernGov stand-in
-# serving tests/data/moderngov (bench/moderngov-standin.py), and measures with wrk:
+# serving tests/data/moderngov (scripts/moderngov-standin.py, the one the end-to-end
+# tests drive), and measures with wrk:
 #
 # 1. a cached `GET /contacts/bodies?gss=E04000011` with contacts_source=moderngov,
 #    one connection, so every figure is one request in a fresh instance: the cache
@@ -53,10 +54,18 @@ wait_for_line() { # file pattern
     return 1
 }
 
-python3 bench/moderngov-standin.py tests/data/moderngov normal >"$OUT/standin.out" 2>&1 &
+python3 scripts/moderngov-standin.py --fixtures tests/data/moderngov >"$OUT/standin.out" 2>"$OUT/standin.err" &
 PIDS+=($!)
-wait_for_line "$OUT/standin.out" '^port '
-STANDIN="http://127.0.0.1:$(awk '/^port /{print $2}' "$OUT/standin.out")"
+wait_for_line "$OUT/standin.out" 'listening on http://'
+STANDIN=$(sed -n 's|.*listening on ||p' "$OUT/standin.out" | head -1)
+# How many requests reached the stand-in so far (its controls are not counted).
+upstream_requests() {
+    curl -fsS "$STANDIN/_standin/seen" | python3 -c 'import json, sys; print(len(json.load(sys.stdin)))'
+}
+# set_mode MODE: how the stand-in answers every path from now on.
+set_mode() {
+    curl -fsS -X POST -d "{\"mode\": \"$1\"}" "$STANDIN/_standin/mode" >/dev/null
+}
 
 # start_app NAME VAR=VALUE... : serves the app, sets APP to its base URL.
 start_app() {
@@ -98,7 +107,7 @@ DIR=$APP
 curl -fsS "$MG$PATH_Q" | grep -q '"source":"moderngov"' || { echo "moderngov answer wrong" >&2; exit 1; }
 curl -fsS "$DIR$PATH_Q" | grep -q '"source":"directory"' || { echo "directory answer wrong" >&2; exit 1; }
 for _ in 1 2 3; do curl -fsS "$MG$PATH_Q" >/dev/null; curl -fsS "$DIR$PATH_Q" >/dev/null; done
-upstream_before=$(grep -c '^GET' "$OUT/standin.out" || true)
+upstream_before=$(upstream_requests)
 
 echo "machine: $(lscpu | sed -n 's/^Model name:[ \t]*//p'), $(nproc) cores; $(date -u +%Y-%m-%d); load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
@@ -116,7 +125,7 @@ for r in $(seq 1 "$ROUNDS"); do
     echo "| $r | $mg50 / $mg99 | $d50 / $d99 | $ratio | $f50 / $f99 | $extra | $(field "$OUT/mg-$r.txt" Requests/sec:) / $(field "$OUT/dir-$r.txt" Requests/sec:) |"
 done
 grep -q "Non-2xx" "$OUT"/mg-*.txt "$OUT"/dir-*.txt && { echo "some answers were not 200" >&2; exit 1; }
-upstream=$(( $(grep -c '^GET' "$OUT/standin.out" || true) - upstream_before ))
+upstream=$(( $(upstream_requests) - upstream_before ))
 echo
 echo "upstream requests during the cached runs: $upstream (warm-up made $upstream_before)"
 
@@ -125,14 +134,14 @@ start_app hang SPIN_VARIABLE_CONTACTS_SOURCE=moderngov SPIN_VARIABLE_MODERNGOV_O
     SPIN_VARIABLE_CONTACTS_TIMEOUT_MS="$TIMEOUT_MS" SPIN_VARIABLE_CONTACTS_MIN_INTERVAL_MS=0
 HANG=$APP
 curl -fsS "$HANG$PATH_Q" >/dev/null
-curl -fsS "$STANDIN/__mode/hang" >/dev/null
+set_mode hang
 run_wrk "$OUT/healthy-alone.txt" "$HANG$PATH_Q" 1
 run_wrk "$OUT/hung.txt" "$HANG/contacts/councillors" 8 &
 HUNG=$!
 sleep 1
 run_wrk "$OUT/healthy-during.txt" "$HANG$PATH_Q" 1
 wait "$HUNG"
-curl -fsS "$STANDIN/__mode/normal" >/dev/null
+set_mode normal
 echo
 echo "hang (contacts_timeout_ms=$TIMEOUT_MS, 8 connections on uncached /contacts/councillors):"
 echo "  hung requests: $(awk '/requests in/ {print $1; exit}' "$OUT/hung.txt") completed, non-2xx $(field "$OUT/hung.txt" 'Non-2xx or 3xx responses:'), p50 $(percentile "$OUT/hung.txt" 50) µs, p99 $(percentile "$OUT/hung.txt" 99) µs, max $(awk '/Latency/ && !/Distribution/ {print $4; exit}' "$OUT/hung.txt")"

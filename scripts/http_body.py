@@ -1,5 +1,5 @@
 """The request body of a http.server handler, for the local stand-ins
-(scripts/notify-standin.py): wasi:http clients
+(scripts/notify-standin.py, scripts/moderngov-standin.py): wasi:http clients
 may send `Transfer-Encoding: chunked` instead of a Content-Length, which
 http.server does not decode itself."""
 

@@ -22,26 +22,62 @@ pub struct BaseUrl {
     host: String,
 }
 
+/// What is wrong with a `moderngov_base_url` (the settings report it as
+/// `Error::NotConfigured`, naming the key and the value in front).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BaseUrlError {
+    /// Occurs when there is no `scheme://` in front of the host.
+    #[error("it has no scheme (expected https://host)")]
+    NoScheme,
+    /// Occurs when the scheme is neither `http` nor `https`.
+    #[error("scheme {scheme:?} is not http or https")]
+    UnsupportedScheme {
+        /// The scheme given, lower case.
+        scheme: String,
+    },
+    /// Occurs when there is a `?query` or `#fragment`: the client appends the
+    /// web-service path (`/mgWebService.asmx/<Operation>`) to the base URL.
+    #[error("it has a query or fragment")]
+    QueryOrFragment,
+    /// Occurs when there is `user@` information in front of the host.
+    #[error("it has user information")]
+    UserInfo,
+    /// Occurs when the host is empty or not a DNS name (letters, digits and `-` in
+    /// dot-separated labels) nor a bracketed IPv6 literal.
+    #[error("host {host:?} is not a valid host name")]
+    InvalidHost {
+        /// The host given.
+        host: String,
+    },
+    /// Occurs when the port is not a number from 0 to 65535.
+    #[error("port {port:?} is not a number")]
+    InvalidPort {
+        /// The port given.
+        port: String,
+    },
+    /// Occurs when the path contains whitespace or control characters.
+    #[error("the path contains spaces")]
+    SpaceInPath,
+}
+
 impl BaseUrl {
     /// Validates `s`: `http` or `https`, a host, no user info, query or fragment.
-    pub fn parse(s: &str) -> Result<BaseUrl, String> {
+    pub fn parse(s: &str) -> Result<BaseUrl, BaseUrlError> {
         let s = s.trim();
-        let (scheme, rest) = s
-            .split_once("://")
-            .ok_or("it has no scheme (expected https://host)")?;
+        let (scheme, rest) = s.split_once("://").ok_or(BaseUrlError::NoScheme)?;
         let scheme = scheme.to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
-            return Err(format!("scheme {scheme:?} is not http or https"));
+            return Err(BaseUrlError::UnsupportedScheme { scheme });
         }
         if rest.contains(['?', '#']) {
-            return Err("it has a query or fragment".into());
+            return Err(BaseUrlError::QueryOrFragment);
         }
         let (authority, path) = match rest.find('/') {
             Some(i) => (&rest[..i], &rest[i..]),
             None => (rest, ""),
         };
         if authority.contains('@') {
-            return Err("it has user information".into());
+            return Err(BaseUrlError::UserInfo);
         }
         let (host, port) = if let Some(end) = authority.strip_prefix('[').and_then(|a| a.find(']'))
         {
@@ -59,15 +95,15 @@ impl BaseUrl {
                     !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
                 }));
         if !host_ok {
-            return Err(format!("host {host:?} is not a valid host name"));
+            return Err(BaseUrlError::InvalidHost { host: host.into() });
         }
         if let Some(p) = port
             && p.parse::<u16>().is_err()
         {
-            return Err(format!("port {p:?} is not a number"));
+            return Err(BaseUrlError::InvalidPort { port: p.into() });
         }
         if path.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            return Err("the path contains spaces".into());
+            return Err(BaseUrlError::SpaceInPath);
         }
         let host_port = authority.to_ascii_lowercase();
         let url = format!("{scheme}://{host_port}{}", path.trim_end_matches('/'));
@@ -260,17 +296,42 @@ mod tests {
             BaseUrl::parse("http://localhost:8080").unwrap().host(),
             "localhost:8080"
         );
-        for bad in [
-            "democracy.example.gov.uk",
-            "ftp://x.example",
-            "https://",
-            "https://a b",
-            "https://x.example/?q=1",
-            "https://u@x.example",
-            "https://x.example:port",
-        ] {
-            assert!(BaseUrl::parse(bad).is_err(), "{bad}");
+        let cases = [
+            ("democracy.example.gov.uk", BaseUrlError::NoScheme),
+            (
+                "ftp://x.example",
+                BaseUrlError::UnsupportedScheme {
+                    scheme: "ftp".into(),
+                },
+            ),
+            ("https://", BaseUrlError::InvalidHost { host: "".into() }),
+            (
+                "https://a b",
+                BaseUrlError::InvalidHost { host: "a b".into() },
+            ),
+            ("https://x.example/?q=1", BaseUrlError::QueryOrFragment),
+            ("https://u@x.example", BaseUrlError::UserInfo),
+            (
+                "https://x.example:port",
+                BaseUrlError::InvalidPort {
+                    port: "port".into(),
+                },
+            ),
+            ("https://x.example/a b", BaseUrlError::SpaceInPath),
+        ];
+        for (bad, why) in cases {
+            assert_eq!(BaseUrl::parse(bad), Err(why), "{bad}");
         }
+    }
+
+    #[test]
+    fn base_url_errors_read_as_before() {
+        // The message a council sees in `not configured: moderngov_base_url: ...`.
+        let e = Settings::from_pairs([("moderngov_base_url", "ftp://x.example")]).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "not configured: moderngov_base_url: \"ftp://x.example\": scheme \"ftp\" is not http or https"
+        );
     }
 
     #[test]
