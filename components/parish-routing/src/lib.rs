@@ -20,8 +20,9 @@ mod bindings {
     // council-areas' own types (`with:`), the query `point`'s `bng-point` included
     // (council-bng's `Bng`, through `council_areas::Point`): the generated lift and
     // lower code builds and reads them by field and case name, so there is nothing to
-    // convert.
-    wit_bindgen::generate!({
+    // convert. The world's WASI 0.2 CLI imports are the `wasip2` crate's
+    // (`generate_bindings!`).
+    council_capability::generate_bindings!({
         path: "../../wit",
         world: "council:parish/parish-routing",
         with: {
