@@ -28,10 +28,11 @@ use wasmtime::component::{
 };
 use wasmtime::{Engine, Store};
 
-/// Host bindings of `council:address/address-lookup`.
+/// Host bindings of `council:address/address-lookup`. (From all of `wit/`: the
+/// world includes `wasi:cli/imports`, whose package is in `wit/deps`.)
 mod address_wit {
     wasmtime::component::bindgen!({
-        path: "../wit/address",
+        path: "../wit",
         world: "council:address/address-lookup",
         exports: { default: async },
     });
@@ -40,7 +41,7 @@ mod address_wit {
 /// Host bindings of `council:parish/parish-routing`.
 mod parish_wit {
     wasmtime::component::bindgen!({
-        path: "../wit/parish",
+        path: "../wit",
         world: "council:parish/parish-routing",
         exports: { default: async },
     });

@@ -12,3 +12,4 @@ mod portability;
 mod report_speeding;
 mod support;
 mod wit_docs;
+mod worlds;

@@ -10,14 +10,7 @@ use wit_parser::{Docs, Function, Resolve, Type, TypeDefKind, TypeOwner, WorldIte
 use crate::support;
 
 fn load() -> Resolve {
-    let root = support::workspace_root().join("wit");
-    let mut resolve = Resolve::default();
-    // council:services and, through wit/deps, the capability packages (linked there)
-    // and the vendored WASI packages they import.
-    resolve
-        .push_dir(&root)
-        .unwrap_or_else(|e| panic!("wit: {e:#}"));
-    resolve
+    support::wit().0
 }
 
 fn doc(docs: &Docs) -> String {

@@ -20,7 +20,8 @@ mod bindings {
     // the interface is council-address's own type (`with:`): the generated lift and
     // lower code builds and reads them by field and case name, so there is nothing to
     // convert. `point` is the only one bound but not used by the crate's queries.
-    wit_bindgen::generate!({
+    // The world's WASI 0.2 CLI imports are the `wasip2` crate's (`generate_bindings!`).
+    council_capability::generate_bindings!({
         path: "../../wit",
         world: "council:address/address-lookup",
         with: {

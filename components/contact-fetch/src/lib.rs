@@ -26,8 +26,9 @@ mod bindings {
     // and error of `directory` are council-contacts' own types (`with:`): the
     // generated lift and lower code builds and reads them by field and case name, so
     // there is nothing to convert. The WASI 0.2 interfaces are the `wasip2` crate's
-    // bindings (platform.rs uses its helpers); the two Spin drafts are generated here.
-    wit_bindgen::generate!({
+    // bindings (platform.rs uses its helpers; the CLI ones are bound by
+    // `generate_bindings!`); the two Spin drafts are generated here.
+    council_capability::generate_bindings!({
         path: "../../wit",
         world: "council:contacts/contact-fetch",
         with: {
@@ -46,10 +47,6 @@ mod bindings {
             "council:contacts/directory@0.1.0/error": council_contacts::Error,
             "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
             "wasi:http/types@0.2.12": wasip2::http::types,
-            "wasi:io/error@0.2.12": wasip2::io::error,
-            "wasi:io/poll@0.2.12": wasip2::io::poll,
-            "wasi:io/streams@0.2.12": wasip2::io::streams,
-            "wasi:clocks/monotonic-clock@0.2.12": wasip2::clocks::monotonic_clock,
             "wasi:keyvalue/store@0.2.0-draft2": generate,
             "wasi:keyvalue/atomics@0.2.0-draft2": generate,
             "wasi:config/store@0.2.0-draft-2024-09-27": generate,

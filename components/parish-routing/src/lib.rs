@@ -11,21 +11,24 @@
 use std::fs::File;
 
 use council_areas as lib;
-use council_bng::{Bng, FileGrid};
+use council_bng::FileGrid;
 use council_capability::{DataFile, OpenError, OpenOnce, data_path, open_data_file};
 
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 mod bindings {
     // The component's world as wit/ declares it. The records, enums and errors are
-    // council-areas' own types (`with:`): the generated lift and lower code builds and
-    // reads them by field and case name, so there is nothing to convert. Only the
-    // query `point` (and its `bng-point`) stays generated: the crate answers in WGS84
-    // and this component converts a BNG point itself.
-    wit_bindgen::generate!({
+    // council-areas' own types (`with:`), the query `point`'s `bng-point` included
+    // (council-bng's `Bng`, through `council_areas::Point`): the generated lift and
+    // lower code builds and reads them by field and case name, so there is nothing to
+    // convert. The world's WASI 0.2 CLI imports are the `wasip2` crate's
+    // (`generate_bindings!`).
+    council_capability::generate_bindings!({
         path: "../../wit",
         world: "council:parish/parish-routing",
         with: {
+            "council:parish/areas@0.1.0/bng-point": council_bng::Bng,
             "council:parish/areas@0.1.0/wgs84-point": council_areas::Wgs84Point,
+            "council:parish/areas@0.1.0/point": council_areas::Point,
             "council:parish/areas@0.1.0/area-type": council_areas::AreaType,
             "council:parish/areas@0.1.0/area": council_areas::Area,
             "council:parish/areas@0.1.0/area-details": council_areas::AreaDetails,
@@ -118,14 +121,14 @@ fn with_rules<T>(
 }
 
 /// A query point as WGS84 longitude and latitude; BNG is converted with OSTN15.
-fn to_lon_lat(point: wit_areas::Point) -> Result<(f64, f64), lib::IndexError> {
+fn to_lon_lat(point: lib::Point) -> Result<(f64, f64), lib::IndexError> {
     match point {
-        wit_areas::Point::Wgs84(p) => Ok((p.longitude, p.latitude)),
-        wit_areas::Point::Bng(p) => GRID.with(|once| {
+        lib::Point::Wgs84(p) => Ok((p.longitude, p.latitude)),
+        lib::Point::Bng(p) => GRID.with(|once| {
             let grid = once
                 .get_or_open(council_capability::open_ostn15_grid)
                 .map_err(|e| lib::IndexError::IndexUnavailable(e.to_string()))?;
-            let lon_lat = council_bng::to_lonlat(Bng::new(p.easting, p.northing), grid)
+            let lon_lat = council_bng::to_lonlat(p, grid)
                 .map_err(|e| lib::IndexError::InvalidPoint(e.to_string()))?;
             Ok((lon_lat.lon, lon_lat.lat))
         }),
@@ -134,7 +137,7 @@ fn to_lon_lat(point: wit_areas::Point) -> Result<(f64, f64), lib::IndexError> {
 
 impl wit_areas::Guest for Component {
     fn areas_at(
-        at: wit_areas::Point,
+        at: lib::Point,
         types: Vec<lib::AreaType>,
     ) -> Result<Vec<lib::Area>, lib::IndexError> {
         let (lon, lat) = to_lon_lat(at)?;

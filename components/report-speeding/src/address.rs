@@ -2,27 +2,28 @@
 //! one address by UPRN, and the type-ahead endpoint
 //! (`GET /report-speeding/address-suggestions?q=`).
 
+use council_address::{Address, Dataset, LookupError, QueryOptions, SortOrder};
+use council_http_facade::bindings::council::address::lookup;
 use council_reports::form::Form;
 use council_reports::model::ChosenAddress;
 use council_reports::respond;
 use serde_json::json;
 use wstd::http::StatusCode;
 
-use crate::bindings::council::address::lookup;
 use crate::routes::{Failure, PageResult};
 
-fn lookup_options(max: u32) -> lookup::QueryOptions {
-    lookup::QueryOptions {
-        datasets: vec![lookup::Dataset::Dpa],
+fn lookup_options(max: u32) -> QueryOptions {
+    QueryOptions {
+        datasets: vec![Dataset::Dpa],
         classification: Vec::new(),
         include_historical: false,
         offset: 0,
         max_results: max,
-        sort: lookup::SortOrder::AddressOrder,
+        sort: SortOrder::AddressOrder,
     }
 }
 
-fn chosen(address: &lookup::Address) -> ChosenAddress {
+fn chosen(address: &Address) -> ChosenAddress {
     ChosenAddress {
         uprn: address.uprn,
         single_line: address.single_line.clone(),
@@ -33,13 +34,13 @@ fn chosen(address: &lookup::Address) -> ChosenAddress {
 }
 
 /// A lookup failure, by kind (its message may echo what was typed).
-fn failure(operation: &'static str, e: &lookup::Error) -> Failure {
+fn failure(operation: &'static str, e: &LookupError) -> Failure {
     let kind = match e {
-        lookup::Error::InvalidPostcode(_) => "invalid postcode",
-        lookup::Error::InvalidQuery(_) => "invalid query",
-        lookup::Error::OutOfRange(_) => "out of range",
-        lookup::Error::IndexUnavailable(_) => "the address index is unavailable",
-        lookup::Error::Other(_) => "other error",
+        LookupError::InvalidPostcode(_) => "invalid postcode",
+        LookupError::InvalidQuery(_) => "invalid query",
+        LookupError::OutOfRange(_) => "out of range",
+        LookupError::IndexUnavailable(_) => "the address index is unavailable",
+        LookupError::Other(_) => "other error",
     };
     Failure::AddressLookup { operation, kind }
 }
@@ -48,7 +49,7 @@ fn failure(operation: &'static str, e: &lookup::Error) -> Failure {
 pub(crate) fn at_postcode(postcode: &str) -> Result<Vec<ChosenAddress>, Failure> {
     match lookup::by_postcode(postcode, &lookup_options(1000)) {
         Ok(page) => Ok(page.results.iter().map(|m| chosen(&m.address)).collect()),
-        Err(lookup::Error::InvalidPostcode(_)) => Ok(Vec::new()),
+        Err(LookupError::InvalidPostcode(_)) => Ok(Vec::new()),
         Err(e) => Err(failure("address lookup by postcode", &e)),
     }
 }
@@ -74,7 +75,7 @@ pub(crate) fn suggestions(query: Option<&str>) -> PageResult {
             .iter()
             .map(|m| json!({"uprn": m.address.uprn.to_string(), "address": m.address.single_line}))
             .collect::<Vec<_>>(),
-        Err(lookup::Error::InvalidQuery(_)) | Err(lookup::Error::InvalidPostcode(_)) => Vec::new(),
+        Err(LookupError::InvalidQuery(_)) | Err(LookupError::InvalidPostcode(_)) => Vec::new(),
         Err(e) => return Err(failure("address suggestions", &e)),
     };
     Ok(respond::json(StatusCode::OK, &json!({"results": results}))?)

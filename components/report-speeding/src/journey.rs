@@ -7,6 +7,7 @@
 //! ([`model::form_token`]). The first answer creates the draft, if the client's
 //! address has not started too many (see [`Ctx::may_start_draft`]).
 
+use council_areas::Question;
 use council_reports::form::{self, Form};
 use council_reports::html::{BASE, FieldError, Markup};
 use council_reports::model::{self, Draft, Report, keys};
@@ -14,7 +15,6 @@ use council_reports::respond;
 use council_reports::store;
 use wstd::http::{Body, Response, StatusCode};
 
-use crate::bindings::council::parish::routing;
 use crate::pages;
 use crate::recipient::{answered, decide, questions};
 use crate::routes::{COOKIE, Ctx, Failure, PageResult};
@@ -78,7 +78,7 @@ fn not_found(ctx: &Ctx) -> PageResult {
 }
 
 /// The first page whose answer is missing.
-pub(crate) fn next_step(draft: &Draft, questions: &[routing::Question]) -> String {
+pub(crate) fn next_step(draft: &Draft, questions: &[Question]) -> String {
     if draft.submitted.is_some() {
         return format!("{BASE}/confirmation");
     }
@@ -97,7 +97,7 @@ pub(crate) fn next_step(draft: &Draft, questions: &[routing::Question]) -> Strin
 }
 
 /// The page before `page`, for the back link.
-fn previous(page: &str, questions: &[routing::Question]) -> String {
+fn previous(page: &str, questions: &[Question]) -> String {
     let mut order = vec!["postcode".to_string()];
     order.extend(questions.iter().map(|q| format!("question/{}", q.id)));
     order.push("details".into());
@@ -268,7 +268,7 @@ pub(crate) async fn journey(ctx: &Ctx, post: bool, page: &[&str], form: &Form) -
 
 fn postcode_page(
     ctx: &Ctx,
-    questions: &[routing::Question],
+    questions: &[Question],
     postcode: &str,
     errors: &[FieldError],
 ) -> PageResult {
@@ -287,7 +287,7 @@ fn select_page(ctx: &Ctx, postcode: &str, selected: &str, errors: &[FieldError])
 fn details_page(
     ctx: &Ctx,
     draft: &Draft,
-    questions: &[routing::Question],
+    questions: &[Question],
     details: &model::Details,
     errors: &[FieldError],
 ) -> PageResult {
@@ -298,7 +298,7 @@ fn details_page(
     show_form(errors, pages::details(ctx, &back, details, errors))
 }
 
-fn check_page(ctx: &Ctx, draft: &Draft, questions: &[routing::Question]) -> PageResult {
+fn check_page(ctx: &Ctx, draft: &Draft, questions: &[Question]) -> PageResult {
     let next = next_step(draft, questions);
     let (Some(address), Some(details), true) =
         (&draft.address, &draft.details, next.ends_with("/check"))

@@ -40,6 +40,28 @@ mod bindings {
     wit_bindgen::generate!({
         path: "../../wit",
         world: "council:services/capabilities",
+        // As council-api binds them: the address and parish imports are the HTTP
+        // façade's bindings, whose records are council-address's and council-areas'
+        // own types; contacts is generated here with council-contacts' types (as
+        // contact-fetch, which exports them, binds them). No record is copied.
+        with: {
+            "council:address/lookup@0.2.0": council_http_facade::bindings::council::address::lookup,
+            "council:parish/areas@0.1.0": council_http_facade::bindings::council::parish::areas,
+            "council:parish/routing@0.1.0": council_http_facade::bindings::council::parish::routing,
+            "council:contacts/directory@0.1.0/contact-details": council_contacts::ContactDetails,
+            "council:contacts/directory@0.1.0/body-kind": council_contacts::BodyKind,
+            "council:contacts/directory@0.1.0/body": council_contacts::Body,
+            "council:contacts/directory@0.1.0/source": council_contacts::Source,
+            "council:contacts/directory@0.1.0/provenance": council_contacts::Provenance,
+            "council:contacts/directory@0.1.0/body-answer": council_contacts::BodyAnswer,
+            "council:contacts/directory@0.1.0/body-list": council_contacts::BodyList,
+            "council:contacts/directory@0.1.0/body-query": council_contacts::BodyQuery,
+            "council:contacts/directory@0.1.0/term": council_contacts::Term,
+            "council:contacts/directory@0.1.0/councillor": council_contacts::Councillor,
+            "council:contacts/directory@0.1.0/ward": council_contacts::Ward,
+            "council:contacts/directory@0.1.0/councillor-answer": council_contacts::CouncillorAnswer,
+            "council:contacts/directory@0.1.0/error": council_contacts::Error,
+        },
         generate_all,
     });
 }

@@ -2,13 +2,13 @@
 //! shows and returns the whole page; `journey` decides which page, and its status.
 //! Everything is written with maud's `html!`, which escapes every value it splices.
 
+use council_areas::Question;
 use council_reports::form::MAX_DESCRIPTION;
 use council_reports::html::{
     self, BASE, Choice, Choices, FieldError, Input, Markup, SummaryRow, Textarea, html,
 };
 use council_reports::model::{self, ChosenAddress, Details, Recipient, Report, Status};
 
-use crate::bindings::council::parish::routing;
 use crate::routes::Ctx;
 
 /// The start page.
@@ -198,7 +198,7 @@ pub(crate) fn select_address(
 pub(crate) fn question(
     ctx: &Ctx,
     back: &str,
-    question: &routing::Question,
+    question: &Question,
     current: &str,
     errors: &[FieldError],
 ) -> Markup {

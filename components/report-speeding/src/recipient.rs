@@ -3,17 +3,19 @@
 
 use std::collections::BTreeMap;
 
+use council_areas::{Answer, Point, Question, RouteRequest, Wgs84Point};
+use council_contacts::{BodyKind, BodyQuery};
+use council_http_facade::bindings::council::parish::{areas, routing};
 use council_reports::model::{AnsweredQuestion, ChosenAddress, Draft, Recipient};
 
 use crate::bindings::council::contacts::directory;
-use crate::bindings::council::parish::{areas, routing};
 use crate::routes::Failure;
 
 /// The routing category of this service.
 pub const CATEGORY: &str = "speeding-traffic";
 
 /// The routing questions, from `council:parish/routing`.
-pub(crate) fn questions() -> Result<Vec<routing::Question>, Failure> {
+pub(crate) fn questions() -> Result<Vec<Question>, Failure> {
     match routing::questions(CATEGORY) {
         Ok(Some(set)) => Ok(set.questions),
         Ok(None) => Err(Failure::NoCategory(CATEGORY)),
@@ -23,7 +25,7 @@ pub(crate) fn questions() -> Result<Vec<routing::Question>, Failure> {
 
 /// The questions a draft has answered, with the text of each question and answer as
 /// the report keeps them.
-pub(crate) fn answered(draft: &Draft, questions: &[routing::Question]) -> Vec<AnsweredQuestion> {
+pub(crate) fn answered(draft: &Draft, questions: &[Question]) -> Vec<AnsweredQuestion> {
     questions
         .iter()
         .filter_map(|q| {
@@ -49,16 +51,16 @@ pub(crate) fn decide(
     address: &ChosenAddress,
     answers: &BTreeMap<String, String>,
 ) -> Result<Recipient, Failure> {
-    let point = areas::Point::Wgs84(areas::Wgs84Point {
+    let point = Point::Wgs84(Wgs84Point {
         longitude: address.longitude,
         latitude: address.latitude,
     });
     let found = areas::areas_at(point, &[]).map_err(Failure::Areas)?;
-    let decision = routing::route(&routing::RouteRequest {
+    let decision = routing::route(&RouteRequest {
         category: CATEGORY.into(),
         answers: answers
             .iter()
-            .map(|(k, v)| routing::Answer {
+            .map(|(k, v)| Answer {
                 question_id: k.clone(),
                 value: v.clone(),
             })
@@ -66,19 +68,13 @@ pub(crate) fn decide(
         areas: found,
     })
     .map_err(Failure::Routing)?;
-    let tier = match decision.tier {
-        routing::BodyTier::Parish => "parish",
-        routing::BodyTier::District => "district",
-        routing::BodyTier::County => "county",
-        routing::BodyTier::NotCouncil => "not-council",
-    };
     let (area_code, area_name) = decision
         .area
         .as_ref()
         .map(|a| (a.code.clone(), a.name.clone()))
         .unwrap_or_default();
     let mut recipient = Recipient {
-        tier: tier.into(),
+        tier: decision.tier.as_str().into(),
         body_name: format!("the council for {area_name}"),
         area_code,
         area_name,
@@ -136,15 +132,16 @@ pub(crate) enum ContactError {
     Other,
 }
 
-impl From<directory::Error> for ContactError {
-    fn from(e: directory::Error) -> Self {
+impl From<council_contacts::Error> for ContactError {
+    fn from(e: council_contacts::Error) -> Self {
+        use council_contacts::Error as E;
         match e {
-            directory::Error::InvalidQuery(_) => Self::InvalidQuery,
-            directory::Error::UpstreamUnavailable(_) => Self::UpstreamUnavailable,
-            directory::Error::UpstreamInvalid(_) => Self::UpstreamInvalid,
-            directory::Error::NotConfigured(m) => Self::NotConfigured(m),
-            directory::Error::Unsupported(_) => Self::Unsupported,
-            directory::Error::Other(_) => Self::Other,
+            E::InvalidQuery(_) => Self::InvalidQuery,
+            E::UpstreamUnavailable(_) => Self::UpstreamUnavailable,
+            E::UpstreamInvalid(_) => Self::UpstreamInvalid,
+            E::NotConfigured(m) => Self::NotConfigured(m),
+            E::Unsupported(_) => Self::Unsupported,
+            E::Other(_) => Self::Other,
         }
     }
 }
@@ -153,17 +150,17 @@ impl From<directory::Error> for ContactError {
 /// code of the area routing chose, then by the area's name.
 pub(crate) fn find_contact(recipient: &Recipient) -> Result<Contact, ContactError> {
     let kind = match recipient.tier.as_str() {
-        "parish" => Some(directory::BodyKind::ParishCouncil),
+        "parish" => Some(BodyKind::ParishCouncil),
         _ => None,
     };
-    let by_code = directory::find_body(&directory::BodyQuery {
+    let by_code = directory::find_body(&BodyQuery {
         gss_code: Some(recipient.area_code.clone()),
         name: None,
         kind,
     })?;
     let found = match by_code {
         Some(answer) => Some(answer),
-        None => directory::find_body(&directory::BodyQuery {
+        None => directory::find_body(&BodyQuery {
             gss_code: None,
             name: Some(recipient.area_name.clone()),
             kind,

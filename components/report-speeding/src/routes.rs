@@ -12,8 +12,6 @@ use council_reports::respond::{self, HttpResult};
 use council_reports::store::{self, Store, StoreError};
 use wstd::http::{Body, Request, StatusCode};
 
-use crate::bindings::council::parish::{areas, routing};
-
 /// The draft cookie (strictly necessary: it holds only the draft's random id).
 pub const COOKIE: &str = "rs_draft";
 /// Most bytes of form body read.
@@ -121,13 +119,13 @@ pub enum Failure {
     NoCategory(&'static str),
     /// `council:parish/routing` could not give the questions.
     #[error("routing questions: {0:?}")]
-    Questions(routing::Error),
+    Questions(council_areas::RouteError),
     /// `council:parish/areas` failed.
     #[error("areas: {0:?}")]
-    Areas(areas::Error),
+    Areas(council_areas::IndexError),
     /// `council:parish/routing` could not decide.
     #[error("routing: {0:?}")]
-    Routing(routing::Error),
+    Routing(council_areas::RouteError),
     /// A draft was to be saved for a request without a journey cookie.
     #[error("saving a draft without a journey cookie")]
     NoJourneyCookie,

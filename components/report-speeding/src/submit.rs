@@ -16,25 +16,20 @@
 //! and offered to send it again (the same POST, so no duplicate can result); if it
 //! fails after, the report is kept and the confirmation is shown.
 
+use council_areas::Question;
 use council_reports::html::BASE;
 use council_reports::model::{self, Draft, OutboxIndex, Report, Status, keys};
 use council_reports::respond;
 use council_reports::store;
 use wstd::http::StatusCode;
 
-use crate::bindings::council::parish::routing;
 use crate::journey::next_step;
 use crate::pages;
 use crate::recipient::{answered, decide};
 use crate::routes::{Ctx, Failure, PageResult};
 
 /// Handles `POST /submit` for a stored draft.
-pub fn submit(
-    ctx: &Ctx,
-    draft_id: &str,
-    draft: Draft,
-    questions: &[routing::Question],
-) -> PageResult {
+pub fn submit(ctx: &Ctx, draft_id: &str, draft: Draft, questions: &[Question]) -> PageResult {
     let (Some(_), Some(_)) = (&draft.address, &draft.details) else {
         return Ok(respond::redirect(&next_step(&draft, questions))?);
     };
@@ -66,7 +61,7 @@ fn store_report(
     ctx: &Ctx,
     draft_id: &str,
     draft: &Draft,
-    questions: &[routing::Question],
+    questions: &[Question],
 ) -> Result<String, Failure> {
     let (Some(address), Some(details)) = (draft.address.clone(), draft.details.clone()) else {
         return Err(Failure::IncompleteDraft);

@@ -45,4 +45,4 @@ pub use rules::{
     Answer, AnswerOption, BodyTier, Decision, Question, QuestionSet, RouteError, RouteRequest,
     RuleBook, RuleError,
 };
-pub use types::{Area, AreaDetails, AreaType, Polygon, Ring, UnknownAreaType, Wgs84Point};
+pub use types::{Area, AreaDetails, AreaType, Point, Polygon, Ring, UnknownAreaType, Wgs84Point};

@@ -216,6 +216,18 @@ pub struct Wgs84Point {
     pub latitude: f64,
 }
 
+/// A query position in either coordinate system (WIT `point`). Its `bng` case is
+/// `council_bng::Bng`, whose fields are the WIT `bng-point`'s. [`AreaIndex`](crate::AreaIndex)
+/// answers for WGS84 longitudes and latitudes: whoever answers `areas-at` converts a
+/// BNG point with OSTN15 first (`council_bng::to_lonlat`, as parish-routing does).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Point {
+    /// A British National Grid easting and northing (OSGB36, EPSG:27700), in metres.
+    Bng(council_bng::Bng),
+    /// A WGS84 longitude and latitude.
+    Wgs84(Wgs84Point),
+}
+
 /// A closed ring of WGS84 positions; the first position is repeated at the end
 /// (WIT `ring`).
 pub type Ring = Vec<Wgs84Point>;

@@ -5,10 +5,12 @@
 //! The routes call the imported `council:address/lookup` and
 //! `council:parish/{areas,routing}` through [`bindings`], generated here for the
 //! `council:services/address-and-areas` world; a component whose world imports more
-//! (council-api's contacts) maps these interfaces to [`bindings`] with wit-bindgen's
-//! `with` and adds its own routes as an [`Extension`]. `council:address`'s records are
-//! bound to `council-address`'s own types (`with:` below), so the routes hand what the
-//! capability returns straight to that crate's output functions.
+//! (council-api's contacts; report-speeding, which is no façade) maps these interfaces
+//! to [`bindings`] with wit-bindgen's `with`, and a façade adds its own routes as an
+//! [`Extension`]. The records of both packages are their core crates' own types
+//! (`with:` below): `council:address`'s are `council-address`'s, so the routes hand
+//! what the capability returns straight to that crate's output functions, and
+//! `council:parish`'s are `council-areas'`.
 //!
 //! Routes, by module:
 //!
@@ -44,6 +46,38 @@ pub fn lookup_error_text(e: &council_address::LookupError) -> String {
         E::IndexUnavailable(m) => ("IndexUnavailable", m),
         E::Other(m) => ("Other", m),
     };
+    generated_debug(case, message)
+}
+
+/// A `council:parish/areas` error as the health check's `error` has always given it
+/// (see [`lookup_error_text`]): `Error::IndexUnavailable("...")`.
+pub(crate) fn areas_error_text(e: &council_areas::IndexError) -> String {
+    use council_areas::IndexError as E;
+    let (case, message) = match e {
+        E::InvalidPoint(m) => ("InvalidPoint", m),
+        E::IndexUnavailable(m) => ("IndexUnavailable", m),
+        E::Other(m) => ("Other", m),
+    };
+    generated_debug(case, message)
+}
+
+/// A `council:parish/routing` error as the health check's `error` has always given it
+/// (see [`lookup_error_text`]): `Error::RulesUnavailable("...")`.
+pub(crate) fn routing_error_text(e: &council_areas::RouteError) -> String {
+    use council_areas::RouteError as E;
+    let (case, message) = match e {
+        E::UnknownCategory(m) => ("UnknownCategory", m),
+        E::InvalidAnswers(m) => ("InvalidAnswers", m),
+        E::MissingArea(m) => ("MissingArea", m),
+        E::RulesUnavailable(m) => ("RulesUnavailable", m),
+        E::Other(m) => ("Other", m),
+    };
+    generated_debug(case, message)
+}
+
+/// wit-bindgen 0.57's generated `Debug` of a WIT `error` variant case with a string
+/// payload: `f.debug_tuple("Error::{Case}").field(message)`.
+fn generated_debug(case: &str, message: &str) -> String {
     format!("Error::{case}({message:?})")
 }
 
@@ -79,6 +113,24 @@ pub mod bindings {
             "council:address/lookup@0.2.0/postcode-unit": council_address::PostcodeUnit,
             "council:address/lookup@0.2.0/index-info": council_address::IndexInfo,
             "council:address/lookup@0.2.0/error": council_address::LookupError,
+            // council:parish's records are council-areas' own types, bound with the
+            // same list as parish-routing, which exports them (and checks the enums'
+            // case order with `same_cases!`).
+            "council:parish/areas@0.1.0/bng-point": council_bng::Bng,
+            "council:parish/areas@0.1.0/wgs84-point": council_areas::Wgs84Point,
+            "council:parish/areas@0.1.0/point": council_areas::Point,
+            "council:parish/areas@0.1.0/area-type": council_areas::AreaType,
+            "council:parish/areas@0.1.0/area": council_areas::Area,
+            "council:parish/areas@0.1.0/area-details": council_areas::AreaDetails,
+            "council:parish/areas@0.1.0/error": council_areas::IndexError,
+            "council:parish/routing@0.1.0/answer-option": council_areas::AnswerOption,
+            "council:parish/routing@0.1.0/question": council_areas::Question,
+            "council:parish/routing@0.1.0/question-set": council_areas::QuestionSet,
+            "council:parish/routing@0.1.0/answer": council_areas::Answer,
+            "council:parish/routing@0.1.0/route-request": council_areas::RouteRequest,
+            "council:parish/routing@0.1.0/body-tier": council_areas::BodyTier,
+            "council:parish/routing@0.1.0/decision": council_areas::Decision,
+            "council:parish/routing@0.1.0/error": council_areas::RouteError,
         },
         generate_all,
     });
@@ -115,6 +167,46 @@ mod tests {
         assert_eq!(
             lookup_error_text(&LookupError::Other("broken".into())),
             r#"Error::Other("broken")"#
+        );
+    }
+
+    #[test]
+    fn parish_errors_read_as_the_generated_debug_did() {
+        use council_areas::{IndexError, RouteError};
+
+        use super::{areas_error_text, routing_error_text};
+
+        assert_eq!(
+            areas_error_text(&IndexError::IndexUnavailable("no \"areas.idx\"".into())),
+            r#"Error::IndexUnavailable("no \"areas.idx\"")"#
+        );
+        assert_eq!(
+            areas_error_text(&IndexError::InvalidPoint("NaN".into())),
+            r#"Error::InvalidPoint("NaN")"#
+        );
+        assert_eq!(
+            areas_error_text(&IndexError::Other("broken".into())),
+            r#"Error::Other("broken")"#
+        );
+        assert_eq!(
+            routing_error_text(&RouteError::RulesUnavailable("bad.toml:3".into())),
+            r#"Error::RulesUnavailable("bad.toml:3")"#
+        );
+        assert_eq!(
+            routing_error_text(&RouteError::UnknownCategory("x".into())),
+            r#"Error::UnknownCategory("x")"#
+        );
+        assert_eq!(
+            routing_error_text(&RouteError::InvalidAnswers("a".into())),
+            r#"Error::InvalidAnswers("a")"#
+        );
+        assert_eq!(
+            routing_error_text(&RouteError::MissingArea("m".into())),
+            r#"Error::MissingArea("m")"#
+        );
+        assert_eq!(
+            routing_error_text(&RouteError::Other("o".into())),
+            r#"Error::Other("o")"#
         );
     }
 }

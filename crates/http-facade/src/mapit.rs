@@ -7,10 +7,17 @@
 //! adds the position and `shortcuts` (`council`, `ward`; split into `county` and
 //! `district` in two-tier areas); errors are `{"code": 400, "error": "..."}`.
 //!
+//! The records are council-areas' own types, which the bindings lift and lower
+//! directly (`crate::bindings`).
+//!
 //! MapIt's ids are its database's integers. Ours are derived from the GSS code so
 //! that they are stable and reversible: the code's letter's alphabet position times
 //! 10^8 plus its eight digits (`E04000011` → 504000011). `/area/{x}` accepts either.
 
+use council_areas::{
+    Answer, Area, AreaType, IndexError, Point, QuestionSet, RouteError, RouteRequest, Wgs84Point,
+};
+use council_bng::Bng;
 use serde_json::{Map, Value, json};
 use wstd::http::{Body, Request, Response, StatusCode};
 
@@ -53,13 +60,13 @@ fn strip_json(text: &str) -> &str {
     text.strip_suffix(".json").unwrap_or(text)
 }
 
-fn areas_error(e: areas::Error) -> ApiError {
+fn areas_error(e: IndexError) -> ApiError {
     match e {
-        areas::Error::InvalidPoint(m) => ApiError::bad_request("invalid-point", m),
-        areas::Error::IndexUnavailable(m) => {
+        IndexError::InvalidPoint(m) => ApiError::bad_request("invalid-point", m),
+        IndexError::IndexUnavailable(m) => {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "index-unavailable", m)
         }
-        areas::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
+        IndexError::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
     }
 }
 
@@ -79,71 +86,57 @@ fn lookup_error(e: council_address::LookupError) -> ApiError {
     }
 }
 
-fn routing_error(e: routing::Error) -> ApiError {
+fn routing_error(e: RouteError) -> ApiError {
     match e {
-        routing::Error::UnknownCategory(m) => {
-            ApiError::not_found(format!("no report category {m}"))
-        }
-        routing::Error::InvalidAnswers(m) => {
+        RouteError::UnknownCategory(m) => ApiError::not_found(format!("no report category {m}")),
+        RouteError::InvalidAnswers(m) => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid-answers", m)
         }
-        routing::Error::MissingArea(m) => {
+        RouteError::MissingArea(m) => {
             ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "missing-area", m)
         }
-        routing::Error::RulesUnavailable(m) => {
+        RouteError::RulesUnavailable(m) => {
             ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "rules-unavailable", m)
         }
-        routing::Error::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
+        RouteError::Other(m) => ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", m),
     }
 }
 
 // ---- area types and ids ----
 
-const TYPES: &[(areas::AreaType, &str, &str)] = &[
-    (areas::AreaType::Cpc, "CPC", "Civil parish/community"),
-    (areas::AreaType::Cpw, "CPW", "Civil parish/community ward"),
-    (areas::AreaType::Ncp, "NCP", "Non-parished area"),
-    (areas::AreaType::Dis, "DIS", "District council"),
-    (areas::AreaType::Diw, "DIW", "District council ward"),
-    (areas::AreaType::Cty, "CTY", "County council"),
-    (
-        areas::AreaType::Ced,
-        "CED",
-        "County council electoral division",
-    ),
-    (areas::AreaType::Uta, "UTA", "Unitary authority"),
-    (areas::AreaType::Utw, "UTW", "Unitary authority ward"),
-    (areas::AreaType::Mtd, "MTD", "Metropolitan district"),
-    (areas::AreaType::Mtw, "MTW", "Metropolitan district ward"),
-    (areas::AreaType::Lbo, "LBO", "London borough"),
-    (areas::AreaType::Lbw, "LBW", "London borough ward"),
-    (areas::AreaType::Coi, "COI", "Isles of Scilly"),
-    (areas::AreaType::Lgd, "LGD", "NI council"),
-    (areas::AreaType::Wmc, "WMC", "UK Parliament constituency"),
-];
-
-fn type_code(t: areas::AreaType) -> (&'static str, &'static str) {
-    TYPES
-        .iter()
-        .find(|(candidate, _, _)| *candidate == t)
-        .map(|(_, code, name)| (*code, *name))
-        .unwrap_or(("", ""))
+/// MapIt's `type_name` for each area type (its `type` is [`AreaType::code`]).
+fn type_name(t: AreaType) -> &'static str {
+    match t {
+        AreaType::Cpc => "Civil parish/community",
+        AreaType::Cpw => "Civil parish/community ward",
+        AreaType::Ncp => "Non-parished area",
+        AreaType::Dis => "District council",
+        AreaType::Diw => "District council ward",
+        AreaType::Cty => "County council",
+        AreaType::Ced => "County council electoral division",
+        AreaType::Uta => "Unitary authority",
+        AreaType::Utw => "Unitary authority ward",
+        AreaType::Mtd => "Metropolitan district",
+        AreaType::Mtw => "Metropolitan district ward",
+        AreaType::Lbo => "London borough",
+        AreaType::Lbw => "London borough ward",
+        AreaType::Coi => "Isles of Scilly",
+        AreaType::Lgd => "NI council",
+        AreaType::Wmc => "UK Parliament constituency",
+    }
 }
 
-fn parse_types(text: &str) -> Result<Vec<areas::AreaType>, ApiError> {
+/// A comma-separated list of MapIt type codes, in any case (`CPC,dis`).
+fn parse_types(text: &str) -> Result<Vec<AreaType>, ApiError> {
     text.split(',')
         .filter(|t| !t.is_empty())
         .map(|t| {
-            TYPES
-                .iter()
-                .find(|(_, code, _)| code.eq_ignore_ascii_case(t))
-                .map(|(ty, _, _)| *ty)
-                .ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid-type",
-                        format!("`{t}` is not an area type (CPC, DIS, MTD, ...)"),
-                    )
-                })
+            t.parse::<AreaType>().map_err(|_| {
+                ApiError::bad_request(
+                    "invalid-type",
+                    format!("`{t}` is not an area type (CPC, DIS, MTD, ...)"),
+                )
+            })
         })
         .collect()
 }
@@ -189,15 +182,14 @@ fn country_name(country: &str) -> &'static str {
     }
 }
 
-fn area_json(area: &areas::Area, generation: Option<&str>) -> Value {
-    let (code, name) = type_code(area.area_type);
+fn area_json(area: &Area, generation: Option<&str>) -> Value {
     let mut codes = Map::new();
     codes.insert("gss".into(), json!(area.code));
     let mut body = json!({
         "id": mapit_id(&area.code),
         "name": area.name,
-        "type": code,
-        "type_name": name,
+        "type": area.area_type.code(),
+        "type_name": type_name(area.area_type),
         "country": area.country,
         "country_name": country_name(&area.country),
         "parent_area": area.parent_code.as_deref().map(mapit_id),
@@ -214,7 +206,7 @@ fn area_json(area: &areas::Area, generation: Option<&str>) -> Value {
     body
 }
 
-fn areas_object(list: &[areas::Area]) -> Value {
+fn areas_object(list: &[Area]) -> Value {
     let mut object = Map::new();
     for area in list {
         object.insert(mapit_id(&area.code).to_string(), area_json(area, None));
@@ -228,14 +220,11 @@ fn point(srid: &str, coordinates: &str, query: &Query) -> Result<Response<Body>,
     let coordinates = strip_json(coordinates);
     let (x, y) = http::parse_pair("coordinates", coordinates)?;
     let at = match srid {
-        "4326" => areas::Point::Wgs84(areas::Wgs84Point {
+        "4326" => Point::Wgs84(Wgs84Point {
             longitude: x,
             latitude: y,
         }),
-        "27700" => areas::Point::Bng(areas::BngPoint {
-            easting: x,
-            northing: y,
-        }),
+        "27700" => Point::Bng(Bng::new(x, y)),
         other => {
             return Err(ApiError::bad_request(
                 "invalid-srid",
@@ -257,7 +246,7 @@ fn located(
     query: &Query,
 ) -> Result<Value, ApiError> {
     let types = parse_types(query.text("type").unwrap_or(""))?;
-    let at = areas::Point::Wgs84(areas::Wgs84Point {
+    let at = Point::Wgs84(Wgs84Point {
         longitude: location.wgs84.longitude,
         latitude: location.wgs84.latitude,
     });
@@ -276,8 +265,8 @@ fn located(
 }
 
 /// MapIt's `shortcuts`: the council and ward ids, split by tier in two-tier areas.
-fn shortcuts(found: &[areas::Area]) -> Value {
-    use areas::AreaType as T;
+fn shortcuts(found: &[Area]) -> Value {
+    use AreaType as T;
     let id_of = |types: &[T]| {
         found
             .iter()
@@ -384,7 +373,7 @@ fn children(code_text: &str, query: &Query) -> Result<Response<Body>, ApiError> 
         .ok_or_else(|| ApiError::not_found(format!("No area found with code {code}")))?;
     let types = parse_types(query.text("type").unwrap_or(""))?;
     let all = areas::list_areas(&types).map_err(areas_error)?;
-    let kids: Vec<areas::Area> = all
+    let kids: Vec<Area> = all
         .into_iter()
         .filter(|a| details.children.contains(&a.code))
         .collect();
@@ -405,7 +394,7 @@ fn list(types: &str) -> Result<Response<Body>, ApiError> {
 
 // ---- routing ----
 
-fn question_set_json(set: &routing::QuestionSet) -> Value {
+fn question_set_json(set: &QuestionSet) -> Value {
     json!({
         "category": set.category,
         "title": set.title,
@@ -465,23 +454,17 @@ async fn route(mut request: Request<Body>) -> Result<Response<Body>, ApiError> {
             format!("{described} is outside every area this council's boundaries cover"),
         ));
     }
-    let decision = routing::route(&routing::RouteRequest {
+    let decision = routing::route(&RouteRequest {
         category,
         answers,
         areas: found.clone(),
     })
     .map_err(routing_error)?;
-    let tier = match decision.tier {
-        routing::BodyTier::Parish => "parish",
-        routing::BodyTier::District => "district",
-        routing::BodyTier::County => "county",
-        routing::BodyTier::NotCouncil => "not-council",
-    };
     Ok(http::json(
         StatusCode::OK,
         &json!({
             "decision": {
-                "tier": tier,
+                "tier": decision.tier.as_str(),
                 "area": decision.area.as_ref().map(|a| area_json(a, None)),
                 "rule_id": decision.rule_id,
                 "reason": decision.reason,
@@ -513,7 +496,7 @@ async fn read_body(request: &mut Request<Body>) -> Result<Vec<u8>, ApiError> {
     Ok(bytes.to_vec())
 }
 
-fn parse_answers(value: &Value) -> Result<Vec<routing::Answer>, ApiError> {
+fn parse_answers(value: &Value) -> Result<Vec<Answer>, ApiError> {
     let bad = || {
         ApiError::bad_request(
             "invalid-request",
@@ -525,7 +508,7 @@ fn parse_answers(value: &Value) -> Result<Vec<routing::Answer>, ApiError> {
         Value::Object(map) => map
             .iter()
             .map(|(id, v)| {
-                Ok(routing::Answer {
+                Ok(Answer {
                     question_id: id.clone(),
                     value: v.as_str().ok_or_else(bad)?.to_string(),
                 })
@@ -536,14 +519,14 @@ fn parse_answers(value: &Value) -> Result<Vec<routing::Answer>, ApiError> {
 }
 
 /// Where a report is: a point, or a postcode or UPRN looked up through `council:address`.
-fn locate(location: &Value) -> Result<(areas::Point, String), ApiError> {
+fn locate(location: &Value) -> Result<(Point, String), ApiError> {
     let number = |key: &str| location[key].as_f64();
     if let Some(postcode) = location["postcode"].as_str() {
         let unit = lookup::postcode(postcode)
             .map_err(lookup_error)?
             .ok_or_else(|| ApiError::not_found(format!("postcode {postcode} is not known")))?;
         return Ok((
-            areas::Point::Wgs84(areas::Wgs84Point {
+            Point::Wgs84(Wgs84Point {
                 longitude: unit.location.wgs84.longitude,
                 latitude: unit.location.wgs84.latitude,
             }),
@@ -567,7 +550,7 @@ fn locate(location: &Value) -> Result<(areas::Point, String), ApiError> {
             .first()
             .ok_or_else(|| ApiError::not_found(format!("UPRN {uprn} is not known")))?;
         return Ok((
-            areas::Point::Wgs84(areas::Wgs84Point {
+            Point::Wgs84(Wgs84Point {
                 longitude: address.location.wgs84.longitude,
                 latitude: address.location.wgs84.latitude,
             }),
@@ -576,7 +559,7 @@ fn locate(location: &Value) -> Result<(areas::Point, String), ApiError> {
     }
     if let (Some(lon), Some(lat)) = (number("lon"), number("lat")) {
         return Ok((
-            areas::Point::Wgs84(areas::Wgs84Point {
+            Point::Wgs84(Wgs84Point {
                 longitude: lon,
                 latitude: lat,
             }),
@@ -584,13 +567,7 @@ fn locate(location: &Value) -> Result<(areas::Point, String), ApiError> {
         ));
     }
     if let (Some(e), Some(n)) = (number("easting"), number("northing")) {
-        return Ok((
-            areas::Point::Bng(areas::BngPoint {
-                easting: e,
-                northing: n,
-            }),
-            format!("{e},{n} (BNG)"),
-        ));
+        return Ok((Point::Bng(Bng::new(e, n)), format!("{e},{n} (BNG)")));
     }
     Err(ApiError::bad_request(
         "invalid-request",

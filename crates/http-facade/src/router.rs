@@ -160,7 +160,7 @@ fn health() -> Result<Response<Body>, ApiError> {
     use crate::bindings::council::address::lookup;
     use crate::bindings::council::parish::{areas, routing};
     let address = lookup::info();
-    let parishes = areas::list_areas(&[areas::AreaType::Cpc]);
+    let parishes = areas::list_areas(&[council_areas::AreaType::Cpc]);
     let rules = routing::categories();
     let ok = address.is_ok() && parishes.is_ok() && rules.is_ok();
     let body = json!({
@@ -172,11 +172,11 @@ fn health() -> Result<Response<Body>, ApiError> {
         },
         "boundary-index": match parishes {
             Ok(list) => json!({"parishes": list.len()}),
-            Err(e) => json!({"error": format!("{e:?}")}),
+            Err(e) => json!({"error": crate::areas_error_text(&e)}),
         },
         "routing-rules": match rules {
             Ok(sets) => json!({"categories": sets.iter().map(|s| s.category.clone()).collect::<Vec<_>>()}),
-            Err(e) => json!({"error": format!("{e:?}")}),
+            Err(e) => json!({"error": crate::routing_error_text(&e)}),
         },
     });
     let status = if ok {

@@ -22,6 +22,18 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// `wit/` loaded as wit-bindgen and the components load it: `council:services` as the
+/// main package and, through `wit/deps`, the capability packages (linked there) and
+/// the vendored WASI packages they import.
+pub fn wit() -> (wit_parser::Resolve, wit_parser::PackageId) {
+    let root = workspace_root().join("wit");
+    let mut resolve = wit_parser::Resolve::default();
+    let (main, _) = resolve
+        .push_dir(&root)
+        .unwrap_or_else(|e| panic!("wit: {e:#}"));
+    (resolve, main)
+}
+
 /// The cargo target directory.
 pub fn target_dir() -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
@@ -52,7 +64,8 @@ pub fn shipped_components() -> &'static [String] {
     })
 }
 
-fn cargo() -> Command {
+/// `cargo` (the one running the tests), in the workspace root.
+pub fn cargo() -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(workspace_root());
     command
