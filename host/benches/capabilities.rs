@@ -35,6 +35,9 @@ mod address_wit {
         path: "../wit",
         world: "council:address/address-lookup",
         exports: { default: async },
+        // The world includes wasi:cli/imports (what Rust's std imports); wasmtime-wasi
+        // provides those, so their bindings are its own rather than generated again.
+        with: { "wasi": wasmtime_wasi::p2::bindings },
     });
 }
 
@@ -44,6 +47,9 @@ mod parish_wit {
         path: "../wit",
         world: "council:parish/parish-routing",
         exports: { default: async },
+        // The world includes wasi:cli/imports (what Rust's std imports); wasmtime-wasi
+        // provides those, so their bindings are its own rather than generated again.
+        with: { "wasi": wasmtime_wasi::p2::bindings },
     });
 }
 
