@@ -94,6 +94,10 @@ async fn serve_routed(
         .and_then(|v| v.parse::<u64>().ok())
         && length > limit
     {
+        if length <= DISCARD_MAX_BYTES {
+            let deadline = tokio::time::Instant::now() + shared.options.body_timeout;
+            discard_body(body, DISCARD_MAX_BYTES, deadline).await;
+        }
         return json_error_with(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("request body of {length} bytes is over the limit of {limit} bytes"),
@@ -200,6 +204,31 @@ enum BodyError {
 /// Reads a request body whole, within the size limit, the body deadline and the
 /// budget of body bytes held in memory; the permit holds the budget until the request
 /// ends.
+/// How much of a body over the limit is read and thrown away (never buffered, within
+/// the body timeout) before the 413 is sent. A server that answers and closes while
+/// the client is still sending leaves unread data in its receive buffer, so its TCP
+/// stack resets the connection and the client may never read the answer (RFC 9112
+/// §9.6, "Tear-down"): it sees a broken pipe instead of the 413. Reading on lets a
+/// client that sent somewhat too much get its JSON error; a declared length above this
+/// is refused at once, so nobody can make the host read more than this for nothing.
+const DISCARD_MAX_BYTES: u64 = 1024 * 1024;
+
+/// Reads and drops up to `max` more bytes of `body`, stopping at its end, an error or
+/// `deadline`.
+async fn discard_body(mut body: hyper::body::Incoming, max: u64, deadline: tokio::time::Instant) {
+    let mut discarded = 0u64;
+    while discarded < max {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    discarded += data.len() as u64;
+                }
+            }
+            _ => break,
+        }
+    }
+}
+
 async fn read_body(
     shared: &Shared,
     mut body: hyper::body::Incoming,
@@ -223,6 +252,8 @@ async fn read_body(
             continue;
         }
         if collected.len() as u64 + data.len() as u64 > limit {
+            let left = DISCARD_MAX_BYTES.saturating_sub(collected.len() as u64 + data.len() as u64);
+            discard_body(body, left, deadline).await;
             return Err(BodyError::TooLarge);
         }
         let more = u32::try_from(data.len()).map_err(|_| BodyError::TooLarge)?;
