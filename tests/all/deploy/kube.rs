@@ -7,7 +7,8 @@ use super::*;
 const SHIM_EXECUTOR: &str = "containerd-shim-spin";
 
 /// Kubernetes' own kinds the deployment uses. This repository has no copy of
-/// Kubernetes' OpenAPI schemas, so these are checked field by field below.
+/// Kubernetes' OpenAPI schemas, so the fields that matter are checked one by one
+/// (`cronjobs.rs`, and the ConfigMap in `fit.rs`).
 const BUILT_IN_KINDS: &[(&str, &str)] = &[("v1", "ConfigMap"), ("batch/v1", "CronJob")];
 
 /// A CustomResourceDefinition: its group, kind, and a validator per served version.
