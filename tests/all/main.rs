@@ -4,6 +4,7 @@
 
 mod api;
 mod contacts;
+mod deploy;
 mod host;
 mod hostile;
 mod import;
