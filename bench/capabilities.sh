@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The capability components (address-lookup, parish-routing) on council-host's engine
 # against the same crates called natively, on the generated benchmark data
-# (host/benches/capabilities.rs), ROUNDS times; then council-areas' native lookup bench
+# (host/benches/capabilities/), ROUNDS times; then council-areas' native lookup bench
 # (warm, per request, the naive geo::Contains loop). Prints Markdown; the results are
 # recorded by hand in docs/BENCHMARKS.md.
 #

@@ -8,7 +8,7 @@
 //! to them and not to the normal client on 127.0.0.1.
 //!
 //! The Report speeding traffic attacks (the staff token, duplicate deliveries, draft
-//! floods) and the contacts amplifier are in `report_speeding.rs` and `contacts.rs`.
+//! floods) and the contacts amplifier are in `report_speeding/` and `contacts.rs`.
 
 use std::io::{ErrorKind, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream};

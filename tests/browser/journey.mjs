@@ -5,7 +5,7 @@
 //
 // Every page is screenshotted into <artefact-dir> and checked with axe-core; any
 // serious or critical violation fails the run. Each finished journey prints
-// `JOURNEY {"name", "reference", "expect"}` for tests/all/report_speeding.rs, which
+// `JOURNEY {"name", "reference", "expect"}` for tests/all/report_speeding/browser.rs, which
 // then checks that the Notify stand-in received the report, once, for the right council.
 //
 // Chromium is Debian's (/usr/bin/chromium), started with the flags this machine needs
