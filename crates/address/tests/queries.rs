@@ -2,16 +2,21 @@
 //! paging, filters, sort orders, partial postcodes, errors and read counts.
 //!
 //! One test binary; this file builds the shared index and the tests are in the modules
-//! below, one subject each.
+//! below (tests/queries/), one subject each.
 #![cfg(feature = "import")]
 
-#[path = "../common/mod.rs"]
 mod common;
 
-mod find;
-mod index_file;
-mod lookups;
-mod spatial;
+/// The tests, one subject per file in tests/queries/ (an inline module, so that they
+/// sit there while this root still finds tests/common/ as the other test binaries do).
+mod queries {
+    use super::*;
+
+    mod find;
+    mod index_file;
+    mod lookups;
+    mod spatial;
+}
 
 use std::io::Cursor;
 use std::sync::OnceLock;
