@@ -222,7 +222,7 @@ pub(super) fn schedule_errors(documents: &[Document], app: &Document, spin: &App
             continue;
         };
         // council-host's scheduler sends `authorization: Bearer <value>`; the
-        // component's end-to-end tests (report_speeding.rs) accept exactly that.
+        // component's end-to-end tests (tests/all/report_speeding/) accept exactly that.
         let token = match expanded.as_slice() {
             [header] => header
                 .split_once(':')
