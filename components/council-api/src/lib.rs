@@ -1,6 +1,7 @@
 //! The `council-api` component: the council capabilities as JSON over HTTP.
 //!
-//! It exports `wasi:http/incoming-handler` (through `wstd`) and imports
+//! It compiles against its world in wit/world.wit, `council:services/council-api`:
+//! it exports `wasi:http/incoming-handler` (served with `wstd`) and imports
 //! `council:address/lookup`, `council:parish/{areas,routing}` and
 //! `council:contacts/directory`, which Spin's `[component.council-api.dependencies]`,
 //! `council-host serve` or `council-host compose` plug in. It needs no platform
@@ -18,13 +19,16 @@ mod contacts;
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 #[allow(missing_docs, reason = "generated from the WIT")]
 mod bindings {
-    wit_bindgen::generate!({
+    // The component's world as wit/ declares it (`council:services/council-api`).
+    // Its WASI imports and the `wasi:http` export's types are the `wasip2` crate's,
+    // which wstd serves with (`council_http::generate_bindings!`). The address and
+    // parish imports are the façade's bindings; only contacts is generated here, and
+    // its records are council-contacts' own types (as contact-fetch, which exports
+    // them, binds them), which serialise to the routes' JSON and render as Open
+    // Referral UK: nothing to convert.
+    council_http::generate_bindings!({
         path: "../../wit",
-        world: "council:services/capabilities",
-        // The address and parish imports are the façade's bindings; only contacts
-        // is generated here, and its records are council-contacts' own types (as
-        // contact-fetch, which exports them, binds them), which serialise to the
-        // routes' JSON and render as Open Referral UK: nothing to convert.
+        world: "council:services/council-api",
         with: {
             "council:address/lookup@0.2.0": council_http_facade::bindings::council::address::lookup,
             "council:parish/areas@0.1.0": council_http_facade::bindings::council::parish::areas,
@@ -43,6 +47,8 @@ mod bindings {
             "council:contacts/directory@0.1.0/councillor-answer": council_contacts::CouncillorAnswer,
             "council:contacts/directory@0.1.0/error": council_contacts::Error,
         },
+        // Generates the one interface not bound above, council:contacts/directory
+        // (its functions; its records are bound type by type).
         generate_all,
     });
 }
@@ -63,7 +69,7 @@ static COUNCIL_API: Facade = Facade {
 };
 
 // The wasi:http entry point; a client that has gone ends the request quietly.
-council_http::serve!(handle);
+council_http::serve!(handle, bindings);
 
 async fn handle(request: Request<Body>) -> Result<Response<Body>, Error> {
     COUNCIL_API.handle(request).await

@@ -5,9 +5,13 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+/// The platform imports' bindings. The services that store through this crate
+/// (report-speeding and its back office) bind their worlds' `wasi:keyvalue` and
+/// `wasi:config` imports to these modules (wit-bindgen's `with:`), so each import is
+/// generated once.
 #[allow(unsafe_code, reason = "wit-bindgen's generated ABI glue")]
 #[allow(missing_docs, reason = "generated from the WIT")]
-mod drafts {
+pub mod platform {
     wit_bindgen::generate!({
         path: ["../../wit/deps/keyvalue-2024-10-17", "../../wit/deps/config-2024-09-27"],
         world: "report-speeding-platform",
@@ -23,9 +27,9 @@ mod drafts {
     });
 }
 
-use drafts::wasi::config::store as config;
-use drafts::wasi::keyvalue::atomics;
-use drafts::wasi::keyvalue::store as kv;
+use platform::wasi::config::store as config;
+use platform::wasi::keyvalue::atomics;
+use platform::wasi::keyvalue::store as kv;
 
 /// A store failure. Its text names the operation and the key, never a value.
 #[derive(Debug, Clone, thiserror::Error)]
