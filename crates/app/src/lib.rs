@@ -9,7 +9,9 @@
 //!    send requests to.
 //! 3. [`compose`] plugs each component's `[component.x.dependencies]` into it with
 //!    wac-graph, flat, as Spin does at load time.
-//! 4. [`inspect`] lists a binary's imports and exports for the portability check.
+//! 4. [`runtime_config`] reads Spin's runtime configuration file: where each
+//!    key-value store lives (SQLite or Redis).
+//! 5. [`inspect`] lists a binary's imports and exports for the portability check.
 #![deny(missing_docs)]
 
 pub mod allowed_hosts;
@@ -17,4 +19,5 @@ pub mod compose;
 pub mod inspect;
 pub mod manifest;
 pub mod routes;
+pub mod runtime_config;
 pub mod variables;

@@ -1,9 +1,11 @@
-//! What the workspace's tests and benchmarks share: golden files ([`golden`]) and
-//! percentiles of timings ([`percentile`]). A dev-dependency only; nothing shipped
+//! What the workspace's tests and benchmarks share: golden files ([`golden`]),
+//! percentiles of timings ([`percentile`]) and a scratch `redis-server`
+//! ([`redis_server`]). A dev-dependency only; nothing shipped
 //! links it.
 #![deny(missing_docs)]
 
 pub mod golden;
+pub mod redis_server;
 
 /// The `p` quantile (0 to 1) of `sorted` (ascending) by nearest rank: the element at
 /// `round((n - 1) * p)`, so p50 of an even count is the upper middle one and p100 the

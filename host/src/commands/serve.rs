@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use council_app::manifest::Manifest;
+use council_app::runtime_config::RuntimeConfig;
 use council_host::serve::runtime::{App, RuntimeOptions, build_engine, default_cache_dir};
 use council_host::serve::server::{ServeOptions, Server};
 
@@ -22,6 +23,11 @@ pub struct ServeArgs {
     /// Directory for key-value data (defaults to `.spin` beside the manifest, as Spin).
     #[arg(long)]
     state_dir: Option<PathBuf>,
+    /// Spin's runtime configuration file, as `spin up --runtime-config-file` reads it:
+    /// its `[key_value_store.<label>]` tables put each store in SQLite
+    /// (`type = "spin"`, `path`) or Redis (`type = "redis"`, `url`).
+    #[arg(long)]
+    runtime_config_file: Option<PathBuf>,
     /// Directory for compiled components (defaults to ~/.cache/council-host).
     #[arg(long)]
     cache_dir: Option<PathBuf>,
@@ -92,7 +98,13 @@ pub struct ServeArgs {
 /// Runs `council-host serve`.
 pub fn run(args: ServeArgs) -> Result<()> {
     let manifest = Manifest::from_file(&args.manifest)?;
+    let runtime_config = args
+        .runtime_config_file
+        .as_deref()
+        .map(RuntimeConfig::from_file)
+        .transpose()?;
     let options = RuntimeOptions {
+        runtime_config,
         state_dir: args
             .state_dir
             .unwrap_or_else(|| manifest.base_dir.join(".spin")),
@@ -135,6 +147,12 @@ pub fn run(args: ServeArgs) -> Result<()> {
             .routes()
             .map(|(route, id)| (route.to_string(), id.clone()))
             .collect();
+        // Where each store lives (a Redis URL without its password).
+        let stores: Vec<(String, &'static str, String)> = app
+            .key_value_stores()
+            .iter()
+            .map(|(label, backend)| (label.to_string(), backend.kind(), backend.location()))
+            .collect();
         let max_connections = serve_options.max_connections;
         let server = Server::bind(app, args.listen, args.admin_listen, serve_options).await?;
         let addr = server.local_addr()?;
@@ -146,6 +164,9 @@ pub fn run(args: ServeArgs) -> Result<()> {
         );
         for (route, id) in &routes {
             tracing::info!(route = %route, component = %id, "route");
+        }
+        for (label, backend, location) in &stores {
+            tracing::info!(store = %label, backend, location = %location, "key-value store");
         }
         // Stdout is machine-readable: tests and scripts read the ports. The admin
         // line, when there is one, comes first; the listening line is always last.

@@ -7,6 +7,7 @@
 //! connection has the same header-read timeout as the public listener.
 
 use std::convert::Infallible;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,10 +20,11 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::net::TcpListener;
 
 /// Serves the admin listener until the task is aborted. `answer` maps a path to
-/// status, content type and body.
-pub async fn serve<F>(listener: TcpListener, answer: F)
+/// status, content type and body (asynchronously: `/readyz` asks each store).
+pub async fn serve<F, A>(listener: TcpListener, answer: F)
 where
-    F: Fn(&str) -> (StatusCode, &'static str, String) + Send + Sync + 'static,
+    F: Fn(String) -> A + Send + Sync + 'static,
+    A: Future<Output = (StatusCode, &'static str, String)> + Send,
 {
     let answer = Arc::new(answer);
     loop {
@@ -36,7 +38,7 @@ where
             async move {
                 let (status, content_type, body) =
                     if matches!(*request.method(), Method::GET | Method::HEAD) {
-                        answer(request.uri().path())
+                        answer(request.uri().path().to_string()).await
                     } else {
                         (
                             StatusCode::METHOD_NOT_ALLOWED,

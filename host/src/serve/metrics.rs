@@ -87,6 +87,20 @@ struct Histogram {
 }
 
 impl Histogram {
+    /// Writes the `_bucket` (cumulative), `_sum` and `_count` lines of one series.
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let mut cumulative = 0;
+        for (i, le) in DURATION_BUCKETS.iter().enumerate() {
+            cumulative += self.buckets[i];
+            let _ = writeln!(out, "{name}_bucket{{{labels},le=\"{le}\"}} {cumulative}");
+        }
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels},le=\"+Inf\"}} {}\n{name}_sum{{{labels}}} {}\n{name}_count{{{labels}}} {}",
+            self.count, self.sum_seconds, self.count
+        );
+    }
+
     fn observe(&mut self, seconds: f64) {
         let at = DURATION_BUCKETS
             .iter()
@@ -96,6 +110,13 @@ impl Histogram {
         self.sum_seconds += seconds;
         self.count += 1;
     }
+}
+
+/// One backend's operations of one kind: their durations, and how many failed.
+#[derive(Debug, Default)]
+struct KeyValueSeries {
+    durations: Histogram,
+    failures: u64,
 }
 
 /// The host's counters and gauges.
@@ -112,6 +133,8 @@ pub struct Metrics {
     /// Instances stopped at their deadline, and instances moved to the slow lane.
     deadlines_hit: AtomicU64,
     slow_lane_entries: AtomicU64,
+    /// (backend, operation) → its operations.
+    key_value: Mutex<BTreeMap<(&'static str, &'static str), KeyValueSeries>>,
 }
 
 /// Gauges read at scrape time from elsewhere in the host.
@@ -184,6 +207,23 @@ impl Metrics {
             .entry(component.to_string())
             .or_default()
             .observe(duration.as_secs_f64());
+    }
+
+    /// Records one key-value operation (`backend`: "spin" or "redis"; `operation`:
+    /// the `wasi:keyvalue` function), as it ended.
+    pub fn key_value_operation(
+        &self,
+        backend: &'static str,
+        operation: &'static str,
+        succeeded: bool,
+        duration: Duration,
+    ) {
+        let mut key_value = lock(&self.key_value);
+        let series = key_value.entry((backend, operation)).or_default();
+        series.durations.observe(duration.as_secs_f64());
+        if !succeeded {
+            series.failures += 1;
+        }
     }
 
     /// Requests counted for a route with a status (for tests and the bench).
@@ -281,19 +321,27 @@ impl Metrics {
             "# HELP council_host_request_duration_seconds Time from the request head to the response head, by component.\n# TYPE council_host_request_duration_seconds histogram"
         );
         for (component, histogram) in lock(&self.durations).iter() {
-            let component = label(component);
-            let mut cumulative = 0;
-            for (i, le) in DURATION_BUCKETS.iter().enumerate() {
-                cumulative += histogram.buckets[i];
-                let _ = writeln!(
-                    out,
-                    "council_host_request_duration_seconds_bucket{{component=\"{component}\",le=\"{le}\"}} {cumulative}"
-                );
-            }
+            let labels = format!("component=\"{}\"", label(component));
+            histogram.render(&mut out, "council_host_request_duration_seconds", &labels);
+        }
+        let key_value = lock(&self.key_value);
+        let _ = writeln!(
+            out,
+            "# HELP council_host_key_value_duration_seconds Key-value operations' time, by backend (spin: SQLite, redis) and operation.\n# TYPE council_host_key_value_duration_seconds histogram"
+        );
+        for ((backend, operation), series) in key_value.iter() {
+            let labels = format!("backend=\"{backend}\",operation=\"{operation}\"");
+            series.durations.render(&mut out, "council_host_key_value_duration_seconds", &labels);
+        }
+        let _ = writeln!(
+            out,
+            "# HELP council_host_key_value_failures_total Key-value operations that failed (the store did not answer or refused), by backend and operation.\n# TYPE council_host_key_value_failures_total counter"
+        );
+        for ((backend, operation), series) in key_value.iter() {
             let _ = writeln!(
                 out,
-                "council_host_request_duration_seconds_bucket{{component=\"{component}\",le=\"+Inf\"}} {}\ncouncil_host_request_duration_seconds_sum{{component=\"{component}\"}} {}\ncouncil_host_request_duration_seconds_count{{component=\"{component}\"}} {}",
-                histogram.count, histogram.sum_seconds, histogram.count
+                "council_host_key_value_failures_total{{backend=\"{backend}\",operation=\"{operation}\"}} {}",
+                series.failures
             );
         }
         out
@@ -336,6 +384,27 @@ mod tests {
                 .count(),
             1
         );
+    }
+
+    #[test]
+    fn key_value_operations_are_timed_by_backend_and_counted_when_they_fail() {
+        let metrics = Metrics::default();
+        metrics.key_value_operation("redis", "get", true, Duration::from_micros(300));
+        metrics.key_value_operation("redis", "get", false, Duration::from_secs(5));
+        metrics.key_value_operation("spin", "set", true, Duration::from_millis(2));
+        let text = metrics.render(Gauges::default());
+        assert!(text.contains(
+            "council_host_key_value_duration_seconds_bucket{backend=\"redis\",operation=\"get\",le=\"0.0005\"} 1"
+        ));
+        assert!(text.contains(
+            "council_host_key_value_duration_seconds_count{backend=\"redis\",operation=\"get\"} 2"
+        ));
+        assert!(text.contains(
+            "council_host_key_value_failures_total{backend=\"redis\",operation=\"get\"} 1"
+        ));
+        assert!(text.contains(
+            "council_host_key_value_failures_total{backend=\"spin\",operation=\"set\"} 0"
+        ));
     }
 
     #[test]

@@ -31,13 +31,14 @@ use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 use crate::serve::metrics::Metrics;
 use crate::wasi::config::ConfigCtx;
 use crate::wasi::keyvalue::{
-    KeyValueCtx, KeyValueDatabase, KeyValueError, KeyValueView, StoreUnreachable,
+    KeyValueCtx, KeyValueError, KeyValueStores, KeyValueView, StoreUnreachable,
 };
 use crate::wasi::outgoing_http::OutgoingHttpHooks;
 use council_app::allowed_hosts::{AllowedHosts, OutboundError};
 use council_app::compose::{ComposeError, compose_component};
 use council_app::manifest::{ComponentDecl, FilesMount, Manifest};
 use council_app::routes::Router;
+use council_app::runtime_config::RuntimeConfig;
 use council_app::variables::{ResolvedVariables, VariableError};
 
 /// How often the epoch ticks; request deadlines are counted in ticks.
@@ -54,6 +55,9 @@ pub struct RuntimeOptions {
     /// Where key-value data lives (`sqlite_key_value.db`); Spin's default is the
     /// application's `.spin` directory.
     pub state_dir: PathBuf,
+    /// Spin's runtime configuration (`--runtime-config-file`): where each key-value
+    /// store lives. `None`: every store in the state directory's SQLite file.
+    pub runtime_config: Option<RuntimeConfig>,
     /// Where compiled components are cached; `None` disables the cache.
     pub cache_dir: Option<PathBuf>,
     /// The most linear memory one component instance may use, in bytes.
@@ -84,6 +88,7 @@ impl Default for RuntimeOptions {
     fn default() -> Self {
         Self {
             state_dir: PathBuf::from(".spin"),
+            runtime_config: None,
             cache_dir: default_cache_dir(),
             max_memory_bytes: 256 << 20,
             request_timeout: Duration::from_secs(30),
@@ -441,7 +446,7 @@ pub struct App {
     /// What the host counts (served by the admin listener).
     pub metrics: Arc<Metrics>,
     slow_lane: Arc<SlowLane>,
-    keyvalue: Option<Arc<KeyValueDatabase>>,
+    keyvalue: Arc<KeyValueStores>,
 }
 
 impl std::fmt::Debug for App {
@@ -473,15 +478,16 @@ impl App {
         variables: ResolvedVariables,
     ) -> Result<Self, LoadError> {
         let linker = build_linker(&engine).map_err(|e| LoadError::Engine(format!("{e:#}")))?;
-        let needs_keyvalue = manifest
-            .components
-            .values()
-            .any(|c| !c.key_value_stores.is_empty());
-        let keyvalue = if needs_keyvalue {
-            Some(Arc::new(KeyValueDatabase::open(&options.state_dir)?))
-        } else {
-            None
-        };
+        // Every store a component names, each on the backend the runtime config
+        // gives it (none opened when no component uses one).
+        let keyvalue = Arc::new(KeyValueStores::open(
+            manifest
+                .components
+                .values()
+                .flat_map(|c| c.key_value_stores.iter().map(String::as_str)),
+            options.runtime_config.as_ref(),
+            &options.state_dir,
+        )?);
 
         let routed: std::collections::BTreeSet<&String> = manifest
             .http_triggers
@@ -535,11 +541,13 @@ impl App {
     }
 
     /// Whether every key-value store the components use answers (for `/readyz`).
-    pub fn stores_reachable(&self) -> Result<(), StoreUnreachable> {
-        match &self.keyvalue {
-            None => Ok(()),
-            Some(database) => database.check().map_err(StoreUnreachable),
-        }
+    pub async fn stores_reachable(&self) -> Result<(), StoreUnreachable> {
+        self.keyvalue.check().await
+    }
+
+    /// The application's key-value stores, each on its backend.
+    pub fn key_value_stores(&self) -> &KeyValueStores {
+        &self.keyvalue
     }
 }
 
@@ -563,7 +571,7 @@ pub fn capability_store(
             preopens,
             environment,
             allowed_hosts: Arc::new(AllowedHosts::default()),
-            keyvalue: None,
+            keyvalue: Arc::new(KeyValueStores::default()),
             key_value_stores: Arc::from([]),
             config: Arc::new(BTreeMap::new()),
             slow_lane: Arc::new(SlowLane::new(options.slow_lane_percent)),
@@ -578,7 +586,7 @@ struct StoreParts<'a> {
     preopens: &'a [(PathBuf, String)],
     environment: &'a [(String, String)],
     allowed_hosts: Arc<AllowedHosts>,
-    keyvalue: Option<Arc<KeyValueDatabase>>,
+    keyvalue: Arc<KeyValueStores>,
     key_value_stores: Arc<[String]>,
     config: Arc<BTreeMap<String, String>>,
     slow_lane: Arc<SlowLane>,
@@ -612,7 +620,7 @@ fn new_store(
             options.outgoing_timeout,
         ),
         table: ResourceTable::new(),
-        keyvalue: KeyValueCtx::new(parts.keyvalue, parts.key_value_stores),
+        keyvalue: KeyValueCtx::new(parts.keyvalue, parts.key_value_stores, parts.metrics.clone()),
         config: ConfigCtx::new(parts.config),
         limits: StoreLimitsBuilder::new()
             .memory_size(options.max_memory_bytes)

@@ -216,7 +216,8 @@ impl Server {
         let admin_task = admin.map(|listener| {
             let shared = shared.clone();
             tokio::spawn(crate::serve::admin::serve(listener, move |path| {
-                admin_answer(&shared, path)
+                let shared = shared.clone();
+                async move { admin_answer(&shared, &path).await }
             }))
         });
 
@@ -393,7 +394,7 @@ fn refuse_connection(stream: &tokio::net::TcpStream) {
 }
 
 /// The admin listener's answers: metrics, liveness and readiness.
-fn admin_answer(shared: &Shared, path: &str) -> (StatusCode, &'static str, String) {
+async fn admin_answer(shared: &Shared, path: &str) -> (StatusCode, &'static str, String) {
     match path {
         "/metrics" => (
             StatusCode::OK,
@@ -414,7 +415,7 @@ fn admin_answer(shared: &Shared, path: &str) -> (StatusCode, &'static str, Strin
                     "shutting down\n".into(),
                 );
             }
-            match shared.app.stores_reachable() {
+            match shared.app.stores_reachable().await {
                 Ok(()) => (
                     StatusCode::OK,
                     "text/plain; charset=utf-8",
