@@ -7,8 +7,8 @@
 //! plain JSON and Open Referral UK; a parish found by routing; cache hits, expiry and
 //! stale-if-error for every failure mode; the 502 when nothing is cached; a hanging
 //! upstream bounded by the timeout while the host serves others; the host's
-//! allow-list refusing any other destination; the per-host request spacing; personal
-//! details withheld by default.
+//! allow-list refusing any other destination; the per-host request spacing, also
+//! across two hosts sharing one Redis; personal details withheld by default.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -610,6 +610,63 @@ fn requests_to_the_upstream_are_spaced_by_the_minimum_interval() {
         let gap = pair[1].at.duration_since(pair[0].at);
         // The limiter waits from when it sent the previous request, a little before
         // the stand-in read it; 100 ms covers that and the clocks' granularity.
+        assert!(
+            gap >= Duration::from_millis(900),
+            "{} then {} after {gap:?}",
+            pair[0].target,
+            pair[1].target
+        );
+    }
+}
+
+/// Issue 14, item 3: two hosts on one Redis (every store spin.toml names) share the
+/// contacts cache and the spacing of upstream requests, as instances of one host do.
+#[test]
+fn two_hosts_on_one_redis_share_the_cache_and_the_upstream_spacing() {
+    let redis = council_test_support::redis_server::RedisServer::start().unwrap();
+    let mg = ModernGov::start().unwrap();
+    let origin = mg.origin();
+    let env = [
+        ("SPIN_VARIABLE_CONTACTS_SOURCE", "moderngov"),
+        ("SPIN_VARIABLE_MODERNGOV_ORIGIN", origin.as_str()),
+        ("SPIN_VARIABLE_CONTACTS_MIN_INTERVAL_MS", "1000"),
+    ];
+    let start_sharing = |name: &str| {
+        let dir = app_dir(name, Some(support::demo_data()), &|t| t);
+        let runtime_config =
+            support::redis_runtime_config(&dir, &redis.url(0), &["default", "drafts", "reports"]);
+        HostProcess::start(
+            &dir.join("spin.toml"),
+            &["--runtime-config-file", runtime_config.to_str().unwrap()],
+            &env,
+        )
+        .unwrap()
+    };
+    let (host_a, host_b) = (start_sharing("shared-a"), start_sharing("shared-b"));
+
+    // A fetches; B answers from what A cached, asking nobody.
+    let first = ok(&host_a, "/contacts/bodies?gss=E04000011");
+    let upstream = mg.total();
+    assert_eq!(upstream, 2, "the parish list and the details page");
+    let second = ok(&host_b, "/contacts/bodies?gss=E04000011");
+    assert_eq!(mg.total(), upstream, "B asked ModernGov again");
+    assert_eq!(
+        second["provenance"]["fetched_at"],
+        first["provenance"]["fetched_at"]
+    );
+
+    // Two wards at once, one through each host: both go upstream, one interval apart.
+    std::thread::scope(|scope| {
+        let a = scope.spawn(|| ok(&host_a, "/contacts/councillors?ward=Almondbury"));
+        let b = scope.spawn(|| ok(&host_b, "/contacts/councillors?ward=Dalton"));
+        a.join().unwrap();
+        b.join().unwrap();
+    });
+    let seen = mg.seen();
+    assert_eq!(seen.len(), 4, "{seen:?}");
+    for pair in seen.windows(2) {
+        let gap = pair[1].at.duration_since(pair[0].at);
+        // As in the one-host test: 100 ms covers when the limiter counts from.
         assert!(
             gap >= Duration::from_millis(900),
             "{} then {} after {gap:?}",

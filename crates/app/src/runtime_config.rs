@@ -367,7 +367,10 @@ mod tests {
     fn bad_redis_urls_are_refused_without_showing_the_password() {
         for (url, reason) in [
             ("http://cache:6379", "must start with redis://"),
-            ("rediss://:pw@cache:6379", "TLS (rediss://) is not supported"),
+            (
+                "rediss://:pw@cache:6379",
+                "TLS (rediss://) is not supported",
+            ),
             ("redis://:pw@:6379", "names no host"),
             ("redis://:pw@cache:99999", "not a number from 1 to 65535"),
             ("redis://:pw@cache:6379/reports", "database number"),
@@ -380,7 +383,11 @@ mod tests {
         }
         let error = parse("[key_value_store.default]\ntype = \"redis\"\n").unwrap_err();
         assert!(error.to_string().contains("`url` is missing"), "{error}");
-        for url in ["redis://cache", "redis://u:p@[::1]:6379/0", "redis://127.0.0.1:1/15"] {
+        for url in [
+            "redis://cache",
+            "redis://u:p@[::1]:6379/0",
+            "redis://127.0.0.1:1/15",
+        ] {
             let text = format!("[key_value_store.default]\ntype = \"redis\"\nurl = \"{url}\"\n");
             parse(&text).unwrap();
         }
@@ -390,14 +397,24 @@ mod tests {
     fn tables_council_host_does_not_implement_are_refused() {
         let error = parse("[sqlite_database.default]\ntype = \"libsql\"\n").unwrap_err();
         assert!(
-            error.to_string().contains("[sqlite_database] is Spin runtime configuration"),
+            error
+                .to_string()
+                .contains("[sqlite_database] is Spin runtime configuration"),
             "{error}"
         );
-        let error = parse("[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://a\"\nprefix = \"x\"\n")
-            .unwrap_err();
-        assert!(error.to_string().contains("unknown field `prefix`"), "{error}");
+        let error = parse(
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://a\"\nprefix = \"x\"\n",
+        )
+        .unwrap_err();
+        assert!(
+            error.to_string().contains("unknown field `prefix`"),
+            "{error}"
+        );
         let error = parse("[key_value_store.\"a b\"]\ntype = \"spin\"\n").unwrap_err();
-        assert!(error.to_string().contains("not a valid store label"), "{error}");
+        assert!(
+            error.to_string().contains("not a valid store label"),
+            "{error}"
+        );
     }
 
     #[test]

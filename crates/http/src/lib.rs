@@ -55,7 +55,9 @@ macro_rules! generate_bindings {
 }
 
 /// Implements `wasi:http/incoming-handler@0.2` from the component's own
-/// `$bindings` (made by [`generate_bindings!`] at the crate root) calling
+/// `$bindings` (made by [`generate_bindings!`] at the crate root; without it, from the
+/// `wasip2` crate's `wasi:http/proxy` world, for test guests that declare no world)
+/// calling
 /// `$handler`, an `async fn(wstd::http::Request<wstd::http::Body>) ->
 /// Result<wstd::http::Response<B>, wstd::http::Error>` (see the crate docs).
 ///
@@ -86,6 +88,17 @@ macro_rules! serve {
         }
 
         $bindings::export!(CouncilHttpHandler with_types_in $bindings);
+    };
+    // Without bindings of its own: the export of the `wasip2` crate's
+    // `wasi:http/proxy` world, for a component that declares no world in wit/ (the
+    // test guests under tests/guests).
+    ($handler:path) => {
+        $crate::serve!($handler, __council_http_proxy);
+        #[doc(hidden)]
+        mod __council_http_proxy {
+            pub use ::wstd::__internal::wasip2::exports;
+            pub use ::wstd::__internal::wasip2::http::proxy::export;
+        }
     };
 }
 /// What happens when writing a response body fails: nothing. The outcome is taken

@@ -331,7 +331,9 @@ impl Metrics {
         );
         for ((backend, operation), series) in key_value.iter() {
             let labels = format!("backend=\"{backend}\",operation=\"{operation}\"");
-            series.durations.render(&mut out, "council_host_key_value_duration_seconds", &labels);
+            series
+                .durations
+                .render(&mut out, "council_host_key_value_duration_seconds", &labels);
         }
         let _ = writeln!(
             out,

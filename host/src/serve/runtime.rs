@@ -620,7 +620,11 @@ fn new_store(
             options.outgoing_timeout,
         ),
         table: ResourceTable::new(),
-        keyvalue: KeyValueCtx::new(parts.keyvalue, parts.key_value_stores, parts.metrics.clone()),
+        keyvalue: KeyValueCtx::new(
+            parts.keyvalue,
+            parts.key_value_stores,
+            parts.metrics.clone(),
+        ),
         config: ConfigCtx::new(parts.config),
         limits: StoreLimitsBuilder::new()
             .memory_size(options.max_memory_bytes)

@@ -15,6 +15,7 @@ mod citizen;
 mod delivery;
 mod drafts;
 mod journey;
+mod several_hosts;
 mod staff;
 
 use std::path::{Path, PathBuf};

@@ -458,3 +458,16 @@ pub fn write(path: &Path, text: &str) {
     }
     std::fs::write(path, text).expect("writing a file");
 }
+
+/// A Spin runtime configuration in `dir` that puts each of `labels` in the Redis at
+/// `url` (as deploy/runtime-config.redis.toml does), for hosts that share one state;
+/// the file's path, for `--runtime-config-file`.
+pub fn redis_runtime_config(dir: &Path, url: &str, labels: &[&str]) -> PathBuf {
+    let path = dir.join("runtime-config.toml");
+    let tables: String = labels
+        .iter()
+        .map(|label| format!("[key_value_store.{label}]\ntype = \"redis\"\nurl = \"{url}\"\n\n"))
+        .collect();
+    write(&path, &tables);
+    path
+}

@@ -144,7 +144,9 @@ impl KeyValueStores {
 
     /// Every store's label and backend.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Backend)> {
-        self.by_label.iter().map(|(label, backend)| (label.as_str(), backend))
+        self.by_label
+            .iter()
+            .map(|(label, backend)| (label.as_str(), backend))
     }
 
     /// Whether every store answers (for `/readyz`); the first that does not, named.
@@ -216,7 +218,12 @@ impl StoreHandle {
 
     /// Reads one value.
     pub async fn get(&self, key: String) -> Result<Option<Vec<u8>>, KeyValueFailure> {
-        on_backend!(self, "get", |db, label| db.get(&label, &key), db.get(label, &key))
+        on_backend!(
+            self,
+            "get",
+            |db, label| db.get(&label, &key),
+            db.get(label, &key)
+        )
     }
 
     /// Writes one value.

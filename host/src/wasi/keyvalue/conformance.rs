@@ -80,7 +80,10 @@ async fn suite(place: &Place) {
     );
     assert!(a.exists("k".into()).await.unwrap());
     a.set("k".into(), b"second".to_vec()).await.unwrap();
-    assert_eq!(a.get("k".into()).await.unwrap().as_deref(), Some(&b"second"[..]));
+    assert_eq!(
+        a.get("k".into()).await.unwrap().as_deref(),
+        Some(&b"second"[..])
+    );
     a.delete("k".into()).await.unwrap();
     a.delete("k".into()).await.unwrap();
     assert_eq!(a.get("k".into()).await.unwrap(), None);
@@ -115,7 +118,11 @@ async fn suite(place: &Place) {
 
     // batch: get-many keeps the order and says which are absent; empty lists work.
     let got = a
-        .get_many(vec!["outbox:00001".into(), "absent".into(), "outbox:00002".into()])
+        .get_many(vec![
+            "outbox:00001".into(),
+            "absent".into(),
+            "outbox:00002".into(),
+        ])
         .await
         .unwrap();
     assert_eq!(
@@ -129,38 +136,59 @@ async fn suite(place: &Place) {
     assert_eq!(a.get_many(Vec::new()).await.unwrap(), Vec::new());
     a.set_many(Vec::new()).await.unwrap();
     a.delete_many(Vec::new()).await.unwrap();
-    a.delete_many(written.iter().cloned().collect()).await.unwrap();
+    a.delete_many(written.iter().cloned().collect())
+        .await
+        .unwrap();
     assert_eq!(a.list_keys(None).await.unwrap(), (Vec::new(), None));
-    assert_eq!(b.get("outbox:other-store".into()).await.unwrap(), Some(vec![1]));
+    assert_eq!(
+        b.get("outbox:other-store".into()).await.unwrap(),
+        Some(vec![1])
+    );
 
     // atomics: increment from absent, by negative deltas; a value that is not an
     // integer is an error, not a zero.
     assert_eq!(a.increment("n".into(), 5).await.unwrap(), 5);
     assert_eq!(a.increment("n".into(), -7).await.unwrap(), -2);
-    assert_eq!(a.get("n".into()).await.unwrap().as_deref(), Some(&b"-2"[..]));
+    assert_eq!(
+        a.get("n".into()).await.unwrap().as_deref(),
+        Some(&b"-2"[..])
+    );
     a.set("text".into(), b"x".to_vec()).await.unwrap();
     let message = guest_error(a.increment("text".into(), 1).await);
     assert!(!message.is_empty());
-    a.set("max".into(), i64::MAX.to_string().into_bytes()).await.unwrap();
+    a.set("max".into(), i64::MAX.to_string().into_bytes())
+        .await
+        .unwrap();
     guest_error(a.increment("max".into(), 1).await);
 
     // compare-and-swap: from absent, on a match, and refused on a mismatch.
-    assert!(a.compare_and_swap("c".into(), None, b"1".to_vec()).await.unwrap());
-    assert!(!a.compare_and_swap("c".into(), None, b"2".to_vec()).await.unwrap());
-    assert!(!a
-        .compare_and_swap("c".into(), Some(b"0".to_vec()), b"2".to_vec())
-        .await
-        .unwrap());
-    assert!(a
-        .compare_and_swap("c".into(), Some(b"1".to_vec()), b"2".to_vec())
-        .await
-        .unwrap());
+    assert!(
+        a.compare_and_swap("c".into(), None, b"1".to_vec())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !a.compare_and_swap("c".into(), None, b"2".to_vec())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !a.compare_and_swap("c".into(), Some(b"0".to_vec()), b"2".to_vec())
+            .await
+            .unwrap()
+    );
+    assert!(
+        a.compare_and_swap("c".into(), Some(b"1".to_vec()), b"2".to_vec())
+            .await
+            .unwrap()
+    );
     assert_eq!(a.get("c".into()).await.unwrap().as_deref(), Some(&b"2"[..]));
     a.delete("c".into()).await.unwrap();
-    assert!(!a
-        .compare_and_swap("c".into(), Some(b"2".to_vec()), b"3".to_vec())
-        .await
-        .unwrap());
+    assert!(
+        !a.compare_and_swap("c".into(), Some(b"2".to_vec()), b"3".to_vec())
+            .await
+            .unwrap()
+    );
 
     contention(place).await;
 }
@@ -183,9 +211,9 @@ async fn contention(place: &Place) {
                     // Read, add one, swap; on a lost race read again.
                     loop {
                         let seen = store.get("cas-counter".into()).await.unwrap();
-                        let value = seen
-                            .as_deref()
-                            .map_or(0, |v| std::str::from_utf8(v).unwrap().parse::<u64>().unwrap());
+                        let value = seen.as_deref().map_or(0, |v| {
+                            std::str::from_utf8(v).unwrap().parse::<u64>().unwrap()
+                        });
                         let next = (value + 1).to_string().into_bytes();
                         if store
                             .compare_and_swap("cas-counter".into(), seen, next)
@@ -211,7 +239,10 @@ async fn contention(place: &Place) {
     let claims: usize = tasks.join_all().await.into_iter().sum();
     let store = handle(&processes[0], "a");
     let total = (2 * TASKS * ROUNDS).to_string().into_bytes();
-    assert_eq!(store.get("counter".into()).await.unwrap(), Some(total.clone()));
+    assert_eq!(
+        store.get("counter".into()).await.unwrap(),
+        Some(total.clone())
+    );
     assert_eq!(store.get("cas-counter".into()).await.unwrap(), Some(total));
     assert_eq!(claims, ROUNDS, "each claim key must be won exactly once");
 }

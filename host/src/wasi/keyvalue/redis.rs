@@ -115,10 +115,7 @@ impl RedisStore {
     }
 
     fn error(&self, operation: &str, error: redis::RedisError) -> store::Error {
-        store::Error::Other(format!(
-            "redis {}: {operation}: {error}",
-            self.redacted_url
-        ))
+        store::Error::Other(format!("redis {}: {operation}: {error}", self.redacted_url))
     }
 
     async fn query<T: redis::FromRedisValue>(
@@ -148,8 +145,11 @@ impl RedisStore {
 
     /// Writes one value.
     pub async fn set(&self, label: &str, key: &str, value: &[u8]) -> Result<(), store::Error> {
-        self.query("SET", redis::cmd("SET").arg(namespaced(label, key)).arg(value))
-            .await
+        self.query(
+            "SET",
+            redis::cmd("SET").arg(namespaced(label, key)).arg(value),
+        )
+        .await
     }
 
     /// Deletes one value (no error when absent).
@@ -178,7 +178,9 @@ impl RedisStore {
         let mut position: u64 = match cursor {
             None => 0,
             Some(text) => text.parse().map_err(|_| {
-                store::Error::Other(format!("list-keys: `{text}` is not a cursor this store gave"))
+                store::Error::Other(format!(
+                    "list-keys: `{text}` is not a cursor this store gave"
+                ))
             })?,
         };
         let prefix = namespaced(label, "");
@@ -318,7 +320,9 @@ mod tests {
 
     #[test]
     fn a_bad_url_is_refused_without_its_password() {
-        let error = RedisStore::new("redis://:hunter2@").unwrap_err().to_string();
+        let error = RedisStore::new("redis://:hunter2@")
+            .unwrap_err()
+            .to_string();
         assert!(!error.contains("hunter2"), "{error}");
     }
 }
