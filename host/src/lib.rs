@@ -12,7 +12,9 @@
 //!    an application short of running it).
 //! 2. [`serve::runtime`] compiles (with an on-disk cache keyed by content hash), links
 //!    every interface the host provides — WASI 0.2, `wasi:http`, and the interfaces in
-//!    [`wasi`]: [`wasi::keyvalue`] (`wasi:keyvalue@0.2.0-draft2` on SQLite) and
+//!    [`wasi`]: [`wasi::keyvalue`] (`wasi:keyvalue@0.2.0-draft2` on SQLite or Redis,
+//!    as Spin's runtime config file, [`council_app::runtime_config`], places each
+//!    store) and
 //!    [`wasi::config`] (`wasi:config@0.2.0-draft-2024-09-27`) — and pre-instantiates.
 //! 3. [`serve::server`] accepts connections within the [`serve::limits`] that keep one
 //!    client from holding what all need, reads each request whole, routes it with

@@ -637,7 +637,12 @@ fn two_hosts_on_one_redis_share_the_cache_and_the_upstream_spacing() {
             support::redis_runtime_config(&dir, &redis.url(0), &["default", "drafts", "reports"]);
         HostProcess::start(
             &dir.join("spin.toml"),
-            &["--runtime-config-file", runtime_config.to_str().unwrap()],
+            &[
+                "--runtime-config-file",
+                runtime_config.to_str().unwrap(),
+                "--admin-listen",
+                "127.0.0.1:0",
+            ],
             &env,
         )
         .unwrap()
@@ -672,6 +677,27 @@ fn two_hosts_on_one_redis_share_the_cache_and_the_upstream_spacing() {
             "{} then {} after {gap:?}",
             pair[0].target,
             pair[1].target
+        );
+    }
+
+    // Each host's /metrics counts its own upstream requests by origin (A: the two
+    // of the first call and one ward; B: the other ward) and its Redis operations.
+    let upstream = |host: &HostProcess| {
+        host.metric(&format!(
+            "council_host_upstream_requests_total{{component=\"council-api\",origin=\"{origin}\",outcome=\"2xx\"}}"
+        ))
+    };
+    assert_eq!((upstream(&host_a), upstream(&host_b)), (3.0, 1.0));
+    for host in [&host_a, &host_b] {
+        let gets = host.metric(
+            "council_host_key_value_duration_seconds_count{backend=\"redis\",operation=\"get\"}",
+        );
+        assert!(gets >= 1.0, "{}", host.metrics());
+        assert_eq!(
+            host.metric(
+                "council_host_key_value_failures_total{backend=\"redis\",operation=\"get\"}"
+            ),
+            0.0
         );
     }
 }

@@ -354,13 +354,15 @@ pub async fn attempt(
     let method = match &settings.method {
         Ok(m) => *m,
         Err(reason) => {
-            return record(
+            let result = record(
                 store,
                 reference,
                 &Outcome::Retry(reason.to_string()),
                 was_in_doubt,
                 Method::Notify,
-            );
+            )?;
+            count_attempt(store, "unconfigured", result);
+            return Ok(result);
         }
     };
     let (outcome, in_doubt) = match method {
@@ -368,9 +370,76 @@ pub async fn attempt(
         Method::Webhook => webhook(settings, &report).await,
     };
     let result = record(store, reference, &outcome, in_doubt, method)?;
+    count_attempt(store, method.name(), result);
     // Reference and outcome only: no personal data reaches the logs.
     eprintln!("report-speeding-backoffice: delivery of {reference}: {result:?}");
     Ok(result)
+}
+
+/// The methods and results the delivery counters are kept for.
+const COUNTED_METHODS: [&str; 3] = ["notify", "webhook", "unconfigured"];
+const COUNTED_RESULTS: [&str; 3] = ["delivered", "retrying", "failed"];
+
+/// Adds one to the counter of attempts by `method` that ended as `result`. The count
+/// is kept in the store, where every instance on every host adds to the same one
+/// (`increment` is atomic); failing to count is logged and does not undo the
+/// delivery.
+fn count_attempt(store: &Store, method: &str, result: Attempted) {
+    let result = match result {
+        Attempted::Skipped => return,
+        Attempted::Delivered => "delivered",
+        Attempted::Retrying => "retrying",
+        Attempted::Failed => "failed",
+    };
+    if let Err(e) = store.increment(&keys::delivery_attempts(method, result), 1) {
+        eprintln!("report-speeding-backoffice: counting a delivery attempt: {e}");
+    }
+}
+
+/// The outbox in the Prometheus text format (version 0.0.4), for
+/// `GET /report-speeding/outbox/metrics`: how many reports wait and how long the
+/// oldest has waited (from the outbox index), and the delivery attempts by method and
+/// result (the counters [`count_attempt`] keeps). They are the application's, shared
+/// by every host, so one scrape of any host gives the fleet's figures; council-host's
+/// own `/metrics` has the per-host ones.
+pub fn metrics(store: &Store) -> Result<String, StoreError> {
+    use std::fmt::Write as _;
+    let index: OutboxIndex = store.get(keys::OUTBOX_INDEX)?.unwrap_or_default();
+    let now = store::now();
+    let oldest = index
+        .pending
+        .values()
+        .min()
+        .map_or(0, |queued_at| now.saturating_sub(*queued_at));
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "# HELP report_speeding_outbox_depth Reports waiting for delivery.\n\
+         # TYPE report_speeding_outbox_depth gauge\n\
+         report_speeding_outbox_depth {}\n\
+         # HELP report_speeding_outbox_oldest_age_seconds How long the oldest waiting report has waited (0 when none waits).\n\
+         # TYPE report_speeding_outbox_oldest_age_seconds gauge\n\
+         report_speeding_outbox_oldest_age_seconds {oldest}\n\
+         # HELP report_speeding_delivery_attempts_total Delivery attempts, by method and result (retrying: failed and will be retried).\n\
+         # TYPE report_speeding_delivery_attempts_total counter",
+        index.pending.len()
+    );
+    for method in COUNTED_METHODS {
+        for result in COUNTED_RESULTS {
+            let count = match store.get_raw(&keys::delivery_attempts(method, result))? {
+                None => 0,
+                Some(bytes) => std::str::from_utf8(&bytes)
+                    .ok()
+                    .and_then(|text| text.trim().parse::<u64>().ok())
+                    .unwrap_or(0),
+            };
+            let _ = writeln!(
+                out,
+                "report_speeding_delivery_attempts_total{{method=\"{method}\",result=\"{result}\"}} {count}"
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// One attempt by GOV.UK Notify: the outcome, and whether Notify may have the report

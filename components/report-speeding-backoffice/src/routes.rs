@@ -36,7 +36,8 @@ pub async fn handle(request: Request<Body>) -> HttpResult {
         (false, ["staff", "reports"])
         | (false, ["staff", "reports", _])
         | (true, ["staff", "reports", _, "retry"])
-        | (true, ["outbox", "run"]) => {}
+        | (true, ["outbox", "run"])
+        | (false, ["outbox", "metrics"]) => {}
         (_, ["staff", ..]) | (_, ["outbox", ..]) => {
             return respond::plain(StatusCode::METHOD_NOT_ALLOWED, "Method not allowed.");
         }
@@ -72,6 +73,7 @@ pub async fn handle(request: Request<Body>) -> HttpResult {
         ["staff", "reports"] => crate::staff::list(&store, query.get("format") == "json"),
         ["staff", "reports", reference] => crate::staff::report(&store, reference),
         ["staff", "reports", reference, "retry"] => crate::staff::retry(&store, reference).await,
+        ["outbox", "metrics"] => outbox_metrics(&store),
         _ => outbox_run(&store).await,
     };
     match result {
@@ -154,6 +156,17 @@ fn unauthorised() -> HttpResult {
         .body(Body::from(
             "Staff only: send the staff token as `Authorization: Bearer <token>`.",
         ))?)
+}
+
+/// `GET /report-speeding/outbox/metrics`: the outbox for Prometheus (scraped with the
+/// staff token as its bearer token).
+fn outbox_metrics(store: &Store) -> PageResult {
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/plain; version=0.0.4; charset=utf-8")
+        .header("cache-control", "no-store")
+        .body(Body::from(outbox::metrics(store)?))
+        .map_err(wstd::http::Error::from)?)
 }
 
 /// `POST /report-speeding/outbox/run`: deliver what is due, then the retention purge.

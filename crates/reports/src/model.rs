@@ -15,6 +15,7 @@
 //! | `reference:<ref>` | the draft id that reserved the reference number | as long as the report |
 //! | `report:<ref>` | [`Report`]: what was reported, where it goes, its delivery state | until `report_retention_days` after submission, once delivered or failed |
 //! | `outbox-index` | [`OutboxIndex`]: the references still to be delivered | one key, always |
+//! | `metric:delivery-attempts:<method>:<result>` | how many delivery attempts by `notify`, `webhook` or `unconfigured` ended `delivered`, `retrying` or `failed` (decimal, `increment`ed by every instance on every host) | always |
 //!
 //! A report enters the outbox index before its `report:` key is written, so a crash
 //! between the two leaves an index entry without a report (removed by the outbox once
@@ -296,6 +297,10 @@ pub mod keys {
     pub const REPORT_PREFIX: &str = "report:";
     /// When the retention purge last ran (reports).
     pub const PURGE: &str = "retention-purge";
+    /// `metric:delivery-attempts:<method>:<result>` (reports): a counter.
+    pub fn delivery_attempts(method: &str, result: &str) -> String {
+        format!("metric:delivery-attempts:{method}:{result}")
+    }
 }
 
 /// The alphabet of reference numbers: digits and capitals without the look-alikes

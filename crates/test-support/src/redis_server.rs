@@ -36,39 +36,21 @@ impl RedisServer {
         for _ in 0..3 {
             let port = free_port().map_err(RedisServerError::Spawn)?;
             last_port = port;
-            let mut child = Command::new("redis-server")
-                .args([
-                    "--port",
-                    &port.to_string(),
-                    "--bind",
-                    "127.0.0.1",
-                    // A scratch server: nothing written to disk, no background saves.
-                    "--save",
-                    "",
-                    "--appendonly",
-                    "no",
-                    "--protected-mode",
-                    "yes",
-                ])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(RedisServerError::Spawn)?;
-            let deadline = Instant::now() + Duration::from_secs(10);
-            while Instant::now() < deadline {
-                if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
-                    return Ok(Self { child, port });
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if let Some(child) = spawn_on(port)? {
+                return Ok(Self { child, port });
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         Err(RedisServerError::NotListening { port: last_port })
+    }
+
+    /// Stops it (as a crash would: SIGKILL, nothing saved) and starts a new, empty
+    /// one on the same port, for tests of reconnecting.
+    pub fn restart(&mut self) -> Result<(), RedisServerError> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.child =
+            spawn_on(self.port)?.ok_or(RedisServerError::NotListening { port: self.port })?;
+        Ok(())
     }
 
     /// Its port on 127.0.0.1.
@@ -87,6 +69,42 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// `redis-server` on `port`, once it accepts connections; `None` if it never does.
+fn spawn_on(port: u16) -> Result<Option<Child>, RedisServerError> {
+    let mut child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            // A scratch server: nothing written to disk, no background saves.
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--protected-mode",
+            "yes",
+        ])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(RedisServerError::Spawn)?;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(Some(child));
+        }
+        if let Ok(Some(_)) = child.try_wait() {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Ok(None)
 }
 
 fn free_port() -> std::io::Result<u16> {

@@ -112,6 +112,36 @@ impl Histogram {
     }
 }
 
+/// How an outgoing request ended, a label value of
+/// `council_host_upstream_requests_total`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamOutcome {
+    /// Refused by the host: the destination is not in `allowed_outbound_hosts`.
+    Refused,
+    /// No response head (connection refused, timeout, TLS or protocol error).
+    Failed,
+    /// A response with this status.
+    Status(u16),
+}
+
+impl UpstreamOutcome {
+    fn label(self) -> &'static str {
+        match self {
+            UpstreamOutcome::Refused => "refused",
+            UpstreamOutcome::Failed => "failed",
+            UpstreamOutcome::Status(100..=199) => "1xx",
+            UpstreamOutcome::Status(200..=299) => "2xx",
+            UpstreamOutcome::Status(300..=399) => "3xx",
+            UpstreamOutcome::Status(400..=499) => "4xx",
+            UpstreamOutcome::Status(_) => "5xx",
+        }
+    }
+}
+
+/// Destinations counted by name; more (a wildcard in `allowed_outbound_hosts` could
+/// match many) are counted as `other`, so the label set stays bounded.
+const UPSTREAM_ORIGINS: usize = 64;
+
 /// One backend's operations of one kind: their durations, and how many failed.
 #[derive(Debug, Default)]
 struct KeyValueSeries {
@@ -135,6 +165,10 @@ pub struct Metrics {
     slow_lane_entries: AtomicU64,
     /// (backend, operation) → its operations.
     key_value: Mutex<BTreeMap<(&'static str, &'static str), KeyValueSeries>>,
+    /// (component, origin, outcome) → outgoing requests; origin → time to the
+    /// response head.
+    upstream: Mutex<BTreeMap<(String, String, &'static str), u64>>,
+    upstream_durations: Mutex<BTreeMap<String, Histogram>>,
 }
 
 /// Gauges read at scrape time from elsewhere in the host.
@@ -223,6 +257,41 @@ impl Metrics {
         series.durations.observe(duration.as_secs_f64());
         if !succeeded {
             series.failures += 1;
+        }
+    }
+
+    /// Records one outgoing request: `origin` is `None` when the host refused it
+    /// (the guest's destination is never a label), `duration` the time to the
+    /// response head or the failure.
+    pub fn upstream_request(
+        &self,
+        component: &str,
+        origin: Option<&str>,
+        outcome: UpstreamOutcome,
+        duration: Option<Duration>,
+    ) {
+        let mut upstream = lock(&self.upstream);
+        let origin = match origin {
+            None => "-".to_string(),
+            Some(origin) => {
+                let origins: std::collections::BTreeSet<&str> =
+                    upstream.keys().map(|(_, o, _)| o.as_str()).collect();
+                if origins.contains(origin) || origins.len() < UPSTREAM_ORIGINS {
+                    origin.to_string()
+                } else {
+                    "other".to_string()
+                }
+            }
+        };
+        *upstream
+            .entry((component.to_string(), origin.clone(), outcome.label()))
+            .or_default() += 1;
+        drop(upstream);
+        if let Some(duration) = duration {
+            lock(&self.upstream_durations)
+                .entry(origin)
+                .or_default()
+                .observe(duration.as_secs_f64());
         }
     }
 
@@ -346,6 +415,26 @@ impl Metrics {
                 series.failures
             );
         }
+        let _ = writeln!(
+            out,
+            "# HELP council_host_upstream_requests_total Components' outgoing requests, by component, destination origin (\"-\" when refused by allowed_outbound_hosts) and outcome.\n# TYPE council_host_upstream_requests_total counter"
+        );
+        for ((component, origin, outcome), n) in lock(&self.upstream).iter() {
+            let _ = writeln!(
+                out,
+                "council_host_upstream_requests_total{{component=\"{}\",origin=\"{}\",outcome=\"{outcome}\"}} {n}",
+                label(component),
+                label(origin)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP council_host_upstream_duration_seconds Time from sending an outgoing request to its response head (or failure), by destination origin.\n# TYPE council_host_upstream_duration_seconds histogram"
+        );
+        for (origin, histogram) in lock(&self.upstream_durations).iter() {
+            let labels = format!("origin=\"{}\"", label(origin));
+            histogram.render(&mut out, "council_host_upstream_duration_seconds", &labels);
+        }
         out
     }
 }
@@ -407,6 +496,48 @@ mod tests {
         assert!(text.contains(
             "council_host_key_value_failures_total{backend=\"spin\",operation=\"set\"} 0"
         ));
+    }
+
+    #[test]
+    fn upstream_requests_are_counted_by_origin_with_a_bounded_label_set() {
+        let metrics = Metrics::default();
+        let ms = Some(Duration::from_millis(20));
+        metrics.upstream_request(
+            "contacts",
+            Some("https://mg.example"),
+            UpstreamOutcome::Status(200),
+            ms,
+        );
+        metrics.upstream_request(
+            "contacts",
+            Some("https://mg.example"),
+            UpstreamOutcome::Status(503),
+            ms,
+        );
+        metrics.upstream_request(
+            "contacts",
+            Some("https://mg.example"),
+            UpstreamOutcome::Failed,
+            ms,
+        );
+        metrics.upstream_request("contacts", None, UpstreamOutcome::Refused, None);
+        for i in 0..100 {
+            let origin = format!("https://h{i}.example");
+            metrics.upstream_request("contacts", Some(&origin), UpstreamOutcome::Status(200), ms);
+        }
+        let text = metrics.render(Gauges::default());
+        for sample in [
+            "council_host_upstream_requests_total{component=\"contacts\",origin=\"https://mg.example\",outcome=\"2xx\"} 1",
+            "council_host_upstream_requests_total{component=\"contacts\",origin=\"https://mg.example\",outcome=\"5xx\"} 1",
+            "council_host_upstream_requests_total{component=\"contacts\",origin=\"https://mg.example\",outcome=\"failed\"} 1",
+            "council_host_upstream_requests_total{component=\"contacts\",origin=\"-\",outcome=\"refused\"} 1",
+            "council_host_upstream_duration_seconds_count{origin=\"https://mg.example\"} 3",
+        ] {
+            assert!(text.contains(sample), "{sample} missing from\n{text}");
+        }
+        // 64 origins by name (mg.example, "-" and 62 more), the rest as `other`.
+        let other = "council_host_upstream_requests_total{component=\"contacts\",origin=\"other\",outcome=\"2xx\"} 38";
+        assert!(text.contains(other), "{text}");
     }
 
     #[test]

@@ -618,6 +618,7 @@ fn new_store(
             parts.id.to_string(),
             parts.allowed_hosts,
             options.outgoing_timeout,
+            parts.metrics.clone(),
         ),
         table: ResourceTable::new(),
         keyvalue: KeyValueCtx::new(

@@ -7,18 +7,21 @@
 //! nothing traps, and the host logs the refusal.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
 use wasmtime_wasi_http::{RequestOptions, WasiBody, WasiHttpHooks};
 
 use council_app::allowed_hosts::AllowedHosts;
 
+use crate::serve::metrics::{Metrics, UpstreamOutcome};
+
 /// Per-request hooks for outgoing HTTP.
 pub struct OutgoingHttpHooks {
     component: String,
     allowed: Arc<AllowedHosts>,
     default_timeout: Duration,
+    metrics: Arc<Metrics>,
 }
 
 impl std::fmt::Debug for OutgoingHttpHooks {
@@ -30,12 +33,19 @@ impl std::fmt::Debug for OutgoingHttpHooks {
 }
 
 impl OutgoingHttpHooks {
-    /// Hooks for one component's request.
-    pub fn new(component: String, allowed: Arc<AllowedHosts>, default_timeout: Duration) -> Self {
+    /// Hooks for one component's request; every outgoing request is counted in
+    /// `metrics` by destination and outcome.
+    pub fn new(
+        component: String,
+        allowed: Arc<AllowedHosts>,
+        default_timeout: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         Self {
             component,
             allowed,
             default_timeout,
+            metrics,
         }
     }
 }
@@ -66,16 +76,33 @@ impl WasiHttpHooks for OutgoingHttpHooks {
                 port = request.uri().port_u16(),
                 "outgoing request refused: destination not in allowed_outbound_hosts"
             );
+            // Counted without the destination: a refused one is whatever the guest
+            // asked for, and must not grow the metric's label set.
+            self.metrics
+                .upstream_request(&self.component, None, UpstreamOutcome::Refused, None);
             return Box::new(async { Err(wasmtime_wasi_http::Error::HttpRequestDenied) });
         }
+        // An allowed destination: its origin is one the manifest lists (or matches).
+        let origin = format!(
+            "{}://{}",
+            request.uri().scheme_str().unwrap_or("http"),
+            request.uri().authority().map_or("", |a| a.as_str())
+        );
+        let (metrics, component) = (self.metrics.clone(), self.component.clone());
+        let started = Instant::now();
         let default = self.default_timeout;
         let mut options = options.unwrap_or_default();
         options.connect_timeout.get_or_insert(default);
         options.first_byte_timeout.get_or_insert(default);
         options.between_bytes_timeout.get_or_insert(default);
         Box::new(async move {
-            let (response, io) =
-                wasmtime_wasi_http::default_send_request(request, Some(options)).await?;
+            let sent = wasmtime_wasi_http::default_send_request(request, Some(options)).await;
+            let outcome = match &sent {
+                Ok((response, _)) => UpstreamOutcome::Status(response.status().as_u16()),
+                Err(_) => UpstreamOutcome::Failed,
+            };
+            metrics.upstream_request(&component, Some(&origin), outcome, Some(started.elapsed()));
+            let (response, io) = sent?;
             Ok((
                 response.map(BodyExt::boxed_unsync),
                 Box::new(io) as Box<dyn Future<Output = _> + Send>,

@@ -10,7 +10,7 @@ use std::time::Duration;
 use council_test_support::redis_server::RedisServer;
 
 use super::citizen::Citizen;
-use super::{manifest, notify_env, run_outbox, staff_report, wait_for_status};
+use super::{STAFF_TOKEN, manifest, notify_env, run_outbox, staff_report, wait_for_status};
 use crate::support::notify::NotifyStandIn;
 use crate::support::{self, HostProcess};
 
@@ -21,6 +21,26 @@ const STORES: [&str; 3] = ["default", "drafts", "reports"];
 fn shared_state(manifest: &Path, redis: &RedisServer) -> PathBuf {
     support::redis_runtime_config(manifest.parent().unwrap(), &redis.url(0), &STORES)
 }
+
+/// One sample of the back office's `GET /report-speeding/outbox/metrics` (the
+/// application's figures, the same through any host), read with the staff token.
+fn outbox_metric(host: &HostProcess, sample: &str) -> f64 {
+    let text = ureq::get(&host.url("/report-speeding/outbox/metrics"))
+        .set("authorization", &format!("Bearer {STAFF_TOKEN}"))
+        .call()
+        .unwrap()
+        .into_string()
+        .unwrap();
+    text.lines()
+        .find_map(|line| {
+            let (name, value) = line.rsplit_once(' ')?;
+            (name == sample).then(|| value.parse().ok()).flatten()
+        })
+        .unwrap_or_else(|| panic!("{sample} is not in\n{text}"))
+}
+
+const DELIVERED: &str =
+    "report_speeding_delivery_attempts_total{method=\"notify\",result=\"delivered\"}";
 
 fn start_sharing(
     manifest: &Path,
@@ -65,6 +85,16 @@ fn a_report_taken_by_one_host_is_delivered_once_by_either_outbox() {
     }
     // A few more rounds of both outboxes: nothing is sent again.
     std::thread::sleep(Duration::from_secs(3));
+    // The outbox's metrics are the application's: either host gives the fleet's.
+    for host in [&host_a, &host_b] {
+        assert_eq!(outbox_metric(host, "report_speeding_outbox_depth"), 0.0);
+        assert_eq!(outbox_metric(host, DELIVERED), 2.0);
+    }
+    let anonymous = ureq::get(&host_a.url("/report-speeding/outbox/metrics")).call();
+    assert!(
+        matches!(anonymous, Err(ureq::Error::Status(401, _))),
+        "the outbox metrics need the staff token"
+    );
     for reference in &references {
         assert_eq!(
             notify.accepted_for(reference).len(),
@@ -101,6 +131,7 @@ fn kill_9_of_the_delivering_host_leaves_the_report_to_the_other_once() {
         1
     );
     host_a.kill_hard();
+    assert_eq!(outbox_metric(&host_b, "report_speeding_outbox_depth"), 1.0);
 
     // B's outbox, run as a CronJob would, takes the report over once A's lease has
     // run out, asks Notify whether it has it, and records it without sending again.
@@ -124,6 +155,8 @@ fn kill_9_of_the_delivering_host_leaves_the_report_to_the_other_once() {
         notify.received()
     );
     assert!(notify.lookups_for(&reference) >= 1);
+    assert_eq!(outbox_metric(&host_b, "report_speeding_outbox_depth"), 0.0);
+    assert_eq!(outbox_metric(&host_b, DELIVERED), 1.0);
 }
 
 #[test]

@@ -277,12 +277,15 @@ fn an_unreachable_redis_is_named_by_check_without_its_password() {
     )
     .unwrap();
     let stores = KeyValueStores::open(["reports"], Some(&config), &std::env::temp_dir()).unwrap();
-    let message = block_on(stores.check()).unwrap_err().to_string();
-    assert!(message.contains("store `reports`"), "{message}");
-    assert!(message.contains("127.0.0.1:1"), "{message}");
-    assert!(!message.contains("hunter2"), "{message}");
-    let failed = block_on(handle(&stores, "reports").get("k".into()));
-    assert!(!guest_error(failed).contains("hunter2"));
+    // One runtime throughout, as in the host: the connection's tasks live on it.
+    block_on(async {
+        let message = stores.check().await.unwrap_err().to_string();
+        assert!(message.contains("store `reports`"), "{message}");
+        assert!(message.contains("127.0.0.1:1"), "{message}");
+        assert!(!message.contains("hunter2"), "{message}");
+        let failed = handle(&stores, "reports").get("k".into()).await;
+        assert!(!guest_error(failed).contains("hunter2"));
+    });
 }
 
 #[test]
@@ -307,4 +310,38 @@ fn a_store_the_runtime_config_lacks_is_a_start_up_error() {
          define (add a [key_value_store.drafts] table)"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_redis_that_goes_away_fails_operations_and_is_used_again_when_back() {
+    let mut server = RedisServer::start().expect("redis-server");
+    let place = Place::Redis(server.url(0));
+    let stores = place.open();
+    let store = handle(&stores, "a");
+    // One runtime throughout, as in the host: the connection's tasks live on it.
+    block_on(async {
+        store.set("k".into(), b"1".to_vec()).await.unwrap();
+        server.restart().expect("redis-server again");
+        // The first operation after the restart may fail (the old connection is
+        // gone) or already succeed on a new one; within a few tries it succeeds, on
+        // the new, empty server.
+        let mut answer = None;
+        for _ in 0..20 {
+            if let Ok(value) = store.get("k".into()).await {
+                answer = Some(value);
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(
+            answer,
+            Some(None),
+            "no answer from the restarted redis-server"
+        );
+        // While it is away, operations fail with an error the guest sees, and the
+        // check /readyz makes says so.
+        drop(server);
+        assert!(!guest_error(store.get("k".into()).await).is_empty());
+        assert!(stores.check().await.is_err());
+    });
 }
