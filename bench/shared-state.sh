@@ -198,8 +198,9 @@ Redis, stand-in, wrk) on this one machine.
 | GET /postcode/M314AN | $pc1_rps ($pc1_p50 ms, $pc1_p99 ms) | $pc2_rps ($pc2_p50 ms, $pc2_p99 ms) | $(ratio "$pc2_rps" "$pc1_rps") |
 | POST /report-speeding/submit | $sub1_rps ($sub1_p50 ms, $sub1_p99 ms) | $sub2_rps ($sub2_p50 ms, $sub2_p99 ms) | $(ratio "$sub2_rps" "$sub1_rps") |
 
-Key-value operations during the submissions, from the hosts' /metrics (mean; p99 as
-the histogram bucket holding it):
+Key-value operations over each set-up's whole run (preparing the drafts, then
+submitting them), from the hosts' /metrics (mean; p99 as the histogram bucket
+holding it):
 
 | backend | operation | count | mean | p99 within |
 |---|---|---|---|---|
