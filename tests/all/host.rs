@@ -354,3 +354,117 @@ fn scheduled_requests_reach_the_component_with_their_bearer_token() {
     let refused = support::send("POST", &host.url("/probe/tick"), "text/plain", b"").unwrap();
     assert_eq!(refused.status, 401);
 }
+
+/// Issue 14: the probe's store in Redis through `--runtime-config-file`, logs as JSON
+/// lines, and the admin listener: `/healthz` while the process answers, `/readyz`
+/// only while every store answers (naming the one that does not), `/metrics` with
+/// the Redis operations counted.
+#[test]
+fn a_store_in_redis_with_json_logs_and_readiness_that_follows_redis() {
+    let redis = council_test_support::redis_server::RedisServer::start().unwrap();
+    let manifest = probe_manifest("redis-store", "");
+    let runtime_config =
+        support::redis_runtime_config(manifest.parent().unwrap(), &redis.url(3), &["default"]);
+    let host = HostProcess::start(
+        &manifest,
+        &[
+            "--log-format",
+            "json",
+            "--admin-listen",
+            "127.0.0.1:0",
+            "--runtime-config-file",
+            runtime_config.to_str().unwrap(),
+        ],
+        &[],
+    )
+    .unwrap();
+    let admin =
+        |path: &str| support::get(&format!("http://{}{path}", host.admin.unwrap())).unwrap();
+    assert_eq!(admin("/healthz").status, 200);
+    let ready = admin("/readyz");
+    assert_eq!((ready.status, ready.body.as_str()), (200, "ready\n"));
+
+    let stored =
+        support::send("PUT", &host.url("/probe/kv/default/k"), "text/plain", b"v").unwrap();
+    assert_eq!(stored.status, 200, "{}", stored.body);
+    let read = support::get(&host.url("/probe/kv/default/k")).unwrap();
+    assert_eq!(read.json()["value"], "v");
+    // In Redis, under the store's label, in the database the URL names.
+    let output = std::process::Command::new("redis-cli")
+        .args([
+            "-p",
+            &redis.port().to_string(),
+            "-n",
+            "3",
+            "GET",
+            "default:k",
+        ])
+        .output()
+        .expect("redis-cli");
+    assert_eq!(String::from_utf8_lossy(&output.stdout).trim(), "v");
+    assert!(
+        host.metric(
+            "council_host_key_value_duration_seconds_count{backend=\"redis\",operation=\"set\"}"
+        ) >= 1.0
+    );
+
+    // Every log line is a JSON object; the start-up names the store's backend.
+    let log = host.log();
+    let lines: Vec<serde_json::Value> = log
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect();
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["fields"]["message"] == "key-value store"
+                && l["fields"]["backend"] == "redis"
+                && l["fields"]["store"] == "default"),
+        "{log}"
+    );
+
+    // Redis gone: not ready, naming the store; the process is still alive.
+    drop(redis);
+    let not_ready = admin("/readyz");
+    assert_eq!(not_ready.status, 503, "{}", not_ready.body);
+    assert!(
+        not_ready.body.contains("store `default`"),
+        "{}",
+        not_ready.body
+    );
+    assert_eq!(admin("/healthz").status, 200);
+    let failed = support::get(&host.url("/probe/kv/default/k")).unwrap();
+    assert_ne!(failed.status, 200, "{}", failed.body);
+}
+
+#[test]
+fn a_runtime_config_council_host_cannot_use_stops_the_start_naming_the_table() {
+    let manifest = probe_manifest("bad-runtime-config", "");
+    let dir = manifest.parent().unwrap().to_path_buf();
+    for (text, expected) in [
+        (
+            "[key_value_store.default]\ntype = \"azure_cosmos\"\n",
+            "[key_value_store.default]: type `azure_cosmos` is not supported",
+        ),
+        (
+            "[key_value_store.default]\ntype = \"redis\"\nurl = \"redis://:s3cret@cache:99999\"\n",
+            "[key_value_store.default]: url `redis://:***@cache:99999`",
+        ),
+        (
+            "[variables_provider]\ntype = \"vault\"\n",
+            "[variables_provider] is Spin runtime configuration council-host does not implement",
+        ),
+    ] {
+        let path = dir.join("runtime-config.toml");
+        support::write(&path, text);
+        let error = HostProcess::start(
+            &manifest,
+            &["--runtime-config-file", path.to_str().unwrap()],
+            &[],
+        )
+        .expect_err("the host started");
+        let message = format!("{error:#}");
+        assert!(message.contains(expected), "{message}");
+        assert!(!message.contains("s3cret"), "{message}");
+    }
+}

@@ -116,3 +116,44 @@ fn the_world_check_fails_for_the_wrong_world() {
         .expect_err("an undeclared world was found");
     assert!(format!("{error:#}").contains("no-such-world"), "{error:#}");
 }
+
+/// The `world:` each `generate_bindings!` (or `wit_bindgen::generate!`) call in a
+/// component's sources names.
+fn generated_worlds(package: &str) -> Vec<String> {
+    let src = support::workspace_root()
+        .join("components")
+        .join(package)
+        .join("src");
+    let mut worlds = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "rs") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        for line in text.lines() {
+            if let Some(rest) = line.trim().strip_prefix("world: \"") {
+                worlds.push(rest.split('"').next().unwrap_or("").to_string());
+            }
+        }
+    }
+    worlds
+}
+
+/// Targeting a world is not compiling against it: a component could generate its
+/// bindings from a smaller import world and take its export from elsewhere. Each
+/// shipped component generates its bindings from exactly the world its Cargo.toml
+/// declares (the `wasi:http` ones through `council_http::generate_bindings!`).
+#[test]
+fn every_shipped_component_generates_its_bindings_from_its_declared_world() {
+    let problems: Vec<String> = declared_worlds()
+        .iter()
+        .filter_map(|(package, world)| {
+            let generated = generated_worlds(package);
+            (generated != [world.clone()]).then(|| {
+                format!("{package} declares {world} but generates bindings from {generated:?}")
+            })
+        })
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}

@@ -2,9 +2,9 @@
 //! contacts.
 //!
 //! It serves the shared façade (`council-http-facade`) with no routes of its own, so
-//! it imports only `council:address/lookup` and `council:parish/{areas,routing}`
-//! (its world in wit/world.wit, `council:services/places-api`, which includes
-//! `council:services/address-and-areas`, and which it compiles against). Because neither it nor
+//! it imports only `council:address/lookup` and `council:parish/{areas,routing}`: it
+//! compiles against its world in wit/world.wit, `council:services/places-api`, which
+//! includes `council:services/address-and-areas`. Because neither it nor
 //! `address-lookup` and `parish-routing` import anything but WASI 0.2,
 //! `council-host compose` turns it into one component that plain `wasmtime serve`
 //! runs: the project's portability check.
