@@ -54,12 +54,12 @@ macro_rules! generate_bindings {
     };
 }
 
-/// Implements `wasi:http/incoming-handler@0.2` from the component's own
-/// `$bindings` (made by [`generate_bindings!`] at the crate root; without it, from the
-/// `wasip2` crate's `wasi:http/proxy` world, for test guests that declare no world)
-/// calling
-/// `$handler`, an `async fn(wstd::http::Request<wstd::http::Body>) ->
-/// Result<wstd::http::Response<B>, wstd::http::Error>` (see the crate docs).
+/// Implements `wasi:http/incoming-handler@0.2` calling `$handler`, an
+/// `async fn(wstd::http::Request<wstd::http::Body>) ->
+/// Result<wstd::http::Response<B>, wstd::http::Error>` (see the crate docs): the
+/// export of the component's own `$bindings` (made by [`generate_bindings!`] at the
+/// crate root), or without them that of the `wasip2` crate's `wasi:http/proxy` world,
+/// for the test guests, which declare no world.
 ///
 /// The calling crate depends on `wstd`.
 #[macro_export]
@@ -101,6 +101,7 @@ macro_rules! serve {
         }
     };
 }
+
 /// What happens when writing a response body fails: nothing. The outcome is taken
 /// so that the macro's expansion uses it and says why it is dropped.
 pub fn client_gone(outcome: Result<(), wstd::http::Error>) {
