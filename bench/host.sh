@@ -8,6 +8,7 @@
 #   bench/host.sh            (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DURATION="${DURATION:-10s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 ROUNDS="${ROUNDS:-3}"
@@ -52,9 +53,6 @@ run_wrk() {
   p50=$(awk '$1=="50%" {print $2}' "$work/wrk.txt")
   p99=$(awk '$1=="99%" {print $2}' "$work/wrk.txt")
   echo "$rps $p50 $p99"
-}
-to_ms() { # wrk prints 1.23ms / 456.00us / 1.02s
-  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v+0 } else { sub(/s$/,"",v); print v*1000 } }'
 }
 
 ch_addr=$(start_council_host); ws_addr=$(start_wasmtime_serve)

@@ -13,6 +13,7 @@
 #   bench/hostile.sh        (needs wrk: apt-get install wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DURATION="${DURATION:-15s}"
 CONNECTIONS="${CONNECTIONS:-16}"
 ROUNDS="${ROUNDS:-3}"
@@ -65,9 +66,6 @@ ADMIN=$(sed -n 's#council-host admin on http://##p' "$work/host.out")
 URL="http://$HOST/search/places/v1/postcode?postcode=M31%204AN"
 curl -fsS "$URL" > /dev/null
 
-to_ms() { # wrk prints 1.23ms / 456.00us / 1.02s
-  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v+0 } else { sub(/s$/,"",v); print v*1000 } }'
-}
 load() { # prints: requests/s p50_ms p99_ms non-2xx
   wrk -t2 -c"$CONNECTIONS" -d"$DURATION" --latency "$URL" > "$work/wrk.txt"
   echo "$(awk '/Requests\/sec/ {print $2}' "$work/wrk.txt") \

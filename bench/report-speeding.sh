@@ -16,6 +16,7 @@
 #   DRAFTS=3000 CONNECTIONS=8 bench/report-speeding.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DRAFTS="${DRAFTS:-6000}"
 # wrk always runs for its whole duration: DRAFTS must outlast it (the script warns if
 # they ran out, when the rate is a lower bound).
@@ -50,10 +51,7 @@ print(out)
 PY
 
 BENCH_NOTIFY_KEY="bench-5f0b7a4e-2c1d-4e8f-9a6b-3d2c1b0a9f8e-9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f"
-python3 scripts/notify-standin.py --listen 127.0.0.1:0 --api-key "$BENCH_NOTIFY_KEY" \
-  --store "$work/inbox.jsonl" > "$work/notify.out" &
-for _ in $(seq 50); do grep -q listening "$work/notify.out" 2>/dev/null && break; sleep 0.1; done
-NOTIFY=$(sed -n 's#.*\(http://[^ ]*\).*#\1#p' "$work/notify.out" | head -1)
+start_notify_standin "$work" "$BENCH_NOTIFY_KEY"
 
 SPIN_VARIABLE_NOTIFY_ORIGIN="$NOTIFY" \
 SPIN_VARIABLE_NOTIFY_API_KEY="$BENCH_NOTIFY_KEY" \
@@ -69,18 +67,12 @@ HOST=$(sed -n 's#.*http://##p' "$work/host.out" | head -1)
 echo "preparing $DRAFTS drafts..." >&2
 python3 bench/report-speeding/prepare.py "$HOST" "$DRAFTS" > "$work/drafts.txt"
 
-to_ms() { # wrk prints 1.23ms / 456.00us / 1.02s
-  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v+0 } else { sub(/s$/,"",v); print v*1000 } }'
-}
-summary() { # Requests/sec p50 p99 from wrk --latency output
-  echo "$(awk '/Requests\/sec/ {print $2}' "$1") $(to_ms "$(awk '$1=="50%" {print $2}' "$1")") $(to_ms "$(awk '$1=="99%" {print $2}' "$1")")"
-}
 
 wrk -t$THREADS -c"$CONNECTIONS" -d"${DURATION}s" --latency "http://$HOST/report-speeding/assets/init.js" > "$work/baseline.txt"
 DRAFTS="$work/drafts.txt" WRK_THREADS=$THREADS \
   wrk -t$THREADS -c"$CONNECTIONS" -d"${DURATION}s" --latency -s bench/report-speeding/submit.lua "http://$HOST" > "$work/submit.txt" 2> "$work/submit.err"
-read -r base_rps base_p50 base_p99 < <(summary "$work/baseline.txt")
-read -r rps p50 p99 < <(summary "$work/submit.txt")
+read -r base_rps base_p50 base_p99 < <(wrk_summary "$work/baseline.txt")
+read -r rps p50 p99 < <(wrk_summary "$work/submit.txt")
 failed=$(grep -c "submission answered" "$work/submit.err" || true)
 
 # Let every report's delivery settle (retries after back-off, if any attempt failed),

@@ -20,6 +20,7 @@
 #   DURATION=10 CONNECTIONS=16 bench/shared-state.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
+source bench/lib.sh
 DURATION="${DURATION:-5}"
 CONNECTIONS="${CONNECTIONS:-8}"
 DRAFTS="${DRAFTS:-4000}"
@@ -65,10 +66,7 @@ url = "redis://127.0.0.1:$REDIS_PORT/2"
 TOML
 
 NOTIFY_KEY="bench-5f0b7a4e-2c1d-4e8f-9a6b-3d2c1b0a9f8e-9c8b7a6f-5e4d-4c3b-8a2f-1e0d9c8b7a6f"
-python3 scripts/notify-standin.py --listen 127.0.0.1:0 --api-key "$NOTIFY_KEY" \
-  --store "$work/inbox.jsonl" > "$work/notify.out" &
-for _ in $(seq 50); do grep -q listening "$work/notify.out" 2>/dev/null && break; sleep 0.1; done
-NOTIFY=$(sed -n 's#.*\(http://[^ ]*\).*#\1#p' "$work/notify.out" | head -1)
+start_notify_standin "$work" "$NOTIFY_KEY"
 
 # start_host NAME [ARGS...]: starts a host, sets HOST_<NAME> (public) and ADMIN_<NAME>.
 start_host() {
@@ -93,14 +91,8 @@ start_host() {
 }
 stop_host() { kill "$(cat "$work/$1.pid")"; wait "$(cat "$work/$1.pid")" 2>/dev/null || true; }
 
-to_ms() { # wrk prints 1.23ms / 456.00us / 1.02s
-  awk -v v="$1" 'BEGIN { if (v ~ /us$/) { sub(/us$/,"",v); print v/1000 } else if (v ~ /ms$/) { sub(/ms$/,"",v); print v+0 } else { sub(/s$/,"",v); print v*1000 } }'
-}
-summary() { # requests/s p50 p99 of one wrk --latency output
-  echo "$(awk '/Requests\/sec/ {print $2}' "$1") $(to_ms "$(awk '$1=="50%" {print $2}' "$1")") $(to_ms "$(awk '$1=="99%" {print $2}' "$1")")"
-}
 combined() { # summed requests/s, and the worse p50 and p99, of several wrk outputs
-  for f in "$@"; do summary "$f"; done | awk '{ r += $1; if ($2 > p50) p50 = $2; if ($3 > p99) p99 = $3 } END { printf "%.2f %s %s\n", r, p50, p99 }'
+  for f in "$@"; do wrk_summary "$f"; done | awk '{ r += $1; if ($2 > p50) p50 = $2; if ($3 > p99) p99 = $3 } END { printf "%.2f %s %s\n", r, p50, p99 }'
 }
 postcode_load() { # OUT HOST CONNECTIONS
   wrk -t1 -c"$3" -d"${DURATION}s" --latency "http://$2/postcode/M314AN" > "$1"
@@ -178,9 +170,9 @@ done
 notified=$(curl -s "$NOTIFY/inbox.json" | python3 -c 'import json,sys; e=json.load(sys.stdin); r=[x["reference"] for x in e]; print(json.dumps({"requests": len(r), "references": len(set(r)), "duplicates": len(r)-len(set(r))}))')
 failed=$(grep -c "submission answered" "$work/submit.err" || true)
 
-read -r pc1_rps pc1_p50 pc1_p99 < <(summary "$work/postcode-single.txt")
+read -r pc1_rps pc1_p50 pc1_p99 < <(wrk_summary "$work/postcode-single.txt")
 read -r pc2_rps pc2_p50 pc2_p99 < <(combined "$work/postcode-first.txt" "$work/postcode-second.txt")
-read -r sub1_rps sub1_p50 sub1_p99 < <(summary "$work/submit-single.txt")
+read -r sub1_rps sub1_p50 sub1_p99 < <(wrk_summary "$work/submit-single.txt")
 read -r sub2_rps sub2_p50 sub2_p99 < <(combined "$work/submit-first.txt" "$work/submit-second.txt")
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 

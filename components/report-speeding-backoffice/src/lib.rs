@@ -32,17 +32,11 @@ mod bindings {
     // The component's world as wit/ declares it
     // (`council:services/report-speeding-backoffice`). Its WASI imports and the
     // `wasi:http` types are the `wasip2` crate's, which wstd serves and delivers
-    // with (`council_http::generate_bindings!`); the key-value and config imports
-    // are council-reports' bindings, which the staff routes and the outbox use.
-    council_http::generate_bindings!({
+    // with; the key-value and config imports are council-reports' bindings, which
+    // the staff routes and the outbox use (`council_reports::generate_bindings!`).
+    council_reports::generate_bindings!({
         path: "../../wit",
         world: "council:services/report-speeding-backoffice",
-        with: {
-            "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-            "wasi:keyvalue/store@0.2.0-draft2": council_reports::store::platform::wasi::keyvalue::store,
-            "wasi:keyvalue/atomics@0.2.0-draft2": council_reports::store::platform::wasi::keyvalue::atomics,
-            "wasi:config/store@0.2.0-draft-2024-09-27": council_reports::store::platform::wasi::config::store,
-        },
     });
 }
 

@@ -39,21 +39,17 @@ mod submit;
 mod bindings {
     // The component's world as wit/ declares it (`council:services/report-speeding`).
     // Its WASI imports and the `wasi:http` export's types are the `wasip2` crate's,
-    // which wstd serves and fetches with (`council_http::generate_bindings!`); the
-    // key-value and config imports are council-reports' bindings, which the journey
-    // stores drafts and reports through. As council-api binds them: the address and
+    // which wstd serves and fetches with; the key-value and config imports are
+    // council-reports' bindings, which the journey stores drafts and reports through
+    // (`council_reports::generate_bindings!`). As council-api binds them: the address and
     // parish imports are the HTTP façade's bindings, whose records are
     // council-address's and council-areas' own types; contacts is generated here
     // with council-contacts' types (as contact-fetch, which exports them, binds
     // them). No record is copied.
-    council_http::generate_bindings!({
+    council_reports::generate_bindings!({
         path: "../../wit",
         world: "council:services/report-speeding",
         with: {
-            "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
-            "wasi:keyvalue/store@0.2.0-draft2": council_reports::store::platform::wasi::keyvalue::store,
-            "wasi:keyvalue/atomics@0.2.0-draft2": council_reports::store::platform::wasi::keyvalue::atomics,
-            "wasi:config/store@0.2.0-draft-2024-09-27": council_reports::store::platform::wasi::config::store,
             "council:address/lookup@0.2.0": council_http_facade::bindings::council::address::lookup,
             "council:parish/areas@0.1.0": council_http_facade::bindings::council::parish::areas,
             "council:parish/routing@0.1.0": council_http_facade::bindings::council::parish::routing,

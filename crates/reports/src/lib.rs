@@ -24,3 +24,25 @@ pub mod time;
 pub mod respond;
 #[cfg(target_arch = "wasm32")]
 pub mod store;
+
+/// `council_http::generate_bindings!` for the two components' worlds, which both
+/// import what this crate stores and delivers through: `wasi:keyvalue/{store,atomics}`
+/// and `wasi:config/store`, bound to this crate's `store::platform` bindings, and
+/// `wasi:http/outgoing-handler`, bound to the `wasip2` crate's (wstd's client). The
+/// component's own options (`path`, `world`, its `council:*` imports) are passed on.
+/// The component depends on this crate, `council-http`, `wit-bindgen`, `wasip2` and
+/// `wstd`.
+#[macro_export]
+macro_rules! generate_bindings {
+    ({ $($options:tt)* }) => {
+        council_http::generate_bindings!({
+            with: {
+                "wasi:http/outgoing-handler@0.2.12": wasip2::http::outgoing_handler,
+                "wasi:keyvalue/store@0.2.0-draft2": council_reports::store::platform::wasi::keyvalue::store,
+                "wasi:keyvalue/atomics@0.2.0-draft2": council_reports::store::platform::wasi::keyvalue::atomics,
+                "wasi:config/store@0.2.0-draft-2024-09-27": council_reports::store::platform::wasi::config::store,
+            },
+            $($options)*
+        });
+    };
+}

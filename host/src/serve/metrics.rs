@@ -272,17 +272,21 @@ impl Metrics {
     ) {
         let mut upstream = lock(&self.upstream);
         let origin = match origin {
-            None => "-".to_string(),
+            None => "-",
+            // A known origin (every request once warm) costs one scan; the distinct
+            // origins are counted only for a new one.
+            Some(origin) if upstream.keys().any(|(_, o, _)| o == origin) => origin,
             Some(origin) => {
-                let origins: std::collections::BTreeSet<&str> =
+                let named: std::collections::BTreeSet<&str> =
                     upstream.keys().map(|(_, o, _)| o.as_str()).collect();
-                if origins.contains(origin) || origins.len() < UPSTREAM_ORIGINS {
-                    origin.to_string()
+                if named.len() < UPSTREAM_ORIGINS {
+                    origin
                 } else {
-                    "other".to_string()
+                    "other"
                 }
             }
-        };
+        }
+        .to_string();
         *upstream
             .entry((component.to_string(), origin.clone(), outcome.label()))
             .or_default() += 1;

@@ -43,6 +43,15 @@ impl Backend {
         }
     }
 
+    /// Whether `other` is this very backend (one file or one server, opened once).
+    fn same_as(&self, other: &Backend) -> bool {
+        match (self, other) {
+            (Backend::Sqlite(a), Backend::Sqlite(b)) => Arc::ptr_eq(a, b),
+            (Backend::Redis(a), Backend::Redis(b)) => Arc::ptr_eq(a, b),
+            _ => false,
+        }
+    }
+
     /// Whether it answers.
     pub async fn check(&self) -> Result<(), store::Error> {
         match self {
@@ -150,8 +159,14 @@ impl KeyValueStores {
     }
 
     /// Whether every store answers (for `/readyz`); the first that does not, named.
+    /// Stores sharing a file or a server are asked once.
     pub async fn check(&self) -> Result<(), StoreUnreachable> {
+        let mut asked: Vec<&Backend> = Vec::new();
         for (label, backend) in &self.by_label {
+            if asked.iter().any(|seen| seen.same_as(backend)) {
+                continue;
+            }
+            asked.push(backend);
             backend.check().await.map_err(|error| StoreUnreachable {
                 label: label.clone(),
                 location: backend.location(),

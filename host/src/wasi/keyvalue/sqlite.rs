@@ -27,6 +27,37 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use super::KeyValueError;
 use crate::wasi::bindings::keyvalue::wasi::keyvalue::store;
 
+/// The value of `key` in `store`, read within `connection` (or a transaction).
+fn read_value(
+    connection: &Connection,
+    store: &str,
+    key: &str,
+) -> rusqlite::Result<Option<Vec<u8>>> {
+    connection
+        .query_row(
+            "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
+            params![store, key],
+            |row| row.get(0),
+        )
+        .optional()
+}
+
+/// Sets `key` in `store` to `value`, within `connection` (or a transaction).
+fn write_value(
+    connection: &Connection,
+    store: &str,
+    key: &str,
+    value: &[u8],
+) -> rusqlite::Result<()> {
+    connection
+        .execute(
+            "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
+             ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
+            params![store, key, value],
+        )
+        .map(|_| ())
+}
+
 /// One SQLite database file, holding one or more stores.
 #[derive(Debug)]
 pub struct KeyValueDatabase {
@@ -101,26 +132,12 @@ impl KeyValueDatabase {
 
     /// Reads one value.
     pub fn get(&self, store: &str, key: &str) -> Result<Option<Vec<u8>>, store::Error> {
-        self.with(|c| {
-            c.query_row(
-                "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
-                params![store, key],
-                |row| row.get(0),
-            )
-            .optional()
-        })
+        self.with(|c| read_value(c, store, key))
     }
 
     /// Writes one value.
     pub fn set(&self, store: &str, key: &str, value: &[u8]) -> Result<(), store::Error> {
-        self.with(|c| {
-            c.execute(
-                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
-                params![store, key, value],
-            )
-            .map(|_| ())
-        })
+        self.with(|c| write_value(c, store, key, value))
     }
 
     /// Deletes one value (no error when absent).
@@ -165,13 +182,7 @@ impl KeyValueDatabase {
         let mut failure = None;
         let result = self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let current: Option<Vec<u8>> = tx
-                .query_row(
-                    "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
-                    params![store, key],
-                    |row| row.get(0),
-                )
-                .optional()?;
+            let current: Option<Vec<u8>> = read_value(&tx, store, key)?;
             let current = match current {
                 None => 0,
                 Some(bytes) => match std::str::from_utf8(&bytes)
@@ -189,11 +200,7 @@ impl KeyValueDatabase {
                 failure = Some(format!("incrementing `{key}` overflows"));
                 return Ok(0);
             };
-            tx.execute(
-                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
-                params![store, key, next.to_string().into_bytes()],
-            )?;
+            write_value(&tx, store, key, next.to_string().as_bytes())?;
             tx.commit()?;
             Ok(next)
         })?;
@@ -213,21 +220,11 @@ impl KeyValueDatabase {
     ) -> Result<bool, store::Error> {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            let current: Option<Vec<u8>> = tx
-                .query_row(
-                    "SELECT value FROM spin_key_value WHERE store = ?1 AND key = ?2",
-                    params![store, key],
-                    |row| row.get(0),
-                )
-                .optional()?;
+            let current: Option<Vec<u8>> = read_value(&tx, store, key)?;
             if current.as_deref() != expected {
                 return Ok(false);
             }
-            tx.execute(
-                "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
-                 ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
-                params![store, key, value],
-            )?;
+            write_value(&tx, store, key, value)?;
             tx.commit()?;
             Ok(true)
         })
@@ -238,11 +235,7 @@ impl KeyValueDatabase {
         self.with(|c| {
             let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
             for (key, value) in entries {
-                tx.execute(
-                    "INSERT INTO spin_key_value (store, key, value) VALUES (?1, ?2, ?3)
-                     ON CONFLICT (store, key) DO UPDATE SET value = excluded.value",
-                    params![store, key, value],
-                )?;
+                write_value(&tx, store, key, value)?;
             }
             tx.commit()
         })
