@@ -60,32 +60,85 @@ pub(super) fn spawn_schedules(
 
 /// A minimal HTTP/1.1 `POST` with an empty body; returns the status code.
 async fn post_to_self(addr: SocketAddr, path: &str, bearer: Option<&str>) -> std::io::Result<u16> {
+    request_self(addr, "POST", path, bearer, false)
+        .await
+        .map(|(status, _)| status)
+}
+
+/// A minimal HTTP/1.1 request with an empty body to this server (`connection:
+/// close`), as an outside client would send it, so it goes through routing, limits
+/// and logging; returns the status and, with `read_body`, everything after the head.
+pub(super) async fn request_self(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    bearer: Option<&str>,
+    read_body: bool,
+) -> std::io::Result<(u16, String)> {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let mut stream = tokio::net::TcpStream::connect(addr).await?;
     let auth = bearer
         .map(|b| format!("authorization: Bearer {b}\r\n"))
         .unwrap_or_default();
+    // A body is read as HTTP/1.0, so the server delimits it by closing the
+    // connection instead of chunking it (RFC 9112 §6.3), and it needs no decoding.
+    let version = if read_body { "HTTP/1.0" } else { "HTTP/1.1" };
     let request = format!(
-        "POST {path} HTTP/1.1\r\nhost: {addr}\r\n{auth}content-length: 0\r\nuser-agent: council-host-scheduler\r\nconnection: close\r\n\r\n"
+        "{method} {path} {version}\r\nhost: {addr}\r\n{auth}content-length: 0\r\nuser-agent: council-host-scheduler\r\nconnection: close\r\n\r\n"
     );
     stream.write_all(request.as_bytes()).await?;
-    let mut head = Vec::new();
-    let mut buffer = [0u8; 1024];
-    while !head.windows(2).any(|w| w == b"\r\n") {
-        let n = stream.read(&mut buffer).await?;
-        if n == 0 {
-            break;
+    let mut response = Vec::new();
+    if read_body {
+        stream.read_to_end(&mut response).await?;
+    } else {
+        let mut buffer = [0u8; 1024];
+        while !response.windows(2).any(|w| w == b"\r\n") {
+            let n = stream.read(&mut buffer).await?;
+            if n == 0 {
+                break;
+            }
+            response.extend_from_slice(&buffer[..n]);
         }
-        head.extend_from_slice(&buffer[..n]);
     }
-    let line = String::from_utf8_lossy(&head);
-    line.split_whitespace()
+    let text = String::from_utf8_lossy(&response);
+    let status = text
+        .split_whitespace()
         .nth(1)
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| {
             std::io::Error::other(format!(
                 "unexpected response: {}",
-                line.lines().next().unwrap_or("")
+                text.lines().next().unwrap_or("")
             ))
-        })
+        })?;
+    let body = text
+        .split_once("\r\n\r\n")
+        .map_or(String::new(), |(_, body)| body.to_string());
+    Ok((status, body))
+}
+
+/// The answers of every `[component.x.tool.council-host] metrics` route, each fetched
+/// from this server with its bearer token, for the admin listener's `/metrics`. A
+/// route that fails is a comment line naming it (a scrape never fails for it).
+pub(super) async fn application_metrics(app: &App, local_addr: SocketAddr) -> String {
+    let mut out = String::new();
+    for (id, decl) in &app.manifest.components {
+        if !app.components.contains_key(id) {
+            continue;
+        }
+        for source in &decl.metrics {
+            let bearer = match &source.bearer_variable {
+                None => None,
+                Some(name) => app.variables.get(name).ok().map(|v| v.trim().to_string()),
+            };
+            match request_self(local_addr, "GET", &source.path, bearer.as_deref(), true).await {
+                Ok((200, body)) => out.push_str(&body),
+                Ok((status, _)) => {
+                    out.push_str(&format!("# {id} {}: answered {status}\n", source.path));
+                }
+                Err(e) => out.push_str(&format!("# {id} {}: {e}\n", source.path)),
+            }
+        }
+    }
+    out
 }

@@ -45,7 +45,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use super::request::handle;
-use super::schedule::spawn_schedules;
+use super::schedule::{application_metrics, spawn_schedules};
 use crate::serve::limits::{ClientKey, ClientTable, CutoffReporter, WatchedStream};
 use crate::serve::metrics::{Cutoff, Gauges};
 use crate::serve::runtime::{App, EPOCH_TICK};
@@ -396,14 +396,20 @@ fn refuse_connection(stream: &tokio::net::TcpStream) {
 /// The admin listener's answers: metrics, liveness and readiness.
 async fn admin_answer(shared: &Shared, path: &str) -> (StatusCode, &'static str, String) {
     match path {
-        "/metrics" => (
-            StatusCode::OK,
-            "text/plain; version=0.0.4; charset=utf-8",
-            shared.app.metrics.render(Gauges {
+        "/metrics" => {
+            // The host's own figures, then those only the application knows (its
+            // `tool.council-host` metrics routes, such as the outbox's depth).
+            let mut text = shared.app.metrics.render(Gauges {
                 slots_free: shared.slots.available_permits(),
                 connections_free: shared.connections.available_permits(),
-            }),
-        ),
+            });
+            text.push_str(&application_metrics(&shared.app, shared.local_addr).await);
+            (
+                StatusCode::OK,
+                "text/plain; version=0.0.4; charset=utf-8",
+                text,
+            )
+        }
         "/healthz" => (StatusCode::OK, "text/plain; charset=utf-8", "ok\n".into()),
         "/readyz" => {
             // Ready means: the manifest is loaded and every component compiled (true

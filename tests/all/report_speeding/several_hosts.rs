@@ -49,8 +49,17 @@ fn start_sharing(
 ) -> HostProcess {
     let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let runtime_config = runtime_config.to_str().unwrap();
-    let host =
-        HostProcess::start(manifest, &["--runtime-config-file", runtime_config], &env).unwrap();
+    let host = HostProcess::start(
+        manifest,
+        &[
+            "--runtime-config-file",
+            runtime_config,
+            "--admin-listen",
+            "127.0.0.1:0",
+        ],
+        &env,
+    )
+    .unwrap();
     assert!(
         host.log().contains("backend=\"redis\"") || host.log().contains("backend=redis"),
         "the host does not say its stores are in Redis:\n{}",
@@ -85,10 +94,16 @@ fn a_report_taken_by_one_host_is_delivered_once_by_either_outbox() {
     }
     // A few more rounds of both outboxes: nothing is sent again.
     std::thread::sleep(Duration::from_secs(3));
-    // The outbox's metrics are the application's: either host gives the fleet's.
+    // The outbox's metrics are the application's: either host gives the fleet's,
+    // on its route and in the host's admin /metrics.
     for host in [&host_a, &host_b] {
         assert_eq!(outbox_metric(host, "report_speeding_outbox_depth"), 0.0);
         assert_eq!(outbox_metric(host, DELIVERED), 2.0);
+        assert_eq!(host.metric(DELIVERED), 2.0, "{}", host.metrics());
+        assert_eq!(
+            host.metric("report_speeding_outbox_oldest_age_seconds"),
+            0.0
+        );
     }
     let anonymous = ureq::get(&host_a.url("/report-speeding/outbox/metrics")).call();
     assert!(

@@ -64,7 +64,7 @@ pub enum ScheduleError {
     #[error("tool.council-host: {0}")]
     Table(toml::de::Error),
     /// Occurs when a scheduled path is not absolute.
-    #[error("tool.council-host.schedule path `{path}` must start with `/`")]
+    #[error("tool.council-host: path `{path}` must start with `/`")]
     PathNotAbsolute {
         /// The path as written.
         path: String,
@@ -77,7 +77,7 @@ pub enum ScheduleError {
     },
     /// Occurs when `bearer_variable` names a variable `[variables]` does not declare.
     #[error(
-        "tool.council-host.schedule `{path}`: bearer_variable `{name}` is not declared in `[variables]`"
+        "tool.council-host `{path}`: bearer_variable `{name}` is not declared in `[variables]`"
     )]
     UndeclaredBearerVariable {
         /// The scheduled path.

@@ -127,6 +127,23 @@ pub struct ScheduledRequest {
     pub bearer_variable: Option<String>,
 }
 
+/// A route whose answer, in Prometheus's text format, `council-host` appends to its
+/// admin listener's `/metrics` at each scrape (`GET` with the bearer token, as a
+/// Prometheus scrape of the route would send it): figures only the application knows,
+/// such as an outbox's depth, beside the host's own.
+///
+/// ```toml
+/// [component.report-speeding-backoffice.tool.council-host]
+/// metrics = [{ path = "/report-speeding/outbox/metrics", bearer_variable = "staff_token" }]
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricsSource {
+    /// The path to `GET` (it must route to this component).
+    pub path: String,
+    /// An application variable whose value is sent as `Authorization: Bearer ...`.
+    pub bearer_variable: Option<String>,
+}
+
 /// How a dependency is named: a whole package or one interface.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum DependencyName {
@@ -335,6 +352,8 @@ pub struct ComponentDecl {
     /// Requests council-host makes to this component on a timer, from
     /// `[component.x.tool.council-host] schedule = [...]` (Spin ignores `tool` tables).
     pub schedule: Vec<ScheduledRequest>,
+    /// `[component.x.tool.council-host] metrics = [...]`.
+    pub metrics: Vec<MetricsSource>,
     /// A description.
     pub description: Option<String>,
 }
@@ -561,13 +580,13 @@ impl Manifest {
                 .collect(),
         );
         for (id, component) in &components {
-            for entry in &component.schedule {
-                match router.route(&entry.path) {
+            let paths = component.schedule.iter().map(|e| &e.path);
+            for path in paths.chain(component.metrics.iter().map(|e| &e.path)) {
+                match router.route(path) {
                     Some((_, target, _)) if target == id => {}
                     _ => {
                         return Err(invalid(format!(
-                            "component `{id}`: tool.council-host.schedule path `{}` does not route to this component",
-                            entry.path
+                            "component `{id}`: tool.council-host path `{path}` does not route to this component"
                         )));
                     }
                 }
@@ -631,6 +650,38 @@ origin = "{{ origin }}"
 [component.api.dependencies]
 "council:address@0.2.0" = { path = "address.wasm" }
 "#;
+
+    #[test]
+    fn reads_metrics_routes_and_refuses_ones_that_route_elsewhere_or_name_no_variable() {
+        let with = |entry: &str| {
+            format!("{MINIMAL}[component.api.tool.council-host]\nmetrics = [{entry}]\n")
+        };
+        let manifest = parse(&with(
+            r#"{ path = "/api/metrics", bearer_variable = "origin" }"#,
+        ))
+        .unwrap();
+        assert_eq!(
+            manifest.components["api"].metrics,
+            vec![MetricsSource {
+                path: "/api/metrics".into(),
+                bearer_variable: Some("origin".into()),
+            }]
+        );
+        for (entry, reason) in [
+            (
+                r#"{ path = "/elsewhere" }"#,
+                "does not route to this component",
+            ),
+            (r#"{ path = "api/metrics" }"#, "must start with `/`"),
+            (
+                r#"{ path = "/api/m", bearer_variable = "nope" }"#,
+                "`nope` is not declared",
+            ),
+        ] {
+            let error = parse(&with(entry)).unwrap_err().to_string();
+            assert!(error.contains(reason), "{entry}: {error}");
+        }
+    }
 
     #[test]
     fn reads_a_minimal_manifest() {

@@ -9,8 +9,8 @@ use serde::Deserialize;
 
 use super::{
     ComponentDecl, ComponentError, Dependency, DependencyName, DependencySource, FilesMount,
-    HttpTrigger, RawCommands, RawComponent, RawDependency, RawFiles, RawHttpTrigger, RawRoute,
-    ScheduleError, ScheduledRequest, TriggerError, VariableDecl, is_variable_name,
+    HttpTrigger, MetricsSource, RawCommands, RawComponent, RawDependency, RawFiles, RawHttpTrigger,
+    RawRoute, ScheduleError, ScheduledRequest, TriggerError, VariableDecl, is_variable_name,
 };
 use crate::allowed_hosts::AllowedHost;
 use crate::routes::Route;
@@ -27,20 +27,54 @@ struct RawSchedule {
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
+struct RawMetricsSource {
+    path: String,
+    #[serde(default)]
+    bearer_variable: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct RawCouncilHostTool {
     #[serde(default)]
     schedule: Vec<RawSchedule>,
+    #[serde(default)]
+    metrics: Vec<RawMetricsSource>,
 }
 
-fn parse_schedule(
+/// `[component.<id>.tool.council-host]`: its scheduled requests and its metrics
+/// sources.
+fn parse_tool(
     tool: Option<toml::Value>,
     app_variables: &BTreeMap<String, VariableDecl>,
-) -> Result<Vec<ScheduledRequest>, ScheduleError> {
+) -> Result<(Vec<ScheduledRequest>, Vec<MetricsSource>), ScheduleError> {
     let Some(ours) = tool.and_then(|t| t.get("council-host").cloned()) else {
-        return Ok(Vec::new());
+        return Ok((Vec::new(), Vec::new()));
     };
     let raw: RawCouncilHostTool = ours.try_into().map_err(ScheduleError::Table)?;
-    raw.schedule
+    let metrics = raw
+        .metrics
+        .into_iter()
+        .map(|entry| {
+            if !entry.path.starts_with('/') {
+                return Err(ScheduleError::PathNotAbsolute { path: entry.path });
+            }
+            if let Some(name) = &entry.bearer_variable
+                && !app_variables.contains_key(name)
+            {
+                return Err(ScheduleError::UndeclaredBearerVariable {
+                    path: entry.path,
+                    name: name.clone(),
+                });
+            }
+            Ok(MetricsSource {
+                path: entry.path,
+                bearer_variable: entry.bearer_variable,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let schedule = raw
+        .schedule
         .into_iter()
         .map(|entry| {
             if !entry.path.starts_with('/') {
@@ -63,7 +97,8 @@ fn parse_schedule(
                 bearer_variable: entry.bearer_variable,
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((schedule, metrics))
 }
 
 fn is_component_id(id: &str) -> bool {
@@ -135,7 +170,7 @@ impl ComponentDecl {
             return Err(ComponentError::SpinOnlyResources);
         }
         let _ = (raw.targets, raw.profile);
-        let schedule = parse_schedule(raw.tool, app_variables)?;
+        let (schedule, metrics) = parse_tool(raw.tool, app_variables)?;
 
         let mut files = Vec::new();
         for entry in raw.files {
@@ -286,6 +321,7 @@ impl ComponentDecl {
                 .unwrap_or(false),
             build_command,
             schedule,
+            metrics,
             description: raw.description,
         })
     }
